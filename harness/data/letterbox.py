@@ -1,0 +1,59 @@
+"""Letterbox: resize keeping the aspect ratio, pad to a square with grey (114).
+
+Same geometry and rounding as Ultralytics' ``LetterBox(auto=False, scaleup=True, center=True)``, so our
+preprocessed frames equal what an Ultralytics predictor would feed the model (tests check pixel equality).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PAD_VALUE = 114
+
+
+@dataclass(frozen=True)
+class LetterboxGeometry:
+    scale: float          # resized / original
+    resized_w: int
+    resized_h: int
+    pad_left: int
+    pad_top: int
+    pad_right: int
+    pad_bottom: int
+
+
+def letterbox_geometry(orig_h: int, orig_w: int, size: int) -> LetterboxGeometry:
+    if orig_h <= 0 or orig_w <= 0 or size <= 0:
+        raise ValueError("sizes must be positive")
+    scale = min(size / orig_h, size / orig_w)
+    resized_w = max(round(orig_w * scale), 1)
+    resized_h = max(round(orig_h * scale), 1)
+    dw = (size - resized_w) / 2
+    dh = (size - resized_h) / 2
+    return LetterboxGeometry(
+        scale=scale,
+        resized_w=resized_w,
+        resized_h=resized_h,
+        pad_left=round(dw - 0.1),
+        pad_top=round(dh - 0.1),
+        pad_right=round(dw + 0.1),
+        pad_bottom=round(dh + 0.1),
+    )
+
+
+def letterbox(image_hwc: np.ndarray, size: int) -> np.ndarray:
+    """HxWx3 uint8 -> size x size x 3 uint8."""
+    import cv2
+
+    h, w = image_hwc.shape[:2]
+    geo = letterbox_geometry(h, w, size)
+    if (w, h) != (geo.resized_w, geo.resized_h):
+        image_hwc = cv2.resize(image_hwc, (geo.resized_w, geo.resized_h), interpolation=cv2.INTER_LINEAR)
+    out = cv2.copyMakeBorder(
+        image_hwc, geo.pad_top, geo.pad_bottom, geo.pad_left, geo.pad_right,
+        cv2.BORDER_CONSTANT, value=(PAD_VALUE, PAD_VALUE, PAD_VALUE),
+    )
+    assert out.shape[:2] == (size, size), out.shape
+    return out

@@ -1,0 +1,173 @@
+"""List what a source holds (files only, no decoding) and fingerprint it. Pure Python.
+
+The parent uses this to check, before any heavy import, whether the data Phase A preprocessed still
+matches the files on disk (``--skip_setup``); Phase A uses it to know what to decode. Both must see the
+same list, so the listing lives here, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from harness.data.source_spec import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, SourceSpec, has_extension
+from harness.errors import UserError
+
+# Bump when decoding, letterboxing or the frame store layout changes: old preprocessed data is then stale.
+PREPROCESS_VERSION = 1
+
+
+@dataclass
+class SequencePlan:
+    """One unit of frames: a folder of images, a video file, or a folder of video frames."""
+
+    name: str
+    kind: str                                   # images | video | frames
+    files: list = field(default_factory=list)   # absolute paths, in frame order
+    labels: dict = field(default_factory=dict)  # image path -> YOLO label file, where one exists
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SourceScan:
+    sequences: list
+    ignored_files: list = field(default_factory=list)  # files that are neither images nor videos
+
+    def all_files(self) -> list[str]:
+        files: list[str] = []
+        for seq in self.sequences:
+            files.extend(seq.files)
+            files.extend(seq.labels.values())
+        return files
+
+
+def _sorted_files(folder: Path, recursive: bool) -> list[Path]:
+    pattern = folder.rglob("*") if recursive else folder.glob("*")
+    return sorted((p for p in pattern if p.is_file() and not p.name.startswith(".")), key=lambda p: str(p))
+
+
+def label_for(image: Path) -> Optional[Path]:
+    """Ultralytics' convention (``.../images/x.jpg`` -> ``.../labels/x.txt``), else ``x.txt`` beside it."""
+    parts = list(image.parts)
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] == "images":
+            candidate = Path(*parts[:index], "labels", *parts[index + 1:]).with_suffix(".txt")
+            if candidate.is_file():
+                return candidate
+            break
+    beside = image.with_suffix(".txt")
+    return beside if beside.is_file() else None
+
+
+def _image_sequence(name: str, kind: str, images: list[Path]) -> SequencePlan:
+    labels = {}
+    for image in images:
+        label = label_for(image)
+        if label is not None:
+            labels[str(image)] = str(label)
+    return SequencePlan(name=name, kind=kind, files=[str(p) for p in images], labels=labels)
+
+
+def scan_image_dir(folder: Path, name: str = "images") -> SourceScan:
+    files = _sorted_files(folder, recursive=True)
+    images = [p for p in files if has_extension(p, IMAGE_EXTENSIONS)]
+    ignored = [str(p) for p in files if not has_extension(p, IMAGE_EXTENSIONS) and p.suffix.lower() != ".txt"]
+    if not images:
+        raise UserError(f"no images found in {folder} (looked for {', '.join(sorted(IMAGE_EXTENSIONS))})")
+    return SourceScan([_image_sequence(name, "images", images)], ignored)
+
+
+def scan_split_dir(folder: Path, limit_videos: int) -> SourceScan:
+    """SA-V style: each subfolder holds one video's JPEG frames; video files may sit at the top level."""
+    sequences: list[SequencePlan] = []
+    ignored: list[str] = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            frames = [p for p in _sorted_files(entry, recursive=False) if has_extension(p, IMAGE_EXTENSIONS)]
+            if frames:
+                sequences.append(_image_sequence(entry.name, "frames", frames))
+            else:
+                ignored.append(str(entry))
+        elif has_extension(entry, VIDEO_EXTENSIONS):
+            sequences.append(SequencePlan(name=entry.stem, kind="video", files=[str(entry)]))
+        else:
+            ignored.append(str(entry))
+    if not sequences:
+        raise UserError(f"--split_dir {folder}: no video folders of frames and no video files inside")
+    if limit_videos:
+        sequences = sequences[:limit_videos]
+    _dedupe_names(sequences)
+    return SourceScan(sequences, ignored)
+
+
+def _dedupe_names(sequences: list) -> None:
+    seen: dict[str, int] = {}
+    for seq in sequences:
+        count = seen.get(seq.name, 0)
+        seen[seq.name] = count + 1
+        if count:
+            seq.name = f"{seq.name}_{count}"
+
+
+def synthetic_root(preprocessed_dir: str | os.PathLike) -> Path:
+    return Path(preprocessed_dir).resolve() / "synthetic_source"
+
+
+def camera_capture_root(preprocessed_dir: str | os.PathLike) -> Path:
+    return Path(preprocessed_dir).resolve() / "camera_capture"
+
+
+def scan_source(spec: SourceSpec, preprocessed_dir: str, limit_videos: int = 0) -> SourceScan:
+    """List the sequences of a source. Synthetic and camera sources must already be on disk."""
+    if spec.kind == "image_dir":
+        return scan_image_dir(Path(spec.path))
+    if spec.kind == "video":
+        return SourceScan([SequencePlan(name=Path(spec.path).stem, kind="video", files=[spec.path])])
+    if spec.kind == "split_dir":
+        return scan_split_dir(Path(spec.path), limit_videos)
+    if spec.kind == "synthetic":
+        root = synthetic_root(preprocessed_dir)
+        scan = scan_image_dir(root / "images")
+        videos = sorted((root / "videos").glob("*"))
+        scan.sequences.extend(SequencePlan(name=v.stem, kind="video", files=[str(v)]) for v in videos)
+        if limit_videos:
+            scan.sequences = scan.sequences[: max(1, limit_videos)]
+        return scan
+    if spec.kind == "camera":
+        root = camera_capture_root(preprocessed_dir)
+        frames = [p for p in _sorted_files(root, recursive=False) if has_extension(p, IMAGE_EXTENSIONS)] if root.is_dir() else []
+        if not frames:
+            raise UserError("no camera capture on disk: run setup (without --skip_setup) to capture frames")
+        return SourceScan([_image_sequence(f"camera{spec.path}", "frames", frames)])
+    raise AssertionError(spec.kind)
+
+
+def source_fingerprint(scan: SourceScan, imgsz: list, max_frames: int, limit_videos: int) -> str:
+    """sha256 over every file's path, size and mtime, plus the preprocessing parameters and version.
+
+    Changing, adding or removing a file, or changing imgsz / frame limits, changes the fingerprint, and
+    preprocessed data made under another fingerprint is stale.
+    """
+    entries = []
+    for path in scan.all_files():
+        try:
+            stat = os.stat(path)
+            entries.append([path, stat.st_size, stat.st_mtime_ns])
+        except OSError:
+            entries.append([path, None, None])
+    payload = {
+        "files": entries,
+        "imgsz": sorted(int(s) for s in imgsz),
+        "max_frames": int(max_frames),
+        "limit_videos": int(limit_videos),
+        "preprocess_version": PREPROCESS_VERSION,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,122 @@
+"""Launching a phase as a child process: the mechanics of isolation (which runs share a process is
+decided by :func:`harness.matrix.group_runs`).
+
+The parent waits on the child with ``Popen.wait(timeout)`` (no polling loop), copies every line the
+child prints into run.log, hands event lines to a callback, and keeps the last lines as evidence in case
+the child dies without writing a result. The child runs in its own session, so a timeout kills it and
+anything it started.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional, TextIO
+
+from harness import child_protocol
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class ChildOutcome:
+    argv: list
+    pid: int
+    returncode: Optional[int]
+    timed_out: bool
+    wall_s: float
+    events: list = field(default_factory=list)
+    tail: list = field(default_factory=list)
+
+    @property
+    def signal_name(self) -> Optional[str]:
+        if self.returncode is not None and self.returncode < 0:
+            try:
+                return signal.Signals(-self.returncode).name
+            except ValueError:
+                return f"signal {-self.returncode}"
+        return None
+
+    def last_event(self, *names: str) -> Optional[dict]:
+        for event in reversed(self.events):
+            if event.get("event") in names:
+                return event
+        return None
+
+
+def child_environment() -> dict:
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["JETSON_BENCHMARK_PARENT_PID"] = str(os.getpid())
+    existing = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = str(PROJECT_ROOT) + (os.pathsep + existing if existing else "")
+    return env
+
+
+def _kill_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_phase(
+    module: str,
+    args: list,
+    timeout_s: float,
+    log_file: TextIO,
+    echo: bool = False,
+    on_event: Optional[Callable[[dict], None]] = None,
+    tail_lines: int = 40,
+) -> ChildOutcome:
+    argv = [sys.executable, "-m", module, *args]
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+        bufsize=1, errors="replace", start_new_session=True, env=child_environment(), cwd=os.getcwd(),
+    )
+    outcome = ChildOutcome(argv=argv, pid=proc.pid, returncode=None, timed_out=False, wall_s=0.0)
+    tail: collections.deque = collections.deque(maxlen=tail_lines)
+    lock = threading.Lock()
+
+    def pump() -> None:
+        for line in proc.stdout:
+            event = child_protocol.parse(line)
+            if event is not None:
+                outcome.events.append(event)
+                if on_event is not None:
+                    on_event(event)
+                if event.get("event") == "pass":
+                    continue  # progress ticks are not worth a log line each
+            with lock:
+                log_file.write(line)
+                tail.append(line.rstrip("\n"))
+            if echo and event is None:
+                sys.stderr.write(line)
+
+    reader = threading.Thread(target=pump, name=f"pump-{proc.pid}", daemon=True)
+    reader.start()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        outcome.timed_out = True
+        _kill_group(proc, signal.SIGKILL)
+        proc.wait()
+    except BaseException:  # Ctrl-C or a kill of the parent: take the child down with us
+        _kill_group(proc, signal.SIGKILL)
+        proc.wait()
+        raise
+    finally:
+        reader.join(timeout=10)
+        log_file.flush()
+    outcome.returncode = proc.returncode
+    outcome.wall_s = time.perf_counter() - started
+    outcome.tail = list(tail)
+    return outcome

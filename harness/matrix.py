@@ -1,0 +1,112 @@
+"""The run matrix: one run = model x backend x precision x imgsz x batch.
+
+Pure data, no heavy imports: the parent, Phase A and Phase B all share these definitions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Sequence
+
+BACKENDS = ("torch", "onnxruntime")
+PRECISIONS = ("fp32", "fp16")
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe token (model names come from user file names)."""
+    cleaned = _UNSAFE.sub("-", text).strip("-.")
+    return cleaned or "model"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    model: str
+    backend: str
+    precision: str
+    imgsz: int
+    batch: int
+
+    @property
+    def run_id(self) -> str:
+        return f"{safe_name(self.model)}__{self.backend}__{self.precision}__img{self.imgsz}__b{self.batch}"
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["run_id"] = self.run_id
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunSpec":
+        return cls(
+            model=str(data["model"]),
+            backend=str(data["backend"]),
+            precision=str(data["precision"]),
+            imgsz=int(data["imgsz"]),
+            batch=int(data["batch"]),
+        )
+
+
+@dataclass
+class PlannedRun:
+    """A run as Phase A plans it: the spec, the artifact Phase B will load, or why it will not run."""
+
+    spec: RunSpec
+    artifact: str | None = None
+    skip_status: str | None = None      # "skipped" or "skipped_oom" when Phase B must not run it
+    skip_reason: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            **self.spec.to_dict(),
+            "artifact": self.artifact,
+            "skip_status": self.skip_status,
+            "skip_reason": self.skip_reason,
+            **({"extra": self.extra} if self.extra else {}),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PlannedRun":
+        return cls(
+            spec=RunSpec.from_dict(data),
+            artifact=data.get("artifact"),
+            skip_status=data.get("skip_status"),
+            skip_reason=data.get("skip_reason"),
+            extra=dict(data.get("extra") or {}),
+        )
+
+
+def expand_matrix(
+    models: Sequence[str],
+    backends: Sequence[str],
+    precisions: Sequence[str],
+    imgsz: Sequence[int],
+    batches: Sequence[int],
+) -> list[RunSpec]:
+    """Cross product in a stable, readable order (model outermost, batch innermost); no duplicates."""
+    seen: set[str] = set()
+    specs: list[RunSpec] = []
+    for model, backend, precision, size, batch in itertools.product(models, backends, precisions, imgsz, batches):
+        spec = RunSpec(model, backend, precision, int(size), int(batch))
+        if spec.run_id not in seen:
+            seen.add(spec.run_id)
+            specs.append(spec)
+    return specs
+
+
+def group_runs(run_ids: Iterable[str], isolation: str) -> list[list[str]]:
+    """Isolation policy: which runs share a Phase B process.
+
+    ``run``   - one fresh process per run (default: every run starts from a clean allocator and context).
+    ``phase`` - every run in one Phase B process (the original single-process Phase B), for comparison.
+    """
+    ids = list(run_ids)
+    if isolation == "run":
+        return [[run_id] for run_id in ids]
+    if isolation == "phase":
+        return [ids] if ids else []
+    raise ValueError(f"unknown isolation {isolation!r}")

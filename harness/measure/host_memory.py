@@ -1,0 +1,57 @@
+"""Host (CPU-side) memory of this process, from /proc and psutil. "MB" is MiB (2**20 bytes) everywhere."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+BYTES_PER_MB = 1024 * 1024
+_FIELD = re.compile(r"^(\w+):\s+(\d+)\s*kB", re.MULTILINE)
+
+
+def proc_status_kb(pid: str = "self") -> dict:
+    """The ``kB`` fields of /proc/<pid>/status (VmRSS, VmHWM, ...); empty where /proc is absent."""
+    try:
+        with open(f"/proc/{pid}/status", "r") as handle:
+            text = handle.read()
+    except OSError:
+        return {}
+    return {name: int(value) for name, value in _FIELD.findall(text)}
+
+
+def rss_mb() -> Optional[float]:
+    kb = proc_status_kb().get("VmRSS")
+    if kb is not None:
+        return kb / 1024
+    try:
+        import psutil
+
+        return psutil.Process().memory_info().rss / BYTES_PER_MB
+    except Exception:
+        return None
+
+
+def peak_rss_mb() -> Optional[float]:
+    """VmHWM: the largest RSS since the process started or since :func:`reset_peak_rss`."""
+    kb = proc_status_kb().get("VmHWM")
+    return kb / 1024 if kb is not None else None
+
+
+def reset_peak_rss() -> bool:
+    """Reset VmHWM to the current RSS (Linux >= 4.0, ``echo 5 > /proc/self/clear_refs``)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def uss_mb() -> Optional[float]:
+    """Unique set size: memory that would be freed if this process exited (psutil, reads smaps)."""
+    try:
+        import psutil
+
+        return psutil.Process().memory_full_info().uss / BYTES_PER_MB
+    except Exception:
+        return None

@@ -1,0 +1,67 @@
+"""Every figure a result can carry, defined once: name (with its unit), unit, where it comes from, and
+what exactly it measures. The CSV's column order, the docs (docs/metrics.md) and the report's legend
+all come from here; a test keeps docs/metrics.md in step with this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    source: str
+    definition: str
+
+
+_HOST_E2E = ("host end-to-end latency of one measured pass: perf_counter around copying the uint8 batch to "
+             "the device, converting it to the model's input type, the forward pass and a device synchronize")
+
+
+def _latency_family(prefix: str, what: str) -> list:
+    out = [Metric(f"{prefix}_p{p}", "ms", "host clock", f"{p}th percentile (linear interpolation) of the {what}")
+           for p in (50, 90, 95, 99)]
+    out += [
+        Metric(f"{prefix}_mean", "ms", "host clock", f"arithmetic mean of the {what}"),
+        Metric(f"{prefix}_std", "ms", "host clock", f"sample standard deviation (n-1) of the {what}"),
+        Metric(f"{prefix}_min", "ms", "host clock", f"smallest {what}"),
+        Metric(f"{prefix}_max", "ms", "host clock", f"largest {what}"),
+    ]
+    return out
+
+
+METRICS: list = [
+    *_latency_family("latency_ms", _HOST_E2E),
+    Metric("latency_cv_pct", "%", "host clock", "coefficient of variation of the host end-to-end latency: std / mean x 100"),
+    Metric("throughput_img_per_s", "images/s", "host clock",
+           "images processed per second of measured pass time: batch x passes / sum of host end-to-end latencies"),
+    Metric("model_load_s", "s", "host clock",
+           "time to load the artifact onto the device in Phase B (deserialize, move, fuse; first synchronize)"),
+    Metric("baseline_rss_mb", "MiB", "/proc/self/status VmRSS",
+           "process resident memory after imports and device initialization, before the model loads"),
+    Metric("load_peak_rss_mb", "MiB", "/proc/self/status VmHWM", "largest resident memory from the baseline to the end of model load"),
+    Metric("peak_rss_mb", "MiB", "/proc/self/status VmHWM",
+           "largest resident memory of the Phase B process during the measured passes (VmHWM reset just before)"),
+    Metric("peak_rss_delta_mb", "MiB", "VmHWM - VmRSS baseline", "peak_rss_mb minus baseline_rss_mb"),
+    Metric("end_uss_mb", "MiB", "psutil memory_full_info().uss",
+           "unique set size read once, right after the measured passes (not a peak): memory only this process holds"),
+    Metric("baseline_torch_alloc_mb", "MiB", "torch.cuda.memory_allocated", "bytes held by live tensors at the baseline"),
+    Metric("baseline_torch_reserved_mb", "MiB", "torch.cuda.memory_reserved", "bytes the caching allocator had reserved at the baseline"),
+    Metric("load_peak_torch_alloc_mb", "MiB", "torch.cuda.max_memory_allocated", "peak bytes of live tensors during model load"),
+    Metric("load_peak_torch_reserved_mb", "MiB", "torch.cuda.max_memory_reserved", "peak caching-allocator reservation during model load"),
+    Metric("peak_torch_alloc_mb", "MiB", "torch.cuda.max_memory_allocated",
+           "peak bytes of live torch tensors during the measured passes (counters reset just before); misses the CUDA "
+           "context, cuDNN/cuBLAS workspaces and any non-torch allocator (ONNX Runtime, TensorRT)"),
+    Metric("peak_torch_reserved_mb", "MiB", "torch.cuda.max_memory_reserved",
+           "peak bytes the torch caching allocator reserved from the driver during the measured passes"),
+    Metric("peak_torch_alloc_delta_mb", "MiB", "torch allocator", "peak_torch_alloc_mb minus baseline_torch_alloc_mb"),
+    Metric("peak_torch_reserved_delta_mb", "MiB", "torch allocator", "peak_torch_reserved_mb minus baseline_torch_reserved_mb"),
+]
+
+BY_NAME = {m.name: m for m in METRICS}
+
+
+def metric_names() -> list:
+    return [m.name for m in METRICS]

@@ -1,0 +1,42 @@
+"""What the parent asks a Phase B process to measure: ``<out_dir>/phase_b_request.json``.
+
+Holds the path of the saved setup config, the measurement settings of this invocation (which may differ
+from setup's: ``--skip_setup --iters 500``) and the planned runs. Phase B reads it; nothing else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.atomic_io import atomic_write_json, read_json
+
+REQUEST_SCHEMA_VERSION = 1
+FILENAME = "phase_b_request.json"
+
+
+def measurement_settings(opts) -> dict:
+    return {
+        "warmup": opts.warmup,
+        "iters": opts.iters,
+        "max_frames_in_mem": opts.max_frames_in_mem,
+    }
+
+
+def write_request(out_dir: Path, setup_config: Path, measurement: dict, runs: list, isolation: str,
+                  verbose: bool) -> Path:
+    return atomic_write_json(Path(out_dir) / FILENAME, {
+        "schema_version": REQUEST_SCHEMA_VERSION,
+        "setup_config": str(setup_config),
+        "out_dir": str(Path(out_dir).resolve()),
+        "measurement": measurement,
+        "isolation": isolation,
+        "verbose": verbose,
+        "runs": {run["run_id"]: run for run in runs},
+    })
+
+
+def read_request(path: str | Path) -> dict:
+    request = read_json(path)
+    if request.get("schema_version") != REQUEST_SCHEMA_VERSION:
+        raise ValueError(f"{path}: unsupported request schema {request.get('schema_version')}")
+    return request

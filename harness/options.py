@@ -1,0 +1,204 @@
+"""Command-line flags: one table, parsing, validation and defaults. Pure Python, no heavy imports.
+
+Flag names follow the tools users already know (the two-phase Jetson guide, the 4-slot YOLO benchmark,
+trtexec). List-valued flags take comma-separated values; the run matrix is their cross product.
+Every flag defaults to ``None`` at parse time so we can tell what the user set explicitly (that matters
+for ``--skip_setup``, which reuses the saved setup unless told otherwise); :func:`resolve` fills the
+defaults afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Optional
+
+from harness.errors import UserError
+from harness.matrix import BACKENDS, PRECISIONS
+
+DEFAULT_MODELS = ("yolo11n", "yolov8n")
+ISOLATIONS = ("run", "phase")
+
+
+@dataclass
+class Options:
+    # what to benchmark
+    source: Optional[str] = None
+    split_dir: Optional[str] = None
+    models: list = field(default_factory=list)
+    weights_dir: Optional[str] = None
+    imgsz: list = field(default_factory=lambda: [640])
+    batch: list = field(default_factory=lambda: [1])
+    backend: list = field(default_factory=lambda: ["torch", "onnxruntime"])
+    precision: list = field(default_factory=lambda: ["fp32"])
+    device: str = "auto"
+    # how to measure
+    warmup: int = 10
+    iters: int = 50
+    isolation: str = "run"
+    max_frames_in_mem: int = 600
+    limit_videos: int = 0
+    max_frames: int = 300
+    # where things go
+    out_dir: str = "jetson_results"
+    preprocessed_dir: str = "preprocessed_data"
+    # control
+    skip_setup: bool = False
+    skip_inference: bool = False
+    force: bool = False
+    verbose: bool = False
+    setup_timeout_s: float = 3600.0
+    run_timeout_s: float = 1800.0
+    # which flags the user set explicitly (not a flag)
+    explicit: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Options":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# name -> (kind, help). kind: "str", "int", "float", "ints", "strs", "flag", or a tuple of choices.
+FLAG_TABLE: dict[str, tuple[Any, str]] = {
+    "source": ("str", "input: image_dir=PATH | video=PATH | camera=INDEX[:FRAMES] (a plain folder or video path "
+                      "also works). Default: a small synthetic dataset generated offline"),
+    "split_dir": ("str", "SA-V style split: one folder per video holding JPEG frames, or video files"),
+    "models": ("strs", "model names, comma-separated: stems of files in --weights_dir, or Ultralytics "
+                       "architecture names built with random weights (yolo11n, yolov8s, ...). "
+                       f"Default: {','.join(DEFAULT_MODELS)} when --weights_dir is not given"),
+    "weights_dir": ("str", "folder of *.pt, *.onnx, *.engine, *.yaml model files"),
+    "imgsz": ("ints", "square input size(s) in pixels, e.g. 320,640 (default 640)"),
+    "batch": ("ints", "batch size(s), e.g. 1,8 (default 1)"),
+    "backend": ("strs", f"backend(s): {', '.join(BACKENDS)} (default torch,onnxruntime)"),
+    "precision": ("strs", f"precision(s): {', '.join(PRECISIONS)} (default fp32; fp16 only where the device supports it)"),
+    "device": ("str", "auto | cpu | cuda | cuda:N (default auto: the first CUDA device, else the CPU)"),
+    "warmup": ("int", "warm-up passes per run, discarded (default 10)"),
+    "iters": ("int", "measured passes (batches) per run (default 50)"),
+    "isolation": (ISOLATIONS, "run: a fresh Phase B process per run (default); phase: every run in one Phase B process"),
+    "max_frames_in_mem": ("int", "most preprocessed frames Phase B holds in memory at once (default 600)"),
+    "limit_videos": ("int", "use only the first N videos of the source (default 0 = all)"),
+    "max_frames": ("int", "most frames decoded per video, and captured from camera=INDEX without :FRAMES (default 300)"),
+    "out_dir": ("str", "results folder (default ./jetson_results)"),
+    "preprocessed_dir": ("str", "Phase A's folder for the setup config, frames and artifacts (default ./preprocessed_data)"),
+    "skip_setup": ("flag", "skip Phase A: reuse the saved setup config and preprocessed data"),
+    "skip_inference": ("flag", "run Phase A only and print what it prepared"),
+    "force": ("flag", "redo finished runs and rebuild preprocessed data and artifacts"),
+    "verbose": ("flag", "show the phases' full logs on the console (always kept in run.log)"),
+    "setup_timeout_s": ("float", "Phase A time limit in seconds (default 3600)"),
+    "run_timeout_s": ("float", "time limit per Phase B process in seconds (default 1800)"),
+}
+
+
+def _split_list(text: str) -> list[str]:
+    return [part.strip() for part in str(text).split(",") if part.strip()]
+
+
+def _parse_value(name: str, kind: Any, raw: Any) -> Any:
+    if kind == "flag":
+        return bool(raw)
+    if isinstance(kind, tuple):
+        value = str(raw).strip()
+        if value not in kind:
+            raise UserError(f"--{name} {raw!r}: choose one of {', '.join(kind)}")
+        return value
+    if kind == "str":
+        return str(raw)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "ints":
+            values = [int(v) for v in _split_list(raw)]
+            if not values:
+                raise ValueError
+            return values
+    except ValueError:
+        raise UserError(f"--{name} {raw!r}: expected {'a number' if kind in ('int', 'float') else 'comma-separated integers'}")
+    if kind == "strs":
+        values = _split_list(raw)
+        if not values:
+            raise UserError(f"--{name} is empty")
+        return values
+    raise AssertionError(kind)
+
+
+def add_flags(parser: argparse.ArgumentParser) -> None:
+    for name, (kind, help_text) in FLAG_TABLE.items():
+        if kind == "flag":
+            parser.add_argument(f"--{name}", action="store_true", default=None, help=help_text)
+        else:
+            parser.add_argument(f"--{name}", default=None, metavar=name.upper(), help=help_text)
+
+
+def resolve(namespace: argparse.Namespace) -> Options:
+    """Parse, validate and fill defaults. Raises :class:`UserError` with a one-line message."""
+    opts = Options()
+    explicit = []
+    for name, (kind, _) in FLAG_TABLE.items():
+        raw = getattr(namespace, name, None)
+        if raw is None:
+            continue
+        explicit.append(name)
+        setattr(opts, name, _parse_value(name, kind, raw))
+    opts.explicit = explicit
+    validate(opts)
+    return opts
+
+
+def validate(opts: Options) -> None:
+    for size in opts.imgsz:
+        if size <= 0:
+            raise UserError(f"--imgsz {size}: must be a positive number of pixels")
+        if size % 32:
+            raise UserError(f"--imgsz {size}: must be a multiple of 32 (the models' largest stride)")
+    for batch in opts.batch:
+        if batch <= 0:
+            raise UserError(f"--batch {batch}: must be at least 1")
+    for backend in opts.backend:
+        if backend not in BACKENDS:
+            raise UserError(f"--backend {backend!r}: unknown backend; choose from {', '.join(BACKENDS)}")
+    for precision in opts.precision:
+        if precision not in PRECISIONS:
+            raise UserError(f"--precision {precision!r}: unknown precision; choose from {', '.join(PRECISIONS)}")
+    if opts.warmup < 0:
+        raise UserError(f"--warmup {opts.warmup}: must be 0 or more")
+    if opts.iters <= 0:
+        raise UserError(f"--iters {opts.iters}: must be at least 1")
+    if opts.max_frames_in_mem <= 0:
+        raise UserError(f"--max_frames_in_mem {opts.max_frames_in_mem}: must be at least 1")
+    if opts.limit_videos < 0:
+        raise UserError(f"--limit_videos {opts.limit_videos}: must be 0 (all) or more")
+    if opts.max_frames <= 0:
+        raise UserError(f"--max_frames {opts.max_frames}: must be at least 1")
+    if opts.setup_timeout_s <= 0 or opts.run_timeout_s <= 0:
+        raise UserError("timeouts must be positive numbers of seconds")
+    if opts.skip_setup and opts.skip_inference:
+        raise UserError("--skip_setup and --skip_inference together would do nothing")
+    if opts.source and opts.split_dir:
+        raise UserError("give either --source or --split_dir, not both")
+    dev = opts.device
+    if not (dev in ("auto", "cpu", "cuda") or (dev.startswith("cuda:") and dev[5:].isdigit())):
+        raise UserError(f"--device {dev!r}: use auto, cpu, cuda or cuda:N")
+    if opts.weights_dir is not None:
+        wdir = Path(opts.weights_dir)
+        if not wdir.is_dir():
+            raise UserError(f"--weights_dir {opts.weights_dir}: no such folder")
+
+
+def check_writable_dir(path: str, flag: str) -> Path:
+    """Create ``path`` if needed and prove we can write there (one-line error otherwise)."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write_probe_{os.getpid()}"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"--{flag} {path}: cannot write there ({exc.strerror or exc})")
+    return folder.resolve()

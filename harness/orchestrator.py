@@ -1,0 +1,225 @@
+"""The parent process: Phase A in a subprocess, then Phase B processes, resume, summary.
+
+Never imports torch, ultralytics or tensorrt. Talks to the phases only through files (the setup config,
+the measurement request, the result JSONs) and reads their event lines for progress.
+"""
+
+from __future__ import annotations
+
+import collections
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from harness import __version__
+from harness.atomic_io import atomic_write_json, remove_stale_temps
+from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_RUN_FAILURES, UserError
+from harness.launcher import ChildOutcome, run_phase
+from harness.matrix import group_runs
+from harness.measurement_request import measurement_settings, write_request
+from harness.oom import oom_from_exit
+from harness.options import Options, check_writable_dir
+from harness.results import (FINISHED_STATUSES, STATUS_FAILED, STATUS_SKIPPED_OOM, new_result, read_result,
+                             result_path, run_key, runs_dir, write_result)
+from harness.setup_config import read_setup_config, setup_config_path
+from harness.summary import markdown_table, write_summary
+
+RUN_LOG = "run.log"
+
+
+class Console:
+    """User-facing lines: printed, and copied into run.log."""
+
+    def __init__(self, log_file):
+        self.log_file = log_file
+
+    def say(self, text: str = "") -> None:
+        print(text, flush=True)
+        self.log_file.write(f"[parent {time.strftime('%H:%M:%S')}] {text}\n")
+        self.log_file.flush()
+
+
+def _phase_failure_message(outcome: ChildOutcome, phase: str, log_path: Path) -> UserError:
+    event = outcome.last_event("user_error", "internal_error")
+    if outcome.timed_out:
+        return UserError(f"{phase} did not finish within its time limit and was stopped (see {log_path})", EXIT_INTERNAL)
+    if event and event["event"] == "user_error":
+        return UserError(event["message"])
+    detail = event["message"] if event else (outcome.signal_name or f"exit code {outcome.returncode}")
+    return UserError(f"{phase} failed: {detail} (details in {log_path})", EXIT_INTERNAL)
+
+
+def run_setup_phase(opts: Options, out_dir: Path, log_file, console: Console) -> tuple:
+    check_writable_dir(opts.preprocessed_dir, "preprocessed_dir")
+    request = atomic_write_json(out_dir / "phase_a_request.json", {"options": opts.to_dict()})
+    console.say("Phase A (setup): validating inputs, preparing models and data ...")
+
+    def on_event(event: dict) -> None:
+        if event.get("event") == "preprocessed":
+            reused = "reused (fingerprint matches)" if event.get("reused") else "decoded"
+            console.say(f"  frames: {event['frames']} in {event['sequences']} sequence(s), {reused}")
+            for skipped in event.get("skipped") or []:
+                console.say(f"  skipped {skipped['source_path']}: {skipped['reason']}")
+
+    outcome = run_phase("harness.phase_a", ["--request", str(request)], opts.setup_timeout_s, log_file,
+                        echo=opts.verbose, on_event=on_event)
+    if outcome.returncode != 0 or outcome.timed_out:
+        raise _phase_failure_message(outcome, "Phase A", out_dir / RUN_LOG)
+    config_path = setup_config_path(opts.preprocessed_dir)
+    setup = read_setup_config(config_path)
+    console.say(f"Phase A done in {outcome.wall_s:.1f} s (pid {outcome.pid}); setup saved to {config_path}")
+    return config_path, setup
+
+
+def describe_setup(setup: dict, console: Console) -> None:
+    dataset = setup["dataset"]
+    console.say(f"device: {setup['device']['resolved']} ({setup['device'].get('name')})")
+    console.say(f"data: {dataset['frames']} frames in {len(dataset['sequences'])} sequence(s), "
+                f"{len(dataset['skipped'])} file(s) skipped, fingerprint {dataset['fingerprint'][:12]}")
+    for model in setup["models"]:
+        artifacts = model.get("artifacts", {})
+        parts = []
+        if artifacts.get("torch"):
+            parts.append(f"torch: {artifacts['torch']}")
+        for key, path in sorted((artifacts.get("onnxruntime") or {}).items()):
+            parts.append(f"onnx[{key}]: {path}")
+        console.say(f"model {model['name']}: " + ("; ".join(parts) or "no artifacts"))
+    planned = setup["runs"]
+    skipped = [r for r in planned if r.get("skip_status")]
+    console.say(f"runs planned: {len(planned)} ({len(skipped)} will be recorded as skipped)")
+
+
+def _parent_result(run: dict, status: str, reason: str, key: str, evidence: dict, outcome: ChildOutcome = None) -> dict:
+    result = new_result(run, status, key, reason)
+    result["evidence"] = evidence
+    result["process"] = {"phase": "parent" if outcome is None else "B (died)",
+                         "pid": None if outcome is None else outcome.pid}
+    return result
+
+
+def _record_dead_child(run: dict, key: str, outcome: ChildOutcome, out_dir: Path) -> dict:
+    evidence = {"returncode": outcome.returncode, "signal": outcome.signal_name, "timed_out": outcome.timed_out,
+                "child_wall_s": round(outcome.wall_s, 3), "log_tail": outcome.tail[-15:]}
+    oom = None if outcome.timed_out else oom_from_exit(outcome.returncode)
+    if oom:
+        status, reason = STATUS_SKIPPED_OOM, oom
+    elif outcome.timed_out:
+        status, reason = STATUS_FAILED, f"Phase B process exceeded --run_timeout_s and was killed after {outcome.wall_s:.0f} s"
+    else:
+        detail = outcome.signal_name or f"exit code {outcome.returncode}"
+        status, reason = STATUS_FAILED, f"Phase B process died ({detail}) before writing a result"
+    result = _parent_result(run, status, reason, key, evidence, outcome)
+    write_result(out_dir, result)
+    return result
+
+
+def _status_line(index: int, total: int, run_id: str, result: dict) -> str:
+    status = result.get("status")
+    metrics = result.get("metrics") or {}
+    if status == "ok":
+        detail = (f"p50 {metrics.get('latency_ms_p50', float('nan')):.2f} ms, "
+                  f"p99 {metrics.get('latency_ms_p99', float('nan')):.2f} ms, "
+                  f"{metrics.get('throughput_img_per_s', float('nan')):.1f} img/s")
+    else:
+        detail = result.get("reason") or ""
+    return f"[{index}/{total}] {run_id}: {status} {detail}".rstrip()
+
+
+def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: Path, log_file,
+            console: Console) -> list:
+    measurement = measurement_settings(opts)
+    fingerprint = setup["dataset"]["fingerprint"]
+    keys = {r["run_id"]: run_key(r, measurement, fingerprint) for r in runs}
+    by_id = {r["run_id"]: r for r in runs}
+    total = len(runs)
+    pending = []
+    position = {r["run_id"]: i + 1 for i, r in enumerate(runs)}
+    for run in runs:
+        run_id = run["run_id"]
+        existing = read_result(result_path(out_dir, run_id))
+        if existing and not opts.force:
+            if existing.get("status") in FINISHED_STATUSES and existing.get("run_key") == keys[run_id]:
+                console.say(f"[{position[run_id]}/{total}] {run_id}: result exists ({existing['status']}), skipped "
+                            "(--force redoes it)")
+                continue
+            if existing.get("run_key") != keys[run_id]:
+                console.say(f"[{position[run_id]}/{total}] {run_id}: stored result was made with other settings; redoing")
+        if run.get("skip_status"):
+            result = _parent_result(run, run["skip_status"], run["skip_reason"], keys[run_id], {"planned_by": "Phase A"})
+            write_result(out_dir, result)
+            console.say(_status_line(position[run_id], total, run_id, result))
+            continue
+        pending.append(run_id)
+    if not pending:
+        return []
+    request = write_request(out_dir, config_path, measurement, [by_id[i] for i in pending], opts.isolation,
+                            opts.verbose)
+    queue = collections.deque(group_runs(pending, opts.isolation))
+    done: list = []
+    while queue:
+        group = queue.popleft()
+        ended: dict = {}
+
+        def on_event(event: dict) -> None:
+            if event.get("event") == "run_end":
+                ended[event["run_id"]] = True
+                stored = read_result(result_path(out_dir, event["run_id"])) or {}
+                console.say(_status_line(position[event["run_id"]], total, event["run_id"], stored))
+
+        args = ["--request", str(request)] + [arg for run_id in group for arg in ("--run_id", run_id)]
+        outcome = run_phase("harness.phase_b", args, opts.run_timeout_s, log_file, echo=opts.verbose,
+                            on_event=on_event)
+        done.extend(r for r in group if r in ended)
+        missing = [r for r in group if r not in ended]
+        if not missing:
+            continue
+        started = outcome.last_event("run_start")
+        in_flight = started["run_id"] if started and started["run_id"] in missing else missing[0]
+        result = _record_dead_child(by_id[in_flight], keys[in_flight], outcome, out_dir)
+        console.say(_status_line(position[in_flight], total, in_flight, result))
+        done.append(in_flight)
+        rest = [r for r in missing if r != in_flight]
+        if rest:  # the process died part-way through its group: the others get a fresh process
+            queue.appendleft(rest)
+    return done
+
+
+def run_benchmark(opts: Options) -> int:
+    out_dir = check_writable_dir(opts.out_dir, "out_dir")
+    runs_folder = runs_dir(out_dir)
+    runs_folder.mkdir(parents=True, exist_ok=True)
+    for folder in (out_dir, runs_folder):
+        remove_stale_temps(folder)
+    log_path = out_dir / RUN_LOG
+    with open(log_path, "a", encoding="utf-8") as log_file:
+        console = Console(log_file)
+        log_file.write(f"\n==== jetson_benchmark {__version__} {time.strftime('%Y-%m-%d %H:%M:%S')}: "
+                       f"{' '.join(shlex.quote(a) for a in sys.argv)}\n")
+        started = time.perf_counter()
+        if opts.skip_setup:
+            from harness.setup_reuse import load_checked_setup, replan
+
+            config_path, setup = load_checked_setup(opts)
+            runs = replan(opts, setup)
+            console.say(f"--skip_setup: reusing {config_path} (made by Phase A pid {setup['phase_a']['pid']})")
+        else:
+            config_path, setup = run_setup_phase(opts, out_dir, log_file, console)
+            runs = setup["runs"]
+        if opts.skip_inference:
+            describe_setup(setup, console)
+            console.say(f"--skip_inference: setup only. Measure later with --skip_setup --preprocessed_dir {opts.preprocessed_dir}")
+            return EXIT_OK
+        measure(opts, config_path, setup, runs, out_dir, log_file, console)
+        csv_path, md_path, frame = write_summary(out_dir)
+        wanted = {r["run_id"] for r in runs}
+        current = frame[frame["run_id"].isin(wanted)]
+        console.say("")
+        console.say(markdown_table(current))
+        console.say("")
+        console.say(f"latency = host end-to-end per batch (copy in + forward + sync); definitions: docs/metrics.md")
+        console.say(f"results: {runs_folder}/ (one JSON per run, raw samples included)")
+        console.say(f"summary: {csv_path} and {md_path}; log: {log_path}")
+        console.say(f"total wall time {time.perf_counter() - started:.1f} s")
+        failed = current[current["status"] == STATUS_FAILED]
+        return EXIT_RUN_FAILURES if len(failed) else EXIT_OK

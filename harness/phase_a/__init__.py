@@ -1,0 +1,1 @@
+"""Phase A: validate inputs, prepare models and data, write the setup config, exit."""

@@ -1,0 +1,173 @@
+"""Decode the source once, letterbox to each imgsz, store frames for Phase B, write metadata.json.
+
+Reused without decoding when ``metadata.json`` carries the same source fingerprint and every frame file
+is still there (``--force`` rebuilds).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from harness.atomic_io import atomic_write_json, read_json
+from harness.data.frame_store import FrameWriter
+from harness.data.image_decode import UnreadableImage, decode_image, to_rgb_uint8
+from harness.data.letterbox import letterbox
+from harness.data.source_scan import PREPROCESS_VERSION, SequencePlan, SourceScan
+from harness.data.source_spec import SourceSpec
+from harness.errors import UserError
+from harness.matrix import safe_name
+from harness.setup_config import METADATA_FILENAME
+
+log = logging.getLogger("jetson_benchmark.phase_a")
+METADATA_SCHEMA_VERSION = 1
+
+
+def frames_relpath(size: int, sequence_name: str) -> str:
+    return f"frames/img{size}/{safe_name(sequence_name)}.npy"
+
+
+def existing_metadata(root: Path, fingerprint: str) -> dict | None:
+    """The stored metadata if it was made from exactly this source and its frame files exist."""
+    path = root / METADATA_FILENAME
+    try:
+        meta = read_json(path)
+    except (OSError, ValueError):
+        return None
+    if meta.get("fingerprint") != fingerprint or meta.get("schema_version") != METADATA_SCHEMA_VERSION:
+        return None
+    for seq in meta.get("sequences", []):
+        for rel in seq.get("frames", {}).values():
+            if not (root / rel).is_file():
+                return None
+    return meta
+
+
+class _Writers:
+    """One frame writer per imgsz for the sequence being decoded."""
+
+    def __init__(self, root: Path, sizes: list, name: str, capacity: int):
+        self.sizes = sizes
+        self.writers = {s: FrameWriter(root / frames_relpath(s, name), capacity, s) for s in sizes}
+
+    def append(self, rgb: np.ndarray) -> None:
+        for size, writer in self.writers.items():
+            writer.append(np.ascontiguousarray(letterbox(rgb, size).transpose(2, 0, 1)))
+
+    @property
+    def full(self) -> bool:
+        return next(iter(self.writers.values())).full
+
+    def close(self) -> int:
+        counts = {writer.close() for writer in self.writers.values()}
+        assert len(counts) == 1
+        return counts.pop()
+
+
+def _image_sequence(seq: SequencePlan, root: Path, sizes: list, skipped: list) -> dict:
+    writers = _Writers(root, sizes, seq.name, max(1, len(seq.files)))
+    items = []
+    for path in seq.files:
+        try:
+            rgb, conversion = decode_image(path)
+        except UnreadableImage as exc:
+            skipped.append({"source_path": path, "reason": str(exc)})
+            log.warning("skipped %s: %s", path, exc)
+            continue
+        writers.append(rgb)
+        items.append({
+            "source_path": path, "frame_index": len(items), "frame_count": 1,
+            "original_size": [int(rgb.shape[1]), int(rgb.shape[0])],
+            "conversion": conversion, "label_path": seq.labels.get(path),
+        })
+    count = writers.close()
+    return {"name": seq.name, "kind": seq.kind, "num_frames": count, "items": items}
+
+
+def _video_sequence(seq: SequencePlan, root: Path, sizes: list, max_frames: int, skipped: list) -> dict:
+    import cv2
+
+    path = seq.files[0]
+    capture = cv2.VideoCapture(path)
+    if not capture.isOpened():
+        skipped.append({"source_path": path, "reason": "cannot open video (corrupt or unsupported codec)"})
+        return {"name": seq.name, "kind": "video", "num_frames": 0, "items": []}
+    reported = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0) or None
+    capacity = min(max_frames, reported) if reported > 0 else max_frames
+    writers = _Writers(root, sizes, seq.name, max(1, capacity))
+    original = None
+    try:
+        while not writers.full:
+            ok, frame = capture.read()
+            if not ok or frame is None:
+                break
+            rgb, _ = to_rgb_uint8(frame, "BGR")
+            original = original or [int(rgb.shape[1]), int(rgb.shape[0])]
+            writers.append(rgb)
+    finally:
+        capture.release()
+    count = writers.close()
+    if count == 0:
+        skipped.append({"source_path": path, "reason": "video has no decodable frames"})
+    item = {"source_path": path, "frame_index": 0, "frame_count": count, "original_size": original,
+            "fps": fps, "reported_frame_count": reported or None,
+            "truncated_to_max_frames": bool(reported > count and count == max_frames)}
+    return {"name": seq.name, "kind": "video", "num_frames": count, "items": [item]}
+
+
+def preprocess(scan: SourceScan, spec: SourceSpec, sizes: list, root: Path, fingerprint: str,
+               max_frames: int, force: bool) -> dict:
+    """Returns the metadata dict (also written to ``root/metadata.json``)."""
+    if not force:
+        meta = existing_metadata(root, fingerprint)
+        if meta is not None:
+            log.info("preprocessed data matches the source fingerprint: reused, nothing decoded")
+            return {**meta, "reused": True}
+    started = time.perf_counter()
+    frames_root = root / "frames"
+    if frames_root.exists():
+        shutil.rmtree(frames_root)
+    skipped: list = []
+    sequences = []
+    for seq in scan.sequences:
+        if seq.kind == "video":
+            record = _video_sequence(seq, root, sizes, max_frames, skipped)
+        else:
+            record = _image_sequence(seq, root, sizes, skipped)
+        if record["num_frames"] == 0:
+            for size in sizes:
+                (root / frames_relpath(size, seq.name)).unlink(missing_ok=True)
+            continue
+        record["frames"] = {str(s): frames_relpath(s, seq.name) for s in sizes}
+        sequences.append(record)
+        log.info("sequence %s: %d frames", seq.name, record["num_frames"])
+    total = sum(s["num_frames"] for s in sequences)
+    if total == 0:
+        reasons = "; ".join(f"{Path(s['source_path']).name}: {s['reason']}" for s in skipped[:3])
+        raise UserError(f"{spec.describe()}: no readable frames ({len(skipped)} file(s) skipped: {reasons})")
+    meta = {
+        "schema_version": METADATA_SCHEMA_VERSION,
+        "preprocess_version": PREPROCESS_VERSION,
+        "fingerprint": fingerprint,
+        "source": spec.to_dict(),
+        "imgsz": sizes,
+        "layout": "uint8 N x 3 x S x S, RGB, letterboxed (pad 114), one .npy per sequence and size",
+        "sequences": sequences,
+        "skipped": skipped,
+        "ignored_files": scan.ignored_files,
+        "totals": {
+            "frames": total,
+            "images": sum(len(s["items"]) for s in sequences if s["kind"] != "video"),
+            "videos": sum(1 for s in sequences if s["kind"] == "video"),
+            "skipped": len(skipped),
+            "ignored": len(scan.ignored_files),
+        },
+        "preprocess_s": round(time.perf_counter() - started, 3),
+    }
+    atomic_write_json(root / METADATA_FILENAME, meta)
+    return {**meta, "reused": False}

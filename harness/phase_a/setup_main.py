@@ -1,0 +1,120 @@
+"""Phase A entry point: ``python -m harness.phase_a --request FILE``.
+
+Validates inputs, prepares models and data, writes the setup config, exits. Any problem with what the
+user gave ends it with a one-line message (an event line for the parent) and exit code 2; the traceback,
+if any, goes to the log only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+from pathlib import Path
+
+from harness import child_protocol
+from harness.atomic_io import read_json
+from harness.data.source_scan import camera_capture_root, scan_source, source_fingerprint, synthetic_root
+from harness.data.source_spec import parse_source
+from harness.lifeline import die_with_parent
+from harness.errors import EXIT_INTERNAL, EXIT_OK, UserError
+from harness.logging_setup import configure_phase_logging, quiet_offline_environment
+from harness.options import DEFAULT_MODELS, Options, check_writable_dir
+
+log = logging.getLogger("jetson_benchmark.phase_a")
+
+
+def run_setup(opts: Options, started_at: float) -> Path:
+    quiet_offline_environment()
+    wall_start = time.perf_counter()
+    root = check_writable_dir(opts.preprocessed_dir, "preprocessed_dir")
+    spec = parse_source(opts.source, opts.split_dir, opts.max_frames)
+
+    from harness.phase_a.device_probe import resolve_device
+    from harness.phase_a.model_discovery import discover_models
+
+    device = resolve_device(opts.device)
+    log.info("device: %s (%s)", device["resolved"], device.get("name"))
+    sources = discover_models(opts.weights_dir, opts.models, DEFAULT_MODELS)
+
+    timings = {}
+    begun = time.perf_counter()
+    if spec.kind == "synthetic":
+        from harness.data.synthetic_dataset import generate
+
+        generate(synthetic_root(root))
+    elif spec.kind == "camera":
+        from harness.phase_a.camera_capture import capture
+
+        capture(spec, camera_capture_root(root))
+    scan = scan_source(spec, str(root), opts.limit_videos)
+    fingerprint = source_fingerprint(scan, opts.imgsz, opts.max_frames, opts.limit_videos)
+    timings["scan_s"] = round(time.perf_counter() - begun, 3)
+
+    # Models first: a bad model name or file must fail fast, before minutes of decoding.
+    from harness.phase_a.model_artifacts import prepare_model
+
+    begun = time.perf_counter()
+    models = [prepare_model(s, root, opts.imgsz, opts.backend, opts.precision, device, opts.force) for s in sources]
+    timings["models_s"] = round(time.perf_counter() - begun, 3)
+
+    from harness.phase_a.preprocess import preprocess
+
+    begun = time.perf_counter()
+    meta = preprocess(scan, spec, opts.imgsz, root, fingerprint, opts.max_frames, opts.force)
+    timings["preprocess_s"] = round(time.perf_counter() - begun, 3)
+    child_protocol.emit("preprocessed", frames=meta["totals"]["frames"], skipped=meta["skipped"],
+                        reused=meta["reused"], sequences=len(meta["sequences"]))
+
+    from harness.environment import full_environment
+    from harness.phase_a.run_planner import planned_records
+    from harness.setup_config import setup_config_path, write_setup_config
+
+    runs = planned_records(models, opts.backend, opts.precision, opts.imgsz, opts.batch, device)
+
+    config_path = setup_config_path(str(root))
+    write_setup_config(config_path, {
+        "phase_a": {"pid": os.getpid(), "started_at": started_at,
+                    "wall_s": round(time.perf_counter() - wall_start, 3), "timings_s": timings},
+        "options": opts.to_dict(),
+        "source": spec.to_dict(),
+        "device": device,
+        "environment": full_environment(device["resolved"]),
+        "dataset": {
+            "metadata": "metadata.json",
+            "fingerprint": fingerprint,
+            "frames": meta["totals"]["frames"],
+            "sequences": [{"name": s["name"], "kind": s["kind"], "num_frames": s["num_frames"],
+                           "frames": s["frames"]} for s in meta["sequences"]],
+            "skipped": meta["skipped"],
+            "reused": meta["reused"],
+        },
+        "models": models,
+        "runs": runs,
+        "tuning": {"cudnn_benchmark": {"value": False, "evidence": "cuDNN tuning not requested"}},
+    })
+    log.info("setup config written to %s", config_path)
+    return config_path
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.phase_a")
+    parser.add_argument("--request", required=True, help="JSON file with the resolved options")
+    args = parser.parse_args(argv)
+    started_at = time.time()
+    die_with_parent()
+    opts = Options.from_dict(read_json(args.request)["options"])
+    configure_phase_logging("A", opts.verbose)
+    try:
+        config_path = run_setup(opts, started_at)
+    except UserError as exc:
+        log.error("%s", exc.message)
+        child_protocol.emit("user_error", message=exc.message)
+        return exc.exit_code
+    except Exception as exc:  # a bug or an environment failure: full traceback in the log only
+        log.exception("Phase A failed")
+        child_protocol.emit("internal_error", message=f"{type(exc).__name__}: {exc}")
+        return EXIT_INTERNAL
+    child_protocol.emit("setup_done", config=str(config_path), pid=os.getpid())
+    return EXIT_OK

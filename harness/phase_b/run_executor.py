@@ -1,0 +1,101 @@
+"""One run inside a Phase B process: load, warm up, measure, summarize, release.
+
+The figures are computed here from the raw samples; the runner only runs the model, the memory tracker
+only reads memory. Whatever goes wrong ends as a result with a status, never as a crash of the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from pathlib import Path
+
+from harness.measure.latency_stats import summarize_latency, throughput_img_per_s
+from harness.measure.memory_tracker import MemoryTracker
+from harness.measure.timing_loop import run_passes
+from harness.oom import is_oom_exception
+from harness.phase_b.frame_feed import FrameFeed, SequenceFrames
+from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM, new_result
+from harness.setup_config import resolve_path
+from runners.base import BackendUnavailable
+from runners.registry import runner_class
+
+log = logging.getLogger("jetson_benchmark.phase_b")
+
+
+def sequences_for(setup: dict, config_path: Path, imgsz: int) -> list:
+    return [
+        SequenceFrames(s["name"], str(resolve_path(config_path, s["frames"][str(imgsz)])), int(s["num_frames"]))
+        for s in setup["dataset"]["sequences"]
+        if str(imgsz) in s["frames"] and int(s["num_frames"]) > 0
+    ]
+
+
+def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
+                run_key: str, on_pass=None) -> dict:
+    run_started = time.perf_counter()
+    result = new_result(planned, STATUS_OK, run_key)
+    tracker = MemoryTracker(torch_module, device)
+    tracker.baseline()
+    runner = runner_class(planned["backend"])(planned["artifact"], device, planned["precision"],
+                                              int(planned["imgsz"]), int(planned["batch"]))
+    stage = "load"
+    try:
+        begun = time.perf_counter()
+        tracker.begin_load()
+        runner.load()
+        runner.synchronize()
+        tracker.end_load()
+        model_load_s = time.perf_counter() - begun
+        result["runner"] = runner.describe()
+
+        stage = "measure"
+        sequences = sequences_for(setup, config_path, int(planned["imgsz"]))
+        feed = FrameFeed(sequences, int(planned["batch"]),
+                         int(measurement["max_frames_in_mem"]), on_chunk_change=runner.cleanup)
+
+        def step(batch):
+            outputs = runner.infer(runner.prepare(batch))
+            runner.synchronize()
+            return outputs
+
+        passes = run_passes(step, feed.batches(), int(measurement["warmup"]), int(measurement["iters"]),
+                            on_pass=on_pass, on_measure_start=tracker.begin_measure)
+        tracker.end_measure()
+        batch = int(planned["batch"])
+        busy_s = sum(passes.latency_ms) / 1000.0
+        result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms}
+        result["metrics"] = {
+            **summarize_latency(passes.latency_ms, "latency_ms"),
+            "throughput_img_per_s": throughput_img_per_s(batch * len(passes.latency_ms), busy_s),
+            "model_load_s": model_load_s,
+            **tracker.figures,
+        }
+        result["unavailable"] = dict(tracker.unavailable)
+        result["memory_notes"] = dict(tracker.notes)
+        result["timings"] = {"model_load_s": model_load_s, "warmup_s": sum(passes.warmup_ms) / 1000.0,
+                             "measured_busy_s": busy_s, "measured_wall_s": passes.measured_wall_s}
+        result["feed"] = {"chunks_loaded": feed.chunks_loaded, "max_resident_frames": feed.max_resident_frames,
+                          "max_frames_in_mem": int(measurement["max_frames_in_mem"]),
+                          "frames_served": feed.frames_served,
+                          "dataset_frames": sum(s.num_frames for s in sequences)}
+    except BackendUnavailable as exc:
+        result["status"], result["reason"] = STATUS_SKIPPED, str(exc)
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes a recorded status
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        oom = is_oom_exception(exc)
+        result["status"] = STATUS_SKIPPED_OOM if oom else STATUS_FAILED
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        result["reason"] = f"{'out of memory' if oom else 'error'} during {stage}: {type(exc).__name__}: {first_line}"[:500]
+        result["evidence"] = {"exception": type(exc).__name__, "stage": stage,
+                              "traceback_tail": traceback.format_exc().splitlines()[-12:]}
+        log.warning("run %s: %s", planned["run_id"], result["reason"])
+    finally:
+        try:
+            runner.release()
+        except Exception:  # noqa: BLE001 - release after a failure may fail too; the status stands
+            log.debug("release failed", exc_info=True)
+    result["timings"] = {**result.get("timings", {}), "run_wall_s": time.perf_counter() - run_started}
+    return result

@@ -1,0 +1,90 @@
+"""Per-run result files: ``<out_dir>/runs/<run_id>.json``, written atomically, one per run.
+
+Everything else (CSV, Markdown, reports) is derived from these files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import socket
+import time
+from pathlib import Path
+from typing import Optional
+
+from harness import __version__
+from harness.atomic_io import atomic_write_json, read_json
+
+RESULT_SCHEMA_VERSION = 1
+STATUS_OK = "ok"
+STATUS_FAILED = "failed"
+STATUS_SKIPPED_OOM = "skipped_oom"
+STATUS_SKIPPED = "skipped"
+STATUSES = (STATUS_OK, STATUS_FAILED, STATUS_SKIPPED_OOM, STATUS_SKIPPED)
+# A rerun of the same command does not redo these; "failed" runs are retried.
+FINISHED_STATUSES = (STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM)
+
+
+def runs_dir(out_dir: str | os.PathLike) -> Path:
+    return Path(out_dir) / "runs"
+
+
+def result_path(out_dir: str | os.PathLike, run_id: str) -> Path:
+    return runs_dir(out_dir) / f"{run_id}.json"
+
+
+def run_key(planned_run: dict, measurement: dict, dataset_fingerprint: str) -> str:
+    """What makes two results of one run_id comparable: the run, its artifact, the measurement settings
+    and the data. A stored result with another key is redone, not reused."""
+    payload = {
+        "run": {k: planned_run.get(k) for k in ("model", "backend", "precision", "imgsz", "batch", "artifact")},
+        "artifact_sha": planned_run.get("artifact_sha256"),
+        "measurement": measurement,
+        "dataset": dataset_fingerprint,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def new_result(planned_run: dict, status: str, run_key_value: str, reason: Optional[str] = None) -> dict:
+    if status not in STATUSES:
+        raise ValueError(status)
+    spec_keys = ("run_id", "model", "backend", "precision", "imgsz", "batch", "artifact")
+    return {
+        "schema_version": RESULT_SCHEMA_VERSION,
+        "run_id": planned_run["run_id"],
+        "run_key": run_key_value,
+        "run": {k: planned_run.get(k) for k in spec_keys},
+        "status": status,
+        "reason": reason,
+        "evidence": {},
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "harness_version": __version__,
+        "host": socket.gethostname(),
+        "python": platform.python_version(),
+        "process": {},
+        "metrics": {},
+        "unavailable": {},
+        "samples": {},
+    }
+
+
+def write_result(out_dir: str | os.PathLike, result: dict) -> Path:
+    return atomic_write_json(result_path(out_dir, result["run_id"]), result)
+
+
+def read_result(path: str | os.PathLike) -> Optional[dict]:
+    try:
+        data = read_json(path)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and "run_id" in data else None
+
+
+def load_results(out_dir: str | os.PathLike) -> list:
+    folder = runs_dir(out_dir)
+    if not folder.is_dir():
+        return []
+    results = [read_result(p) for p in sorted(folder.glob("*.json"))]
+    return [r for r in results if r is not None]

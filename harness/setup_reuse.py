@@ -1,0 +1,84 @@
+"""``--skip_setup``: check that the saved setup still matches the files on disk and the request.
+
+Runs in the parent, without torch: the source is rescanned (stat only) and fingerprinted the way Phase A
+did it. Any mismatch is a one-line message telling the user to rerun setup.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.data.source_scan import scan_source, source_fingerprint
+from harness.data.source_spec import SourceSpec, parse_source
+from harness.errors import UserError
+from harness.options import Options
+from harness.phase_a.run_planner import planned_records
+from harness.setup_config import read_setup_config, resolve_path, setup_config_path
+
+RERUN = "rerun without --skip_setup"
+SHAPING_FLAGS = ("source", "split_dir", "weights_dir", "max_frames", "limit_videos")
+
+
+def load_checked_setup(opts: Options) -> tuple:
+    """Returns (config_path, setup) after checking schema, fingerprint and frame files."""
+    config_path = setup_config_path(opts.preprocessed_dir)
+    setup = read_setup_config(config_path)
+    saved = setup["options"]
+    for flag in SHAPING_FLAGS:
+        if flag in opts.explicit and getattr(opts, flag) != saved.get(flag):
+            raise UserError(f"--{flag} differs from the saved setup ({saved.get(flag)!r}): {RERUN}")
+    if "device" in opts.explicit and opts.device not in (saved.get("device"), setup["device"]["resolved"]):
+        raise UserError(f"--device {opts.device} differs from the saved setup's {setup['device']['resolved']}: {RERUN}")
+    if "source" in opts.explicit or "split_dir" in opts.explicit:
+        wanted = parse_source(opts.source, opts.split_dir, saved["max_frames"])
+        if wanted != SourceSpec.from_dict(setup["source"]):
+            raise UserError(f"the saved setup was made for {SourceSpec.from_dict(setup['source']).describe()}: {RERUN}")
+    spec = SourceSpec.from_dict(setup["source"])
+    try:
+        scan = scan_source(spec, opts.preprocessed_dir, saved["limit_videos"])
+    except UserError as exc:
+        raise UserError(f"the saved setup's source is no longer readable ({exc}): {RERUN}")
+    fingerprint = source_fingerprint(scan, saved["imgsz"], saved["max_frames"], saved["limit_videos"])
+    if fingerprint != setup["dataset"]["fingerprint"]:
+        raise UserError(f"the source files changed since setup ({spec.describe()}): {RERUN}")
+    for seq in setup["dataset"]["sequences"]:
+        for rel in seq["frames"].values():
+            if not resolve_path(config_path, rel).is_file():
+                raise UserError(f"preprocessed frames are missing ({rel}): {RERUN}")
+    return config_path, setup
+
+
+def replan(opts: Options, setup: dict) -> list:
+    """The runs to measure: the saved plan, or a re-plan when the user changed matrix flags.
+
+    Models, image sizes, backends and precisions must be ones setup prepared; batch sizes are free
+    (frames and artifacts do not depend on them).
+    """
+    saved = setup["options"]
+    changed = [f for f in ("models", "imgsz", "backend", "precision", "batch") if f in opts.explicit]
+    if not changed:
+        return setup["runs"]
+    prepared_models = [m["name"] for m in setup["models"]]
+    models = opts.models if "models" in opts.explicit else prepared_models
+    for flag, wanted, prepared in (
+        ("models", models, prepared_models),
+        ("imgsz", opts.imgsz if "imgsz" in opts.explicit else saved["imgsz"], saved["imgsz"]),
+        ("backend", opts.backend if "backend" in opts.explicit else saved["backend"], saved["backend"]),
+        ("precision", opts.precision if "precision" in opts.explicit else saved["precision"], saved["precision"]),
+    ):
+        missing = [str(v) for v in wanted if v not in prepared]
+        if missing:
+            raise UserError(f"--{flag} {','.join(missing)} was not prepared by the saved setup: {RERUN}")
+    chosen = [m for m in setup["models"] if m["name"] in models]
+    return planned_records(
+        chosen,
+        opts.backend if "backend" in opts.explicit else saved["backend"],
+        opts.precision if "precision" in opts.explicit else saved["precision"],
+        opts.imgsz if "imgsz" in opts.explicit else saved["imgsz"],
+        opts.batch if "batch" in opts.explicit else saved["batch"],
+        setup["device"],
+    )
+
+
+def metadata_path(config_path: Path, setup: dict) -> Path:
+    return resolve_path(config_path, setup["dataset"]["metadata"])

@@ -1,0 +1,70 @@
+"""Derived tables: ``jetson_benchmark_summary.csv`` and ``.md`` from the per-run JSON files (pandas)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.atomic_io import atomic_write_text
+from harness.measure.metric_catalog import metric_names
+from harness.results import load_results
+
+SUMMARY_CSV = "jetson_benchmark_summary.csv"
+SUMMARY_MD = "jetson_benchmark_summary.md"
+IDENTITY = ["run_id", "model", "backend", "precision", "imgsz", "batch", "status", "reason"]
+CONSOLE_COLUMNS = [
+    ("model", "model"), ("backend", "backend"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
+    ("status", "status"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
+    ("throughput_img_per_s", "img/s"), ("peak_rss_mb", "peak RSS MiB"), ("peak_torch_reserved_mb", "torch reserved MiB"),
+]
+
+
+def result_row(result: dict) -> dict:
+    run = result.get("run", {})
+    row = {key: run.get(key) for key in IDENTITY if key in run}
+    row.update({"run_id": result["run_id"], "status": result.get("status"), "reason": result.get("reason")})
+    metrics = result.get("metrics", {})
+    for name in metric_names():
+        row[name] = metrics.get(name)
+    row["latency_samples_n"] = len(result.get("samples", {}).get("latency_ms", []) or [])
+    runner = result.get("runner", {})
+    env = result.get("environment", {})
+    row["device_name"] = env.get("device_name")
+    row["execution_device"] = runner.get("execution_device", runner.get("device"))
+    row["providers"] = ",".join(runner.get("providers", [])) or None
+    row["phase_b_pid"] = result.get("process", {}).get("pid")
+    row["phase_a_pid"] = result.get("setup", {}).get("phase_a_pid")
+    row["created_at"] = result.get("created_at")
+    return row
+
+
+def summary_frame(results: list):
+    import pandas as pd
+
+    rows = [result_row(r) for r in results]
+    columns = IDENTITY + metric_names() + ["latency_samples_n", "device_name", "execution_device", "providers",
+                                           "phase_b_pid", "phase_a_pid", "created_at"]
+    frame = pd.DataFrame(rows, columns=columns)
+    if not frame.empty:
+        frame = frame.sort_values(["model", "backend", "precision", "imgsz", "batch"], kind="stable").reset_index(drop=True)
+    return frame
+
+
+def write_summary(out_dir: str | Path) -> tuple:
+    """Rebuild the CSV and Markdown summaries from every result in ``out_dir/runs``."""
+    out_dir = Path(out_dir)
+    frame = summary_frame(load_results(out_dir))
+    csv_path = out_dir / SUMMARY_CSV
+    md_path = out_dir / SUMMARY_MD
+    atomic_write_text(csv_path, frame.to_csv(index=False))
+    atomic_write_text(md_path, "# jetson_benchmark summary\n\n" + markdown_table(frame) + "\n")
+    return csv_path, md_path, frame
+
+
+def markdown_table(frame, columns=CONSOLE_COLUMNS, floatfmt: str = ".2f") -> str:
+    if frame.empty:
+        return "(no results)"
+    present = [(key, label) for key, label in columns if key in frame.columns]
+    view = frame[[key for key, _ in present]].rename(columns=dict(present))
+    if "peak_torch_reserved_mb" in frame.columns and frame["peak_torch_reserved_mb"].isna().all():
+        view = view.drop(columns=["torch reserved MiB"], errors="ignore")
+    return view.to_markdown(index=False, floatfmt=floatfmt, missingval="")
