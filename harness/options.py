@@ -172,6 +172,8 @@ def validate(opts: Options) -> None:
         raise UserError(f"--iters {opts.iters}: must be at least 1")
     if opts.max_frames_in_mem <= 0:
         raise UserError(f"--max_frames_in_mem {opts.max_frames_in_mem}: must be at least 1")
+    if max(opts.batch) > opts.max_frames_in_mem:
+        raise UserError(f"--batch {max(opts.batch)} is larger than --max_frames_in_mem {opts.max_frames_in_mem}")
     if opts.limit_videos < 0:
         raise UserError(f"--limit_videos {opts.limit_videos}: must be 0 (all) or more")
     if opts.max_frames <= 0:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from harness import __version__
 from harness.atomic_io import atomic_write_json, remove_stale_temps
+from harness.data.source_scan import scan_source
+from harness.data.source_spec import parse_source
 from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_RUN_FAILURES, UserError
 from harness.launcher import ChildOutcome, run_phase
 from harness.matrix import group_runs
@@ -50,7 +52,15 @@ def _phase_failure_message(outcome: ChildOutcome, phase: str, log_path: Path) ->
     return UserError(f"{phase} failed: {detail} (details in {log_path})", EXIT_INTERNAL)
 
 
+def precheck_source(opts: Options) -> None:
+    """Fail in a fraction of a second on a source that cannot work (Phase A checks again, decoding)."""
+    spec = parse_source(opts.source, opts.split_dir, opts.max_frames)
+    if spec.kind in ("image_dir", "video", "split_dir"):
+        scan_source(spec, opts.preprocessed_dir, opts.limit_videos)
+
+
 def run_setup_phase(opts: Options, out_dir: Path, log_file, console: Console) -> tuple:
+    precheck_source(opts)
     check_writable_dir(opts.preprocessed_dir, "preprocessed_dir")
     request = atomic_write_json(out_dir / "phase_a_request.json", {"options": opts.to_dict()})
     console.say("Phase A (setup): validating inputs, preparing models and data ...")

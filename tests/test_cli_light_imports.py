@@ -1,0 +1,37 @@
+"""The parent path must not import torch, ultralytics or tensorrt (they belong to the phases)."""
+
+import subprocess
+import sys
+
+from conftest import REPO
+
+HEAVY = ("torch", "ultralytics", "tensorrt", "onnxruntime", "cv2")
+
+
+def test_cli_modules_import_light():
+    code = (
+        "import sys, harness.cli, harness.orchestrator, harness.setup_reuse, harness.summary\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_help_lists_every_flag_and_both_entry_points_agree():
+    from harness.options import FLAG_TABLE
+
+    script = subprocess.run([sys.executable, "jetson_benchmark.py", "--help"], cwd=REPO, capture_output=True, text=True)
+    module = subprocess.run([sys.executable, "-m", "harness", "--help"], cwd=REPO, capture_output=True, text=True)
+    assert script.returncode == 0 and script.stdout.replace("jetson-benchmark", "") == module.stdout.replace("jetson-benchmark", "")
+    for flag in FLAG_TABLE:
+        assert f"--{flag}" in script.stdout
+
+
+def test_console_script_installed():
+    import shutil
+
+    exe = shutil.which("jetson-benchmark")
+    assert exe, "pip install -e . should provide the jetson-benchmark console script"
+    out = subprocess.run([exe, "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "--skip_setup" in out.stdout

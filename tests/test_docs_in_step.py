@@ -1,0 +1,39 @@
+"""The README's commands, flags and the metric definitions must stay true to the code."""
+
+import re
+
+from conftest import REPO
+from harness.measure.metric_catalog import metric_names
+from harness.options import FLAG_TABLE
+
+
+def _readme_commands():
+    text = (REPO / "README.md").read_text()
+    block = re.search(r"```bash\n(.*?)```", text, re.S).group(1)
+    return [line.split("#")[0].strip() for line in block.strip().splitlines()]
+
+
+def test_readme_opens_with_exactly_two_commands():
+    text = (REPO / "README.md").read_text()
+    assert text.index("```bash") < 40  # right under the title
+    commands = _readme_commands()
+    assert len(commands) == 2
+    assert commands[0].endswith("python3 jetson_benchmark.py") and "pip install -e ." in commands[0]
+    assert commands[1].endswith("python3 -m pytest")
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (REPO / ".ci" / "run").read_text()
+    assert _readme_commands()[1] in ci
+
+
+def test_every_flag_is_documented():
+    readme = (REPO / "README.md").read_text()
+    missing = [f for f in FLAG_TABLE if f"`--{f}`" not in readme]
+    assert not missing, missing
+
+
+def test_every_metric_is_defined_in_docs():
+    doc = (REPO / "docs" / "metrics.md").read_text()
+    missing = [m for m in metric_names() if f"`{m}`" not in doc]
+    assert not missing, missing

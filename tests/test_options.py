@@ -1,0 +1,54 @@
+import argparse
+
+import pytest
+
+from harness.errors import UserError
+from harness.options import Options, add_flags, check_writable_dir, resolve
+
+
+def parse(*argv):
+    parser = argparse.ArgumentParser()
+    add_flags(parser)
+    return resolve(parser.parse_args(list(argv)))
+
+
+def test_defaults_and_explicit():
+    opts = parse()
+    assert opts.imgsz == [640] and opts.batch == [1] and opts.backend == ["torch", "onnxruntime"]
+    assert opts.explicit == []
+    opts = parse("--imgsz", "320,640", "--batch", "1, 8", "--backend", "torch", "--skip_setup")
+    assert opts.imgsz == [320, 640] and opts.batch == [1, 8] and opts.backend == ["torch"]
+    assert set(opts.explicit) == {"imgsz", "batch", "backend", "skip_setup"}
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--imgsz", "0"], "must be a positive"),
+    (["--imgsz", "-32"], "must be a positive"),
+    (["--imgsz", "100"], "multiple of 32"),
+    (["--imgsz", "abc"], "comma-separated integers"),
+    (["--batch", "0"], "at least 1"),
+    (["--backend", "tensorflow"], "unknown backend"),
+    (["--precision", "int4"], "unknown precision"),
+    (["--iters", "0"], "at least 1"),
+    (["--device", "gpu"], "use auto, cpu"),
+    (["--isolation", "thread"], "choose one of"),
+    (["--skip_setup", "--skip_inference"], "would do nothing"),
+    (["--batch", "64", "--max_frames_in_mem", "8"], "max_frames_in_mem"),
+    (["--weights_dir", "/no/such/folder"], "no such folder"),
+])
+def test_invalid_values(argv, message):
+    with pytest.raises(UserError, match=message):
+        parse(*argv)
+
+
+def test_round_trip():
+    opts = parse("--models", "a,b", "--iters", "7")
+    assert Options.from_dict(opts.to_dict()) == opts
+
+
+def test_unwritable_dir(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    with pytest.raises(UserError, match="cannot write there"):
+        check_writable_dir(str(blocker / "sub"), "out_dir")
+    assert check_writable_dir(str(tmp_path / "new" / "dir"), "out_dir").is_dir()
