@@ -68,3 +68,25 @@ def shared_setup(tmp_path_factory):
                    "--skip_inference", cwd=root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return root / "pre"
+
+
+def write_conv_onnx(path: Path, in_channels: int = 3, out_channels: int = 4, seed: int = 0) -> Path:
+    """A real, tiny ONNX model (Conv 3x3 + Relu) with a dynamic batch and spatial size."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(seed)
+    weight = numpy_helper.from_array(rng.standard_normal((out_channels, in_channels, 3, 3)).astype(np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["images", "w"], ["c"], pads=[1, 1, 1, 1]), helper.make_node("Relu", ["c"], ["out"])],
+        "tiny",
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["batch", in_channels, "h", "w"])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["batch", out_channels, "h", "w"])],
+        [weight],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(path))
+    return path

@@ -150,3 +150,22 @@ def test_killed_harness_loses_no_finished_run(shared_setup, tmp_path):
     after = _results(out)
     assert len(after) == 8 and all(after[k] == v for k, v in finished.items())
     assert not [p for p in (out / "runs").iterdir() if p.suffix != ".json"]
+
+
+def test_a_failing_model_is_recorded_and_the_matrix_goes_on(tmp_path):
+    """Any ONNX model with an image input runs; one that cannot take 3-channel frames fails on its own."""
+    from conftest import write_conv_onnx
+
+    weights = tmp_path / "w"
+    write_conv_onnx(weights / "good.onnx", in_channels=3)
+    write_conv_onnx(weights / "needs4ch.onnx", in_channels=4)
+    proc = run_cli("--weights_dir", weights, "--backend", "onnxruntime", *TINY, "--batch", "1,2", cwd=tmp_path)
+    assert proc.returncode == 3, proc.stdout + proc.stderr  # matrix completed, some run failed
+    results = _results(tmp_path / "jetson_results")
+    assert {k: r["status"] for k, r in results.items()} == {
+        "good__onnxruntime__fp32__img64__b1": "ok", "good__onnxruntime__fp32__img64__b2": "ok",
+        "needs4ch__onnxruntime__fp32__img64__b1": "failed", "needs4ch__onnxruntime__fp32__img64__b2": "failed"}
+    bad = results["needs4ch__onnxruntime__fp32__img64__b1"]
+    assert "error during measure" in bad["reason"] and "dimensions" in bad["reason"].lower()
+    assert bad["evidence"]["traceback_tail"]
+    assert "needs4ch__onnxruntime__fp32__img64__b1: failed" in proc.stdout

@@ -137,9 +137,9 @@ def scan_source(spec: SourceSpec, preprocessed_dir: str, limit_videos: int = 0) 
         root = synthetic_root(preprocessed_dir)
         scan = scan_image_dir(root / "images")
         videos = sorted((root / "videos").glob("*"))
+        if limit_videos:  # the images are not a video: keep them, limit the videos
+            videos = videos[:limit_videos]
         scan.sequences.extend(SequencePlan(name=v.stem, kind="video", files=[str(v)]) for v in videos)
-        if limit_videos:
-            scan.sequences = scan.sequences[: max(1, limit_videos)]
         return scan
     if spec.kind == "camera":
         root = camera_capture_root(preprocessed_dir)
