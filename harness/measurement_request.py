@@ -19,6 +19,7 @@ def measurement_settings(opts) -> dict:
         "warmup": opts.warmup,
         "iters": opts.iters,
         "max_frames_in_mem": opts.max_frames_in_mem,
+        "memory_sample_ms": opts.memory_sample_ms,
     }
 
 

@@ -22,7 +22,7 @@ def is_oom_exception(exc: BaseException) -> bool:
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if type(exc).__name__ in _OOM_TYPE_NAMES:
+        if isinstance(exc, MemoryError) or type(exc).__name__ in _OOM_TYPE_NAMES:
             return True
         text = str(exc).lower()
         if any(pattern in text for pattern in _OOM_MESSAGES):

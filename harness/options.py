@@ -41,6 +41,12 @@ class Options:
     max_frames_in_mem: int = 600
     limit_videos: int = 0
     max_frames: int = 300
+    # memory: budget, profile, probing
+    profile: Optional[str] = None
+    gpu_mem_limit_gb: Optional[float] = None
+    enable_cudnn_tuning: bool = False
+    probe_batch: str = "auto"
+    memory_sample_ms: float = 20.0
     # where things go
     out_dir: str = "jetson_results"
     preprocessed_dir: str = "preprocessed_data"
@@ -51,6 +57,7 @@ class Options:
     verbose: bool = False
     setup_timeout_s: float = 3600.0
     run_timeout_s: float = 1800.0
+    probe_timeout_s: float = 300.0
     # which flags the user set explicitly (not a flag)
     explicit: list = field(default_factory=list)
 
@@ -83,6 +90,14 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "max_frames_in_mem": ("int", "most preprocessed frames Phase B holds in memory at once (default 600)"),
     "limit_videos": ("int", "use only the first N videos of the source (default 0 = all)"),
     "max_frames": ("int", "most frames decoded per video, and captured from camera=INDEX without :FRAMES (default 300)"),
+    "profile": ("str", "device profile: orin-nano-8gb, orin-nx-16gb, agx-orin-32gb, agx-orin-64gb, desktop-gpu, cpu, or a "
+                       "JSON file of the same shape (default: detected). A Jetson profile on a bigger GPU emulates its budget"),
+    "gpu_mem_limit_gb": ("float", "GPU memory budget in GiB (default: the profile's budget; a desktop GPU's whole memory)"),
+    "enable_cudnn_tuning": ("flag", "Phase A tries cudnn.benchmark=True under the budget and keeps it where it fits"),
+    "probe_batch": (("auto", "on", "off"), "Phase A finds the largest batch that fits the budget: on, off, or auto "
+                                           "(default: on when a constrained budget is in force on a CUDA device and a "
+                                           "batch > 1 is requested)"),
+    "memory_sample_ms": ("float", "interval of the background GPU-memory sampler in ms (default 20; 0 = only at phase edges)"),
     "out_dir": ("str", "results folder (default ./jetson_results)"),
     "preprocessed_dir": ("str", "Phase A's folder for the setup config, frames and artifacts (default ./preprocessed_data)"),
     "skip_setup": ("flag", "skip Phase A: reuse the saved setup config and preprocessed data"),
@@ -91,6 +106,7 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "verbose": ("flag", "show the phases' full logs on the console (always kept in run.log)"),
     "setup_timeout_s": ("float", "Phase A time limit in seconds (default 3600)"),
     "run_timeout_s": ("float", "time limit per Phase B process in seconds (default 1800)"),
+    "probe_timeout_s": ("float", "time limit per Phase A probe process in seconds (default 300)"),
 }
 
 
@@ -178,7 +194,11 @@ def validate(opts: Options) -> None:
         raise UserError(f"--limit_videos {opts.limit_videos}: must be 0 (all) or more")
     if opts.max_frames <= 0:
         raise UserError(f"--max_frames {opts.max_frames}: must be at least 1")
-    if opts.setup_timeout_s <= 0 or opts.run_timeout_s <= 0:
+    if opts.gpu_mem_limit_gb is not None and opts.gpu_mem_limit_gb <= 0:
+        raise UserError(f"--gpu_mem_limit_gb {opts.gpu_mem_limit_gb}: must be a positive number of GiB")
+    if opts.memory_sample_ms < 0:
+        raise UserError(f"--memory_sample_ms {opts.memory_sample_ms}: must be 0 or more")
+    if opts.setup_timeout_s <= 0 or opts.run_timeout_s <= 0 or opts.probe_timeout_s <= 0:
         raise UserError("timeouts must be positive numbers of seconds")
     if opts.skip_setup and opts.skip_inference:
         raise UserError("--skip_setup and --skip_inference together would do nothing")

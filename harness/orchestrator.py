@@ -22,8 +22,9 @@ from harness.matrix import group_runs
 from harness.measurement_request import measurement_settings, write_request
 from harness.oom import oom_from_exit
 from harness.options import Options, check_writable_dir
-from harness.results import (FINISHED_STATUSES, STATUS_FAILED, STATUS_SKIPPED_OOM, new_result, read_result,
-                             result_path, run_key, runs_dir, write_result)
+from harness.memory_safety import memory_safety_markdown, memory_safety_summary
+from harness.results import (FINISHED_STATUSES, STATUS_FAILED, STATUS_SKIPPED_OOM, load_results, new_result,
+                             read_result, result_path, run_key, runs_dir, write_result)
 from harness.setup_config import read_setup_config, setup_config_path
 from harness.summary import markdown_table, write_summary
 
@@ -156,7 +157,8 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
             if existing.get("run_key") != keys[run_id]:
                 console.say(f"[{position[run_id]}/{total}] {run_id}: stored result was made with other settings; redoing")
         if run.get("skip_status"):
-            result = _parent_result(run, run["skip_status"], run["skip_reason"], keys[run_id], {"planned_by": "Phase A"})
+            evidence = {"planned_by": "Phase A", **(run.get("extra") or {}).get("evidence", {})}
+            result = _parent_result(run, run["skip_status"], run["skip_reason"], keys[run_id], evidence)
             write_result(out_dir, result)
             console.say(_status_line(position[run_id], total, run_id, result))
             continue
@@ -227,6 +229,8 @@ def run_benchmark(opts: Options) -> int:
         console.say("")
         console.say(markdown_table(current))
         console.say("")
+        console.say(memory_safety_markdown(memory_safety_summary([r for r in load_results(out_dir) if r["run_id"] in wanted]),
+                                           heading="Memory safety"))
         console.say(f"latency = host end-to-end per batch (copy in + forward + sync); definitions: docs/metrics.md")
         console.say(f"results: {runs_folder}/ (one JSON per run, raw samples included)")
         console.say(f"summary: {csv_path} and {md_path}; log: {log_path}")

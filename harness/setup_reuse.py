@@ -16,7 +16,8 @@ from harness.phase_a.run_planner import planned_records
 from harness.setup_config import read_setup_config, resolve_path, setup_config_path
 
 RERUN = "rerun without --skip_setup"
-SHAPING_FLAGS = ("source", "split_dir", "weights_dir", "max_frames", "limit_videos")
+SHAPING_FLAGS = ("source", "split_dir", "weights_dir", "max_frames", "limit_videos", "profile", "gpu_mem_limit_gb",
+                 "enable_cudnn_tuning", "probe_batch")
 
 
 def load_checked_setup(opts: Options) -> tuple:
@@ -77,6 +78,9 @@ def replan(opts: Options, setup: dict) -> list:
         opts.imgsz if "imgsz" in opts.explicit else saved["imgsz"],
         opts.batch if "batch" in opts.explicit else saved["batch"],
         setup["device"],
+        setup["memory"]["profile"],
+        setup["tuning"]["batch_probe"]["results"],
+        setup["tuning"]["cudnn_benchmark"]["per_run_group"],
     )
 
 

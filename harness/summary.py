@@ -6,6 +6,7 @@ from pathlib import Path
 
 from harness.atomic_io import atomic_write_text
 from harness.measure.metric_catalog import metric_names
+from harness.memory_safety import memory_safety_markdown, memory_safety_summary
 from harness.results import load_results
 
 SUMMARY_CSV = "jetson_benchmark_summary.csv"
@@ -52,11 +53,13 @@ def summary_frame(results: list):
 def write_summary(out_dir: str | Path) -> tuple:
     """Rebuild the CSV and Markdown summaries from every result in ``out_dir/runs``."""
     out_dir = Path(out_dir)
-    frame = summary_frame(load_results(out_dir))
+    results = load_results(out_dir)
+    frame = summary_frame(results)
     csv_path = out_dir / SUMMARY_CSV
     md_path = out_dir / SUMMARY_MD
     atomic_write_text(csv_path, frame.to_csv(index=False))
-    atomic_write_text(md_path, "# jetson_benchmark summary\n\n" + markdown_table(frame) + "\n")
+    safety = memory_safety_markdown(memory_safety_summary(results))
+    atomic_write_text(md_path, "# jetson_benchmark summary\n\n" + markdown_table(frame) + "\n\n" + safety + "\n")
     return csv_path, md_path, frame
 
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
+
+
+def unenforced(budget_mb: Optional[float], why: str) -> dict:
+    """A budget we can only monitor (violations are still counted by the memory sampler)."""
+    return {"limit_mb": budget_mb, "limit_type": "unavailable", "mechanism": None,
+            "note": why if budget_mb is not None else "no GPU memory budget applies to this run"}
 
 
 class BackendUnavailable(Exception):
@@ -21,16 +27,21 @@ class Runner(ABC):
 
     backend: str = ""
 
-    def __init__(self, artifact: str, device: str, precision: str, imgsz: int, batch: int):
+    def __init__(self, artifact: str, device: str, precision: str, imgsz: int, batch: int,
+                 memory_budget_mb: Optional[float] = None, options: Optional[dict] = None):
         self.artifact = artifact
         self.device = device
         self.precision = precision
         self.imgsz = imgsz
         self.batch = batch
+        self.memory_budget_mb = memory_budget_mb
+        self.options = dict(options or {})
+        # How the budget is enforced, filled in by load(): limit_type is hard | soft | unavailable.
+        self.memory_limit: dict = unenforced(memory_budget_mb, "this backend does not enforce a memory budget")
 
     @abstractmethod
     def load(self) -> None:
-        """Load the artifact onto the device (timed as model load)."""
+        """Apply the memory budget, then load the artifact onto the device (timed as model load)."""
 
     @abstractmethod
     def prepare(self, frames_nchw_uint8: np.ndarray) -> Any:
@@ -56,4 +67,5 @@ class Runner(ABC):
 
     def describe(self) -> dict:
         """Facts about how this runner executes (providers, dtype, device), stored in the result."""
-        return {"backend": self.backend, "device": self.device, "precision": self.precision}
+        return {"backend": self.backend, "device": self.device, "precision": self.precision,
+                "memory_limit": self.memory_limit}

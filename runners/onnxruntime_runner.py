@@ -7,15 +7,18 @@ from typing import Any
 
 import numpy as np
 
-from runners.base import BackendUnavailable, Runner
+from runners.base import BackendUnavailable, Runner, unenforced
 
 
-def choose_providers(device: str, available: list) -> list:
+def choose_providers(device: str, available: list, budget_mb=None) -> list:
     """The providers to ask for, best first. On a CUDA device without the CUDA provider we say so
-    (the run executes on the CPU provider and the result records that), never pretend."""
+    (the run executes on the CPU provider and the result records that), never pretend. With a budget the
+    CUDA provider's memory arena is capped at it."""
     if device.startswith("cuda") and "CUDAExecutionProvider" in available:
-        index = int(device.split(":", 1)[1]) if ":" in device else 0
-        return [("CUDAExecutionProvider", {"device_id": index}), "CPUExecutionProvider"]
+        options = {"device_id": int(device.split(":", 1)[1]) if ":" in device else 0}
+        if budget_mb is not None:
+            options.update({"gpu_mem_limit": int(budget_mb * 2**20), "arena_extend_strategy": "kSameAsRequested"})
+        return [("CUDAExecutionProvider", options), "CPUExecutionProvider"]
     return ["CPUExecutionProvider"]
 
 
@@ -25,8 +28,16 @@ class OnnxRuntimeRunner(Runner):
     def load(self) -> None:
         import onnxruntime as ort
 
-        providers = choose_providers(self.device, ort.get_available_providers())
+        providers = choose_providers(self.device, ort.get_available_providers(), self.memory_budget_mb)
         on_gpu = providers[0] != "CPUExecutionProvider"
+        if on_gpu and self.memory_budget_mb is not None:
+            self.memory_limit = {"limit_mb": self.memory_budget_mb, "limit_type": "hard",
+                                 "mechanism": "CUDA execution provider gpu_mem_limit (arena, kSameAsRequested)",
+                                 "note": "caps ONNX Runtime's CUDA memory arena; cuDNN workspaces and the CUDA context "
+                                         "are outside it"}
+        else:
+            self.memory_limit = unenforced(self.memory_budget_mb if on_gpu else None,
+                                           "runs on the CPU execution provider: no GPU memory is used")
         if self.precision == "fp16" and not on_gpu:
             raise BackendUnavailable("fp16 ONNX needs the CUDA execution provider, which this onnxruntime lacks")
         options = ort.SessionOptions()

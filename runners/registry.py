@@ -11,8 +11,11 @@ _RUNNERS = {
 
 
 def runner_class(backend: str):
-    try:
+    """A built-in backend name, or ``package.module:Class`` for a runner of your own (a Runner subclass)."""
+    if backend in _RUNNERS:
         module_name, class_name = _RUNNERS[backend]
-    except KeyError:
-        raise ValueError(f"unknown backend {backend!r}") from None
+    elif ":" in backend:
+        module_name, class_name = backend.split(":", 1)
+    else:
+        raise ValueError(f"unknown backend {backend!r}")
     return getattr(importlib.import_module(module_name), class_name)

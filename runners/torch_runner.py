@@ -7,7 +7,22 @@ from typing import Any
 
 import numpy as np
 
-from runners.base import BackendUnavailable, Runner
+from runners.base import BackendUnavailable, Runner, unenforced
+
+MB = 2**20
+
+
+def apply_torch_memory_fraction(torch, device, budget_mb) -> dict:
+    """A hard cap on torch's caching allocator: allocations past it raise torch.cuda.OutOfMemoryError."""
+    if budget_mb is None or device.type != "cuda":
+        return unenforced(budget_mb, "no CUDA device")
+    total = torch.cuda.get_device_properties(device).total_memory
+    fraction = min(1.0, budget_mb * MB / total)
+    torch.cuda.set_per_process_memory_fraction(fraction, device)
+    return {"limit_mb": budget_mb, "limit_type": "hard",
+            "mechanism": f"torch.cuda.set_per_process_memory_fraction({fraction:.5f}) of {total / MB:.0f} MiB",
+            "note": "caps the torch caching allocator (tensors, cuDNN/cuBLAS workspaces); the CUDA context and "
+                    "memory allocated outside torch are not under the cap"}
 
 
 class TorchRunner(Runner):
@@ -21,6 +36,7 @@ class TorchRunner(Runner):
         self.torch_device = torch.device(self.device)
         if self.precision == "fp16" and self.torch_device.type != "cuda":
             raise BackendUnavailable("fp16 needs a CUDA device")
+        self.memory_limit = apply_torch_memory_fraction(torch, self.torch_device, self.memory_budget_mb)
         model, _ = load_checkpoint(self.artifact, device="cpu", fuse=True)
         model = model.to(self.torch_device).eval()
         self.dtype = torch.float16 if self.precision == "fp16" else torch.float32

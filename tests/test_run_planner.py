@@ -31,3 +31,48 @@ def test_missing_artifacts_are_named():
     assert runs["o__onnxruntime__fp32__img64__b1"].skip_status is None
     assert "fixed batch of 1" in runs["o__onnxruntime__fp32__img64__b2"].skip_reason
     assert "fixed input of 64x64" in runs["o__onnxruntime__fp32__img128__b1"].skip_reason
+
+
+def test_profile_rules_and_probe_verdicts_become_skipped_oom():
+    from harness.device_profiles import load_profile
+
+    gpu = {"resolved": "cuda:0", "cuda": True, "onnxruntime_cuda": False}
+    large = {"name": "yolo11l", "artifacts": {"torch": "/l.pt"}}
+    small = {"name": "yolo11s", "artifacts": {"torch": "/s.pt"}}
+    probes = {"yolo11s/torch/fp16/640": {"largest_fit": 24, "first_oom": 25, "budget_mb": 8192.0,
+                                         "attempts": [{"batch": 25, "outcome": "oom", "pid": 4242, "detail": "OutOfMemoryError"}]}}
+    cudnn = {"yolo11s/torch/fp16/640": {"value": True}}
+    runs = by_id(plan_runs([large, small], ["torch"], ["fp16"], [640], [8, 16, 32], gpu,
+                           load_profile("orin-nano-8gb"), probes, cudnn))
+    assert runs["yolo11l__torch__fp16__img640__b8"].skip_status is None
+    rule_skip = runs["yolo11l__torch__fp16__img640__b16"]
+    assert rule_skip.skip_status == "skipped_oom" and "profile orin-nano-8gb rule" in rule_skip.skip_reason
+    assert rule_skip.extra["evidence"]["profile_rule"]["batch_min"] == 16
+    assert runs["yolo11s__torch__fp16__img640__b16"].skip_status is None
+    assert runs["yolo11s__torch__fp16__img640__b16"].extra["cudnn_benchmark"] is True
+    probe_skip = runs["yolo11s__torch__fp16__img640__b32"]
+    assert probe_skip.skip_status == "skipped_oom"
+    assert "largest batch that fit under the 8192 MiB budget is 24" in probe_skip.skip_reason
+    assert "pid 4242" in probe_skip.skip_reason
+
+
+def test_unknown_batches_beyond_a_clean_probe_still_run():
+    gpu = {"resolved": "cuda:0", "cuda": True, "onnxruntime_cuda": False}
+    probes = {"m/torch/fp32/64": {"largest_fit": 8, "first_oom": None, "attempts": []}}
+    runs = by_id(plan_runs([{"name": "m", "artifacts": {"torch": "/m.pt"}}], ["torch"], ["fp32"], [64], [16], gpu,
+                           None, probes))
+    assert runs["m__torch__fp32__img64__b16"].skip_status is None
+
+
+def test_cudnn_tuning_without_cuda_or_flag():
+    from harness.phase_a.auto_tuning import batch_probe_wanted, tune_cudnn
+
+    assert tune_cudnn(False, [], {"cuda": True}, {}, {}, None, 1)["evidence"].startswith("--enable_cudnn_tuning not given")
+    assert "no CUDA device" in tune_cudnn(True, [], {"cuda": False}, {}, {}, None, 1)["evidence"]
+    constrained = {"budget_constrained": True, "budget_mb": 8192.0, "budget_source": "profile orin-nano-8gb"}
+    assert batch_probe_wanted("auto", constrained, {"cuda": True}, [1, 16])[0] is True
+    assert batch_probe_wanted("auto", constrained, {"cuda": True}, [1])[0] is False
+    assert batch_probe_wanted("auto", constrained, {"cuda": False}, [1, 16])[0] is False
+    assert batch_probe_wanted("auto", {"budget_constrained": False}, {"cuda": True}, [1, 16])[0] is False
+    assert batch_probe_wanted("on", {}, {"cuda": False}, [1])[0] is True
+    assert batch_probe_wanted("off", constrained, {"cuda": True}, [1, 16])[0] is False

@@ -2,9 +2,12 @@
 
 Sequence inside a run: ``baseline()`` after imports and device initialization but before the model
 loads -> ``begin_load()`` / ``end_load()`` around the model load -> ``begin_measure()`` just before the
-measured passes (peak counters reset) -> ``end_measure()``. Each source is reported separately, as an
-absolute peak and as peak minus baseline; sources are never summed. A figure this platform cannot give
-is None, with the reason in ``unavailable``.
+measured passes (peak counters reset) -> ``end_measure()``. Each source is reported on its own, as an
+absolute figure and as peak minus baseline; sources are never summed (on unified memory the same bytes
+can appear in several). A figure this platform cannot give is None, with the reason in ``unavailable``.
+
+Sources: torch's allocator counters (exact peaks), /proc VmHWM/VmRSS and USS (host), and a background
+sampler for process GPU memory (NVML) and device used memory (NVML, or NvMapMemUsed on a Jetson).
 """
 
 from __future__ import annotations
@@ -12,17 +15,56 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from harness.measure import host_memory
+from harness.measure.gpu_memory_sources import NvmlMemory, cuda_device_uuid, nvmap_used_mb
 from harness.measure.host_memory import BYTES_PER_MB
+from harness.measure.memory_sampler import MemorySampler
+
+SAMPLED = {"process_gpu": "process GPU memory", "device_used": "device used memory"}
 
 
 class MemoryTracker:
-    def __init__(self, torch_module: Any = None, device: str = "cpu"):
+    def __init__(self, torch_module: Any = None, device: str = "cpu", sample_interval_s: float = 0.02,
+                 budget_mb: Optional[float] = None, unified_memory: bool = False, jetson: bool = False):
         self.torch = torch_module
         self.device = device
         self.on_cuda = bool(torch_module is not None and device.startswith("cuda"))
-        self.figures: dict[str, Optional[float]] = {}
-        self.unavailable: dict[str, str] = {}
-        self.notes: dict[str, Any] = {}
+        self.unified_memory = unified_memory
+        self.figures: dict = {}
+        self.unavailable: dict = {}
+        self.notes: dict = {"unified_memory": unified_memory}
+        self.sources: dict = {}
+        readers = self._gpu_readers(jetson)
+        budget_source = "process_gpu" if "process_gpu" in readers else ("device_used" if "device_used" in readers else None)
+        self.notes["budget_figure"] = budget_source and f"{budget_source}_mb ({self.sources[budget_source]})"
+        self.sampler = MemorySampler(readers, sample_interval_s, budget_mb, budget_source) if readers else None
+
+    def _gpu_readers(self, jetson: bool) -> dict:
+        readers = {}
+        if jetson:
+            if nvmap_used_mb() is not None:
+                readers["device_used"] = nvmap_used_mb
+                self.sources["device_used"] = "/proc/meminfo NvMapMemUsed (system-wide GPU-mapped memory)"
+            else:
+                self.unavailable["peak_device_used_mb"] = "no NvMapMemUsed line in /proc/meminfo on this Jetson"
+            self.unavailable["peak_process_gpu_mb"] = "NVML per-process memory is not supported on Jetson"
+        elif self.on_cuda:
+            index = self.torch.device(self.device).index or 0
+            self.nvml = NvmlMemory(index, uuid=cuda_device_uuid(self.torch, self.device))
+            if self.nvml.process_available:
+                readers["process_gpu"] = self.nvml.process_used_mb
+                self.sources["process_gpu"] = "NVML nvmlDeviceGetComputeRunningProcesses (this pid)"
+            else:
+                self.unavailable["peak_process_gpu_mb"] = self.nvml.process_reason or self.nvml.reason
+            if self.nvml.available:
+                readers["device_used"] = self.nvml.device_used_mb
+                self.sources["device_used"] = "NVML nvmlDeviceGetMemoryInfo.used (whole device, all processes)"
+            else:
+                self.unavailable["peak_device_used_mb"] = self.nvml.reason
+        else:
+            reason = "no GPU: the run is on the CPU"
+            self.unavailable["peak_process_gpu_mb"] = reason
+            self.unavailable["peak_device_used_mb"] = reason
+        return readers
 
     # -- torch allocator ---------------------------------------------------------------------------
     def _torch_reset(self) -> None:
@@ -32,70 +74,97 @@ class MemoryTracker:
 
     def _torch_peaks(self) -> tuple:
         self.torch.cuda.synchronize(self.device)
-        return (
-            self.torch.cuda.max_memory_allocated(self.device) / BYTES_PER_MB,
-            self.torch.cuda.max_memory_reserved(self.device) / BYTES_PER_MB,
-        )
-
-    def _torch_now(self) -> tuple:
-        return (
-            self.torch.cuda.memory_allocated(self.device) / BYTES_PER_MB,
-            self.torch.cuda.memory_reserved(self.device) / BYTES_PER_MB,
-        )
+        return (self.torch.cuda.max_memory_allocated(self.device) / BYTES_PER_MB,
+                self.torch.cuda.max_memory_reserved(self.device) / BYTES_PER_MB)
 
     # -- phases ------------------------------------------------------------------------------------
     def baseline(self) -> None:
         self.notes["rss_peak_reset"] = host_memory.reset_peak_rss()
         self.figures["baseline_rss_mb"] = host_memory.rss_mb()
         if self.on_cuda:
-            alloc, reserved = self._torch_now()
-            self.figures["baseline_torch_alloc_mb"] = alloc
-            self.figures["baseline_torch_reserved_mb"] = reserved
+            self.figures["baseline_torch_alloc_mb"] = self.torch.cuda.memory_allocated(self.device) / BYTES_PER_MB
+            self.figures["baseline_torch_reserved_mb"] = self.torch.cuda.memory_reserved(self.device) / BYTES_PER_MB
+        if self.sampler:
+            self.sampler.start()
 
     def begin_load(self) -> None:
         self._torch_reset()
+        if self.sampler:
+            self.sampler.enter("load")
 
     def end_load(self) -> None:
         self.figures["load_peak_rss_mb"] = host_memory.peak_rss_mb()
         if self.on_cuda:
-            alloc, reserved = self._torch_peaks()
-            self.figures["load_peak_torch_alloc_mb"] = alloc
-            self.figures["load_peak_torch_reserved_mb"] = reserved
+            self.figures["load_peak_torch_alloc_mb"], self.figures["load_peak_torch_reserved_mb"] = self._torch_peaks()
+        if self.sampler:
+            self.sampler.enter("between")
 
     def begin_measure(self) -> None:
         self.notes["rss_peak_reset"] = host_memory.reset_peak_rss() and self.notes.get("rss_peak_reset", False)
         self._torch_reset()
+        if self.sampler:
+            self.sampler.enter("measure")
 
     def end_measure(self) -> None:
-        peak_rss = host_memory.peak_rss_mb()
-        self.figures["peak_rss_mb"] = peak_rss
+        if self.sampler:
+            self.sampler.stop()
+        self.figures["peak_rss_mb"] = host_memory.peak_rss_mb()
         self.figures["end_uss_mb"] = host_memory.uss_mb()
         if self.figures["end_uss_mb"] is None:
             self.unavailable["end_uss_mb"] = "psutil could not read this process's smaps"
         if self.on_cuda:
-            alloc, reserved = self._torch_peaks()
-            self.figures["peak_torch_alloc_mb"] = alloc
-            self.figures["peak_torch_reserved_mb"] = reserved
+            self.figures["peak_torch_alloc_mb"], self.figures["peak_torch_reserved_mb"] = self._torch_peaks()
         else:
             reason = "torch allocator counters exist only on CUDA devices"
-            for name in ("peak_torch_alloc_mb", "peak_torch_reserved_mb", "load_peak_torch_alloc_mb",
-                         "load_peak_torch_reserved_mb"):
+            for name in ("baseline_torch_alloc_mb", "baseline_torch_reserved_mb", "peak_torch_alloc_mb",
+                         "peak_torch_reserved_mb", "load_peak_torch_alloc_mb", "load_peak_torch_reserved_mb"):
                 self.figures[name] = None
                 self.unavailable[name] = reason
+        self._sampled_figures()
         self._deltas()
-        if not self.notes.get("rss_peak_reset"):
-            self.notes["rss_peak_scope"] = "process lifetime (VmHWM could not be reset on this kernel)"
-        else:
-            self.notes["rss_peak_scope"] = "measured passes (VmHWM reset just before them)"
+        self.notes["rss_peak_scope"] = ("measured passes (VmHWM reset just before them)" if self.notes.get("rss_peak_reset")
+                                        else "process lifetime (VmHWM could not be reset on this kernel)")
+        if self.unified_memory:
+            self.notes["unified_memory_warning"] = (
+                "CPU and GPU share one memory pool here: the host (RSS) and GPU (device used) figures can hold the "
+                "same bytes, so they are never added together")
+
+    def _sampled_figures(self) -> None:
+        for source in SAMPLED:
+            names = [f"baseline_{source}_mb", f"load_peak_{source}_mb", f"peak_{source}_mb"]
+            if self.sampler is None or source not in self.sampler.sources:
+                reason = self.unavailable.get(f"peak_{source}_mb", "not measured")
+                for name in names:
+                    self.figures[name] = None
+                    self.unavailable[name] = reason
+                continue
+            self.figures[names[0]] = self.sampler.baseline(source)
+            self.figures[names[1]] = self.sampler.peak("load", source)
+            self.figures[names[2]] = self.sampler.peak("measure", source)
+        if self.sampler:
+            self.notes["memory_sources"] = dict(self.sources)
+            self.notes["sampler"] = {"interval_ms": self.sampler.interval_s * 1000, "samples_n": self.sampler.samples_n,
+                                     "max_gap_ms": round(self.sampler.max_gap_s * 1000, 3)}
+            self.figures["budget_violations_n"] = self.sampler.violations_n if self.sampler.budget_mb else None
 
     def _deltas(self) -> None:
-        pairs = {
-            "peak_rss_delta_mb": ("peak_rss_mb", "baseline_rss_mb"),
-            "peak_torch_alloc_delta_mb": ("peak_torch_alloc_mb", "baseline_torch_alloc_mb"),
-            "peak_torch_reserved_delta_mb": ("peak_torch_reserved_mb", "baseline_torch_reserved_mb"),
-        }
-        for name, (peak, base) in pairs.items():
+        for source in ("rss", "torch_alloc", "torch_reserved", *SAMPLED):
+            name, peak, base = f"peak_{source}_delta_mb", f"peak_{source}_mb", f"baseline_{source}_mb"
             p, b = self.figures.get(peak), self.figures.get(base)
             self.figures[name] = (p - b) if (p is not None and b is not None) else None
             if self.figures[name] is None:
                 self.unavailable.setdefault(name, self.unavailable.get(peak, f"{peak} or {base} unavailable"))
+
+    def close(self) -> None:
+        """Stop the sampler (if a failure skipped end_measure) and release NVML."""
+        if self.sampler:
+            self.sampler.stop()
+        nvml = getattr(self, "nvml", None)
+        if nvml is not None:
+            nvml.close()
+
+    def budget_peak_mb(self) -> Optional[float]:
+        """The peak of the figure checked against the budget during the measured passes."""
+        if not self.sampler or not self.sampler.budget_source:
+            return None
+        return self.sampler.peak("measure", self.sampler.budget_source)

@@ -58,6 +58,25 @@ METRICS: list = [
            "peak bytes the torch caching allocator reserved from the driver during the measured passes"),
     Metric("peak_torch_alloc_delta_mb", "MiB", "torch allocator", "peak_torch_alloc_mb minus baseline_torch_alloc_mb"),
     Metric("peak_torch_reserved_delta_mb", "MiB", "torch allocator", "peak_torch_reserved_mb minus baseline_torch_reserved_mb"),
+    Metric("baseline_process_gpu_mb", "MiB", "NVML per-process used memory",
+           "GPU memory the driver has given this process at the baseline (the CUDA context is most of it)"),
+    Metric("load_peak_process_gpu_mb", "MiB", "NVML per-process used memory (sampled)", "largest sample during model load"),
+    Metric("peak_process_gpu_mb", "MiB", "NVML per-process used memory (sampled)",
+           "largest sample during the measured passes: everything this process holds on the GPU (context, torch, "
+           "cuDNN/cuBLAS workspaces, ONNX Runtime and TensorRT allocations)"),
+    Metric("peak_process_gpu_delta_mb", "MiB", "NVML per-process", "peak_process_gpu_mb minus baseline_process_gpu_mb"),
+    Metric("baseline_device_used_mb", "MiB", "NVML device used, or NvMapMemUsed on a Jetson",
+           "memory in use on the whole device (all processes) at the baseline"),
+    Metric("load_peak_device_used_mb", "MiB", "NVML device used / NvMapMemUsed (sampled)", "largest sample during model load"),
+    Metric("peak_device_used_mb", "MiB", "NVML device used / NvMapMemUsed (sampled)",
+           "largest sample during the measured passes; system-wide, so other processes' memory is in it"),
+    Metric("peak_device_used_delta_mb", "MiB", "NVML device used / NvMapMemUsed",
+           "peak_device_used_mb minus baseline_device_used_mb: what this run added on the device"),
+    Metric("gpu_mem_limit_mb", "MiB", "profile / --gpu_mem_limit_gb", "the GPU memory budget this run ran under"),
+    Metric("budget_peak_pct", "%", "sampler", "peak of the budgeted figure (process GPU memory on a desktop GPU, device "
+           "used memory on a Jetson) during the measured passes, as a percentage of gpu_mem_limit_mb"),
+    Metric("budget_violations_n", "count", "sampler", "samples of the budgeted figure above gpu_mem_limit_mb during the "
+           "measured passes"),
 ]
 
 BY_NAME = {m.name: m for m in METRICS}

@@ -8,8 +8,27 @@ from __future__ import annotations
 
 from typing import Optional
 
+from harness.device_profiles import matching_skip_rule
 from harness.matrix import PlannedRun, RunSpec, expand_matrix
-from harness.results import STATUS_SKIPPED
+from harness.results import STATUS_SKIPPED, STATUS_SKIPPED_OOM
+
+
+def probe_key(model: str, backend: str, precision: str, imgsz: int) -> str:
+    return f"{model}/{backend}/{precision}/{imgsz}"
+
+
+def _probe_verdict(probe: dict, batch: int):
+    """Why the batch probe says this batch does not fit, or None when it fits or nobody knows."""
+    fit, first_oom = probe.get("largest_fit"), probe.get("first_oom")
+    if fit is None or first_oom is None or batch < first_oom:
+        return None
+    budget = probe.get("budget_mb")
+    failing = next((a for a in probe.get("attempts", []) if a.get("batch") == first_oom), {})
+    where = f"probe pid {failing.get('pid')}: {failing.get('detail') or failing.get('outcome')}" if failing else "probe"
+    limit = f"under the {budget:.0f} MiB budget " if budget else ""
+    if fit == 0:
+        return f"batch probe: even batch 1 ran out of memory {limit}({where})"
+    return f"batch probe: the largest batch that fit {limit}is {fit}; batch {first_oom} ran out of memory ({where})"
 
 
 def _static_mismatch(shape: Optional[list], spec: RunSpec) -> Optional[str]:
@@ -25,8 +44,12 @@ def _static_mismatch(shape: Optional[list], spec: RunSpec) -> Optional[str]:
 
 
 def plan_runs(models: list, backends: list, precisions: list, sizes: list, batches: list,
-              device: dict) -> list:
-    """``models``: prepared model records (name, artifacts). ``device``: resolved device facts."""
+              device: dict, profile: Optional[dict] = None, probes: Optional[dict] = None,
+              cudnn: Optional[dict] = None) -> list:
+    """``models``: prepared model records (name, artifacts). ``device``: resolved device facts.
+    ``profile``: its skip rules become ``skipped_oom``; ``probes``: batch-probe results by probe key, a
+    batch at or past the first one that ran out of memory becomes ``skipped_oom`` citing the probe;
+    ``cudnn``: per probe key, whether Phase B turns cudnn.benchmark on."""
     by_name = {m["name"]: m for m in models}
     planned = []
     for spec in expand_matrix(list(by_name), backends, precisions, sizes, batches):
@@ -53,18 +76,34 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
                     run.skip_status, run.skip_reason = STATUS_SKIPPED, mismatch
         else:
             run.skip_status, run.skip_reason = STATUS_SKIPPED, f"backend {spec.backend} is not available"
+        key = probe_key(spec.model, spec.backend, spec.precision, spec.imgsz)
+        if not run.skip_status and profile:
+            rule = matching_skip_rule(profile, spec.model, spec.imgsz, spec.batch)
+            if rule:
+                run.skip_status = STATUS_SKIPPED_OOM
+                run.skip_reason = f"profile {profile['name']} rule: {rule['reason']}"
+                run.extra["evidence"] = {"profile_rule": rule}
+        if not run.skip_status and probes and key in probes:
+            verdict = _probe_verdict(probes[key], spec.batch)
+            if verdict:
+                run.skip_status, run.skip_reason = STATUS_SKIPPED_OOM, verdict
+                run.extra["evidence"] = {"batch_probe": {k: probes[key].get(k) for k in
+                                                         ("largest_fit", "first_oom", "budget_mb", "attempts")}}
+        if spec.backend == "torch" and cudnn and key in cudnn:
+            run.extra["cudnn_benchmark"] = bool(cudnn[key]["value"])
         planned.append(run)
     return planned
 
 
 def planned_records(models: list, backends: list, precisions: list, sizes: list, batches: list,
-                    device: dict) -> list:
+                    device: dict, profile: Optional[dict] = None, probes: Optional[dict] = None,
+                    cudnn: Optional[dict] = None) -> list:
     """:func:`plan_runs` as JSON-ready dicts, each with its artifact's hash (part of the run key)."""
     from harness.artifact_sidecar import file_sha256, read_sidecar
 
     records = []
     hashes: dict = {}
-    for planned in plan_runs(models, backends, precisions, sizes, batches, device):
+    for planned in plan_runs(models, backends, precisions, sizes, batches, device, profile, probes, cudnn):
         record = planned.to_dict()
         if planned.artifact:
             if planned.artifact not in hashes:

@@ -68,10 +68,23 @@ def run_setup(opts: Options, started_at: float) -> Path:
                         reused=meta["reused"], sequences=len(meta["sequences"]))
 
     from harness.environment import full_environment
+    from harness.phase_a.auto_tuning import batch_probe_wanted, probe_batches, tune_cudnn
+    from harness.phase_a.memory_setup import memory_setup
     from harness.phase_a.run_planner import planned_records
     from harness.setup_config import setup_config_path, write_setup_config
 
-    runs = planned_records(models, opts.backend, opts.precision, opts.imgsz, opts.batch, device)
+    memory = memory_setup(opts.profile, opts.gpu_mem_limit_gb, device)
+    log.info("profile %s (%s); budget %s MiB (%s)", memory["profile_name"], memory["detection"],
+             memory["budget_mb"], memory["budget_source"])
+    matrix = (opts.backend, opts.precision, opts.imgsz, opts.batch)
+    runs = planned_records(models, *matrix, device, memory["profile"])
+    begun = time.perf_counter()
+    probe_dir = root / "probes"
+    wanted, why = batch_probe_wanted(opts.probe_batch, memory, device, opts.batch)
+    probes = probe_batches(runs, device, memory, probe_dir, opts.probe_timeout_s, why) if wanted else {}
+    cudnn = tune_cudnn(opts.enable_cudnn_tuning, runs, device, memory, probes, probe_dir, opts.probe_timeout_s)
+    timings["tuning_s"] = round(time.perf_counter() - begun, 3)
+    runs = planned_records(models, *matrix, device, memory["profile"], probes, cudnn["per_run_group"])
 
     config_path = setup_config_path(str(root))
     write_setup_config(config_path, {
@@ -92,7 +105,8 @@ def run_setup(opts: Options, started_at: float) -> Path:
         },
         "models": models,
         "runs": runs,
-        "tuning": {"cudnn_benchmark": {"value": False, "evidence": "cuDNN tuning not requested"}},
+        "memory": memory,
+        "tuning": {"batch_probe": {"ran": wanted, "why": why, "results": probes}, "cudnn_benchmark": cudnn},
     })
     log.info("setup config written to %s", config_path)
     return config_path

@@ -33,14 +33,14 @@ def _process_started_at() -> float:
 
 
 def _init_device(torch, device: str, setup: dict) -> dict:
-    """Create the CUDA context now, so it belongs to the baseline and not to the first run's load."""
-    torch.backends.cudnn.benchmark = bool(setup.get("tuning", {}).get("cudnn_benchmark", {}).get("value", False))
+    """Create the CUDA context now, so it belongs to the baseline and not to the first run's load.
+    cudnn.benchmark starts False; each run sets the value Phase A tuned for it."""
+    torch.backends.cudnn.benchmark = False
     if device.startswith("cuda"):
         torch.cuda.set_device(torch.device(device))
         torch.zeros(1, device=device)
         torch.cuda.synchronize(device)
     return {
-        "cudnn_benchmark": torch.backends.cudnn.benchmark,
         "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
         "matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32,
     }
@@ -85,6 +85,8 @@ def main(argv=None) -> int:
             child_protocol.emit("pass", run_id=_run_id, index=i, warmup=warmup)
 
         key = run_key(planned, measurement, setup["dataset"]["fingerprint"])
+        cudnn_benchmark = bool((planned.get("extra") or {}).get("cudnn_benchmark", False))
+        torch.backends.cudnn.benchmark = cudnn_benchmark
         result = execute_run(planned, setup, config_path, measurement, torch, device, key,
                              on_pass=on_pass if request.get("progress") else None)
         result["process"] = {
@@ -100,7 +102,7 @@ def main(argv=None) -> int:
                            "dataset_fingerprint": setup["dataset"]["fingerprint"],
                            "dataset_frames": setup["dataset"]["frames"]}
         result["environment"] = environment
-        result["torch_settings"] = torch_settings
+        result["torch_settings"] = {**torch_settings, "cudnn_benchmark": cudnn_benchmark}
         result["measurement"] = measurement
         write_result(out_dir, result)
         child_protocol.emit("run_end", run_id=run_id, status=result["status"], reason=result["reason"],

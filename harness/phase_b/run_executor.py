@@ -36,10 +36,13 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
                 run_key: str, on_pass=None) -> dict:
     run_started = time.perf_counter()
     result = new_result(planned, STATUS_OK, run_key)
-    tracker = MemoryTracker(torch_module, device)
+    memory = setup.get("memory", {})
+    budget_mb = memory.get("budget_mb")
+    tracker = MemoryTracker(torch_module, device, float(measurement.get("memory_sample_ms", 20)) / 1000.0,
+                            budget_mb, bool(memory.get("unified_memory")), bool(memory.get("jetson")))
     tracker.baseline()
     runner = runner_class(planned["backend"])(planned["artifact"], device, planned["precision"],
-                                              int(planned["imgsz"]), int(planned["batch"]))
+                                              int(planned["imgsz"]), int(planned["batch"]), memory_budget_mb=budget_mb)
     stage = "load"
     try:
         begun = time.perf_counter()
@@ -63,6 +66,7 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
         passes = run_passes(step, feed.batches(), int(measurement["warmup"]), int(measurement["iters"]),
                             on_pass=on_pass, on_measure_start=tracker.begin_measure)
         tracker.end_measure()
+        budget_peak = tracker.budget_peak_mb()
         batch = int(planned["batch"])
         busy_s = sum(passes.latency_ms) / 1000.0
         result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms}
@@ -71,8 +75,16 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
             "throughput_img_per_s": throughput_img_per_s(batch * len(passes.latency_ms), busy_s),
             "model_load_s": model_load_s,
             **tracker.figures,
+            "gpu_mem_limit_mb": budget_mb,
+            "budget_peak_pct": (budget_peak / budget_mb * 100.0) if (budget_peak is not None and budget_mb) else None,
         }
         result["unavailable"] = dict(tracker.unavailable)
+        if budget_mb is None:
+            for name in ("gpu_mem_limit_mb", "budget_peak_pct", "budget_violations_n"):
+                result["unavailable"][name] = memory.get("budget_source") or "no GPU memory budget"
+        elif budget_peak is None:
+            result["unavailable"]["budget_peak_pct"] = "no sampled GPU memory figure to compare with the budget"
+            result["unavailable"]["budget_violations_n"] = result["unavailable"]["budget_peak_pct"]
         result["memory_notes"] = dict(tracker.notes)
         result["timings"] = {"model_load_s": model_load_s, "warmup_s": sum(passes.warmup_ms) / 1000.0,
                              "measured_busy_s": busy_s, "measured_wall_s": passes.measured_wall_s}
@@ -93,6 +105,12 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
                               "traceback_tail": traceback.format_exc().splitlines()[-12:]}
         log.warning("run %s: %s", planned["run_id"], result["reason"])
     finally:
+        result["memory_budget"] = {
+            **runner.memory_limit, "limit_mb": budget_mb, "budget_source": memory.get("budget_source"),
+            "profile": memory.get("profile_name"), "emulated_profile": memory.get("emulated"),
+            "unified_memory": bool(memory.get("unified_memory")), "budget_figure": tracker.notes.get("budget_figure"),
+            "violations_n": tracker.figures.get("budget_violations_n")}
+        tracker.close()
         try:
             runner.release()
         except Exception:  # noqa: BLE001 - release after a failure may fail too; the status stands

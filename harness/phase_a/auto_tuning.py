@@ -1,0 +1,88 @@
+"""Phase A auto-tuning under OOM probing: the largest batch that fits, and cuDNN benchmark on/off.
+
+Every attempt runs in its own short-lived child process (``harness.probe.attempt``), so a kernel OOM
+kill or a poisoned CUDA context never takes Phase A down. Every tuned value is recorded with its
+evidence: what was tried and what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from harness.phase_a.run_planner import probe_key
+from harness.probe.batch_search import FITS, find_largest_batch
+from harness.probe.probe_launcher import run_attempt
+
+log = logging.getLogger("jetson_benchmark.phase_a")
+
+
+def batch_probe_wanted(probe_flag: str, memory: dict, device: dict, batches: list) -> tuple:
+    if probe_flag == "on":
+        return True, "--probe_batch on"
+    if probe_flag == "off":
+        return False, "--probe_batch off"
+    if device.get("cuda") and memory.get("budget_constrained") and max(batches) > 1:
+        return True, (f"automatic: a {memory['budget_mb'] / 1024:.1f} GiB budget is in force ({memory['budget_source']}) "
+                      f"and batch {max(batches)} is not known to fit")
+    return False, ("not requested" if not device.get("cuda") or not memory.get("budget_constrained")
+                   else "only batch 1 requested")
+
+
+def _attempt_request(run: dict, batch: int, device: dict, memory: dict, cudnn=None) -> dict:
+    return {"backend": run["backend"], "artifact": run["artifact"], "device": device["resolved"],
+            "precision": run["precision"], "imgsz": run["imgsz"], "batch": batch, "budget_mb": memory["budget_mb"],
+            "cudnn_benchmark": cudnn, "label": f"{run['model']}_{run['backend']}_{run['precision']}_{run['imgsz']}"}
+
+
+def probe_batches(runs: list, device: dict, memory: dict, work_dir: Path, timeout_s: float, why: str) -> dict:
+    """One search per model x backend x precision x imgsz among the runs that would run."""
+    groups: dict = {}
+    for run in runs:
+        if run.get("skip_status") or not run.get("artifact"):
+            continue
+        groups.setdefault(probe_key(run["model"], run["backend"], run["precision"], run["imgsz"]), []).append(run)
+    results = {}
+    for key, members in groups.items():
+        max_batch = max(int(r["batch"]) for r in members)
+        log.info("batch probe %s: searching up to batch %d under %.0f MiB", key, max_batch, memory["budget_mb"] or -1)
+
+        def attempt(batch: int, run=members[0]) -> dict:
+            record = run_attempt(_attempt_request(run, batch, device, memory), work_dir, timeout_s, sys.stderr)
+            log.info("  batch %d: %s %s", batch, record["outcome"], record.get("detail") or "")
+            return record
+
+        search = find_largest_batch(max_batch, attempt)
+        results[key] = {**search, "max_requested": max_batch, "budget_mb": memory["budget_mb"], "why": why}
+    return results
+
+
+def tune_cudnn(enabled: bool, runs: list, device: dict, memory: dict, probes: dict, work_dir: Path,
+               timeout_s: float) -> dict:
+    """Per model x precision x imgsz of the torch runs: try cudnn.benchmark=True at the largest batch that
+    will run; keep True only if it fits under the budget."""
+    if not enabled:
+        return {"default": False, "evidence": "--enable_cudnn_tuning not given: cudnn.benchmark stays False", "per_run_group": {}}
+    if not device.get("cuda"):
+        return {"default": False, "evidence": "no CUDA device: cuDNN is not used", "per_run_group": {}}
+    groups: dict = {}
+    for run in runs:
+        if run["backend"] != "torch" or run.get("skip_status"):
+            continue
+        key = probe_key(run["model"], "torch", run["precision"], run["imgsz"])
+        fit = (probes.get(key) or {}).get("largest_fit")
+        if fit is not None and int(run["batch"]) > fit:
+            continue
+        if key not in groups or int(run["batch"]) > int(groups[key]["batch"]):
+            groups[key] = run
+    decisions = {}
+    for key, run in groups.items():
+        record = run_attempt(_attempt_request(run, int(run["batch"]), device, memory, cudnn=True), work_dir,
+                             timeout_s, sys.stderr)
+        value = record["outcome"] == FITS
+        decisions[key] = {"value": value, "tried_batch": int(run["batch"]), "attempt": record,
+                          "evidence": ("cudnn.benchmark=True ran within the budget" if value else
+                                       f"cudnn.benchmark=True gave {record['outcome']}: falling back to False")}
+        log.info("cuDNN tuning %s: benchmark=%s (%s)", key, value, record["outcome"])
+    return {"default": False, "evidence": "probed per model x precision x imgsz; see per_run_group", "per_run_group": decisions}

@@ -1,0 +1,1 @@
+"""Phase A's probes: short-lived child processes that find out what fits before Phase B measures."""

@@ -1,0 +1,34 @@
+"""Run one probe attempt in a child process and say what happened (fits / oom / error), with evidence."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import TextIO
+
+from harness.atomic_io import atomic_write_json
+from harness.launcher import run_phase
+from harness.oom import oom_from_exit
+from harness.probe.batch_search import FITS, OOM
+
+
+def run_attempt(request: dict, request_dir: Path, timeout_s: float, log_file: TextIO) -> dict:
+    request_dir.mkdir(parents=True, exist_ok=True)
+    name = f"probe_{request.get('label', 'attempt')}_b{request['batch']}_{os.getpid()}_{time.time_ns()}.json"
+    path = atomic_write_json(request_dir / name, request)
+    outcome = run_phase("harness.probe.attempt", ["--request", str(path)], timeout_s, log_file)
+    event = outcome.last_event("probe_result") or {}
+    record = {"pid": outcome.pid, "returncode": outcome.returncode, "wall_s": round(outcome.wall_s, 3)}
+    record.update({k: v for k, v in event.items() if k not in ("event",)})
+    killed = oom_from_exit(outcome.returncode)
+    if outcome.timed_out:
+        record.update(outcome="timeout", detail=f"no answer within {timeout_s:.0f} s")
+    elif killed:
+        record.update(outcome=OOM, detail=killed)
+    elif outcome.returncode == 0 and event.get("outcome") == FITS:
+        record["outcome"] = FITS
+    elif not event:
+        record.update(outcome="error", detail=f"probe died ({outcome.signal_name or outcome.returncode}) without a verdict",
+                      log_tail=outcome.tail[-5:])
+    return record
