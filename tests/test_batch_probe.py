@@ -44,9 +44,24 @@ def test_an_error_stops_without_a_verdict():
 
 
 def _real_attempt(tmp_path, budget_mb, options):
+    """The real probe path: each attempt a child process running the Phase B executor on real frames."""
+    import numpy as np
+
+    from harness.data.frame_store import FrameWriter
+
+    writer = FrameWriter(tmp_path / "frames.npy", capacity=4, size=32)
+    for i in range(4):
+        writer.append(np.full((3, 32, 32), i, dtype=np.uint8))
+    writer.close()
+    setup = {"dataset": {"sequences": [{"name": "s", "num_frames": 4, "frames": {"32": "frames.npy"}}]},
+             "memory": {"budget_mb": budget_mb}}
+    measurement = {"warmup": 1, "iters": 2, "max_frames_in_mem": 64, "memory_sample_ms": 0}
+
     def attempt(batch):
-        request = {"backend": HUNGRY, "artifact": "none", "device": "cpu", "precision": "fp32", "imgsz": 32,
-                   "batch": batch, "budget_mb": budget_mb, "runner_options": options, "passes": 1, "label": "test"}
+        planned = {"run_id": f"hungry_b{batch}", "model": "hungry", "backend": HUNGRY, "precision": "fp32",
+                   "imgsz": 32, "batch": batch, "artifact": "none"}
+        request = {"planned": planned, "device": "cpu", "setup": setup, "config_path": str(tmp_path / "setup_config.json"),
+                   "measurement": measurement, "runner_options": options, "label": "test"}
         return run_attempt(request, tmp_path / "probes", 120, sys.stderr)
     return attempt
 

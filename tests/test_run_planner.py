@@ -67,8 +67,8 @@ def test_unknown_batches_beyond_a_clean_probe_still_run():
 def test_cudnn_tuning_without_cuda_or_flag():
     from harness.phase_a.auto_tuning import batch_probe_wanted, tune_cudnn
 
-    assert tune_cudnn(False, [], {"cuda": True}, {}, {}, None, 1)["evidence"].startswith("--enable_cudnn_tuning not given")
-    assert "no CUDA device" in tune_cudnn(True, [], {"cuda": False}, {}, {}, None, 1)["evidence"]
+    assert tune_cudnn(False, [], {"device": {"cuda": True}}, {})["evidence"].startswith("--enable_cudnn_tuning not given")
+    assert "no CUDA device" in tune_cudnn(True, [], {"device": {"cuda": False}}, {})["evidence"]
     constrained = {"budget_constrained": True, "budget_mb": 8192.0, "budget_source": "profile orin-nano-8gb"}
     assert batch_probe_wanted("auto", constrained, {"cuda": True}, [1, 16])[0] is True
     assert batch_probe_wanted("auto", constrained, {"cuda": True}, [1])[0] is False

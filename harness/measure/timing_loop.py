@@ -50,6 +50,7 @@ def run_passes(
     output = None
     while count < iters or (last_end - first_start) < min_duration_ns:
         batch = None
+        output = None  # the previous pass's output is consumed: don't hold it while the next pass allocates
         batch = next(batches)
         t0 = clock_ns()
         output = step(batch)

@@ -30,41 +30,51 @@ def batch_probe_wanted(probe_flag: str, memory: dict, device: dict, batches: lis
                    else "only batch 1 requested")
 
 
-def _attempt_request(run: dict, batch: int, device: dict, memory: dict, cudnn=None) -> dict:
-    return {"backend": run["backend"], "artifact": run["artifact"], "device": device["resolved"],
-            "precision": run["precision"], "imgsz": run["imgsz"], "batch": batch, "budget_mb": memory["budget_mb"],
-            "cudnn_benchmark": cudnn, "label": f"{run['model']}_{run['backend']}_{run['precision']}_{run['imgsz']}"}
+def probe_context(device: dict, memory: dict, sequences: list, config_path: Path, measurement: dict,
+                  work_dir: Path, timeout_s: float) -> dict:
+    """What every attempt needs to be a faithful Phase B run: device, budget, frames, measurement settings."""
+    return {"device": device, "setup": {"dataset": {"sequences": sequences}, "memory": memory},
+            "config_path": str(config_path), "measurement": measurement, "work_dir": work_dir, "timeout_s": timeout_s}
 
 
-def probe_batches(runs: list, device: dict, memory: dict, work_dir: Path, timeout_s: float, why: str) -> dict:
+def _attempt(run: dict, batch: int, context: dict, cudnn=None) -> dict:
+    planned = {**run, "batch": batch, "run_id": f"{run['run_id']}__probe_b{batch}", "skip_status": None}
+    request = {"planned": planned, "device": context["device"]["resolved"], "setup": context["setup"],
+               "config_path": context["config_path"], "measurement": context["measurement"], "cudnn_benchmark": cudnn,
+               "label": f"{run['model']}_{run['backend']}_{run['precision']}_{run['imgsz']}"}
+    return run_attempt(request, context["work_dir"], context["timeout_s"], sys.stderr)
+
+
+def probe_batches(runs: list, context: dict, why: str) -> dict:
     """One search per model x backend x precision x imgsz among the runs that would run."""
     groups: dict = {}
     for run in runs:
         if run.get("skip_status") or not run.get("artifact"):
             continue
         groups.setdefault(probe_key(run["model"], run["backend"], run["precision"], run["imgsz"]), []).append(run)
+    budget = context["setup"]["memory"]["budget_mb"]
     results = {}
     for key, members in groups.items():
         max_batch = max(int(r["batch"]) for r in members)
-        log.info("batch probe %s: searching up to batch %d under %.0f MiB", key, max_batch, memory["budget_mb"] or -1)
+        log.info("batch probe %s: searching up to batch %d under %s MiB", key, max_batch, budget)
 
         def attempt(batch: int, run=members[0]) -> dict:
-            record = run_attempt(_attempt_request(run, batch, device, memory), work_dir, timeout_s, sys.stderr)
+            record = _attempt(run, batch, context)
             log.info("  batch %d: %s %s", batch, record["outcome"], record.get("detail") or "")
             return record
 
         search = find_largest_batch(max_batch, attempt)
-        results[key] = {**search, "max_requested": max_batch, "budget_mb": memory["budget_mb"], "why": why}
+        results[key] = {**search, "max_requested": max_batch, "budget_mb": budget, "why": why,
+                        "passes_per_attempt": int(context["measurement"]["warmup"]) + int(context["measurement"]["iters"])}
     return results
 
 
-def tune_cudnn(enabled: bool, runs: list, device: dict, memory: dict, probes: dict, work_dir: Path,
-               timeout_s: float) -> dict:
+def tune_cudnn(enabled: bool, runs: list, context: dict, probes: dict) -> dict:
     """Per model x precision x imgsz of the torch runs: try cudnn.benchmark=True at the largest batch that
     will run; keep True only if it fits under the budget."""
     if not enabled:
         return {"default": False, "evidence": "--enable_cudnn_tuning not given: cudnn.benchmark stays False", "per_run_group": {}}
-    if not device.get("cuda"):
+    if not context["device"].get("cuda"):
         return {"default": False, "evidence": "no CUDA device: cuDNN is not used", "per_run_group": {}}
     groups: dict = {}
     for run in runs:
@@ -78,8 +88,7 @@ def tune_cudnn(enabled: bool, runs: list, device: dict, memory: dict, probes: di
             groups[key] = run
     decisions = {}
     for key, run in groups.items():
-        record = run_attempt(_attempt_request(run, int(run["batch"]), device, memory, cudnn=True), work_dir,
-                             timeout_s, sys.stderr)
+        record = _attempt(run, int(run["batch"]), context, cudnn=True)
         value = record["outcome"] == FITS
         decisions[key] = {"value": value, "tried_batch": int(run["batch"]), "attempt": record,
                           "evidence": ("cudnn.benchmark=True ran within the budget" if value else

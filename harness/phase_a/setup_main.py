@@ -68,7 +68,8 @@ def run_setup(opts: Options, started_at: float) -> Path:
                         reused=meta["reused"], sequences=len(meta["sequences"]))
 
     from harness.environment import full_environment
-    from harness.phase_a.auto_tuning import batch_probe_wanted, probe_batches, tune_cudnn
+    from harness.measurement_request import measurement_settings
+    from harness.phase_a.auto_tuning import batch_probe_wanted, probe_batches, probe_context, tune_cudnn
     from harness.phase_a.memory_setup import memory_setup
     from harness.phase_a.run_planner import planned_records
     from harness.setup_config import setup_config_path, write_setup_config
@@ -79,10 +80,11 @@ def run_setup(opts: Options, started_at: float) -> Path:
     matrix = (opts.backend, opts.precision, opts.imgsz, opts.batch)
     runs = planned_records(models, *matrix, device, memory["profile"])
     begun = time.perf_counter()
-    probe_dir = root / "probes"
+    context = probe_context(device, memory, meta["sequences"], setup_config_path(str(root)),
+                            measurement_settings(opts), root / "probes", opts.probe_timeout_s)
     wanted, why = batch_probe_wanted(opts.probe_batch, memory, device, opts.batch)
-    probes = probe_batches(runs, device, memory, probe_dir, opts.probe_timeout_s, why) if wanted else {}
-    cudnn = tune_cudnn(opts.enable_cudnn_tuning, runs, device, memory, probes, probe_dir, opts.probe_timeout_s)
+    probes = probe_batches(runs, context, why) if wanted else {}
+    cudnn = tune_cudnn(opts.enable_cudnn_tuning, runs, context, probes)
     timings["tuning_s"] = round(time.perf_counter() - begun, 3)
     runs = planned_records(models, *matrix, device, memory["profile"], probes, cudnn["per_run_group"])
 

@@ -33,7 +33,8 @@ def sequences_for(setup: dict, config_path: Path, imgsz: int) -> list:
 
 
 def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
-                run_key: str, on_pass=None) -> dict:
+                run_key: str, on_pass=None, runner_options: dict = None) -> dict:
+    """Measure one planned run in this process. ``setup`` needs ``dataset.sequences`` and ``memory``."""
     run_started = time.perf_counter()
     result = new_result(planned, STATUS_OK, run_key)
     memory = setup.get("memory", {})
@@ -42,7 +43,8 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
                             budget_mb, bool(memory.get("unified_memory")), bool(memory.get("jetson")))
     tracker.baseline()
     runner = runner_class(planned["backend"])(planned["artifact"], device, planned["precision"],
-                                              int(planned["imgsz"]), int(planned["batch"]), memory_budget_mb=budget_mb)
+                                              int(planned["imgsz"]), int(planned["batch"]), memory_budget_mb=budget_mb,
+                                              options=runner_options)
     stage = "load"
     try:
         begun = time.perf_counter()

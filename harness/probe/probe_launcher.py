@@ -15,7 +15,7 @@ from harness.probe.batch_search import FITS, OOM
 
 def run_attempt(request: dict, request_dir: Path, timeout_s: float, log_file: TextIO) -> dict:
     request_dir.mkdir(parents=True, exist_ok=True)
-    name = f"probe_{request.get('label', 'attempt')}_b{request['batch']}_{os.getpid()}_{time.time_ns()}.json"
+    name = f"probe_{request.get('label', 'attempt')}_b{request['planned']['batch']}_{os.getpid()}_{time.time_ns()}.json"
     path = atomic_write_json(request_dir / name, request)
     outcome = run_phase("harness.probe.attempt", ["--request", str(path)], timeout_s, log_file)
     event = outcome.last_event("probe_result") or {}
