@@ -72,6 +72,8 @@ def full_environment(device: str) -> dict:
         "numpy": _version("numpy"),
         "opencv": _version("cv2"),
         "tensorrt": _version("tensorrt"),
+        "torch_threads": torch.get_num_threads(),
+        "omp_num_threads_env": os.environ.get("OMP_NUM_THREADS"),
         "device": device,
     })
     if device.startswith("cuda") and torch.cuda.is_available():

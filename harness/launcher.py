@@ -51,8 +51,24 @@ class ChildOutcome:
         return None
 
 
+USER_OMP_NUM_THREADS = "JETSON_BENCHMARK_USER_OMP_NUM_THREADS"
+
+
 def child_environment() -> dict:
+    """The parent's environment for a phase process, minus what a library set behind the user's back.
+
+    Ultralytics sets OMP_NUM_THREADS=1 on import when it is unset ("reduced CPU utilization during
+    training"). Inherited by our child processes that would make their CPU work single-threaded and key
+    torch.compile's CPU kernels for one thread. The top-level parent records the user's own value (or
+    its absence) once, and every child gets exactly that.
+    """
     env = dict(os.environ)
+    if USER_OMP_NUM_THREADS not in env:  # the top-level parent: nothing has imported Ultralytics yet
+        env[USER_OMP_NUM_THREADS] = os.environ.get("OMP_NUM_THREADS", "")
+    if env[USER_OMP_NUM_THREADS]:
+        env["OMP_NUM_THREADS"] = env[USER_OMP_NUM_THREADS]
+    else:
+        env.pop("OMP_NUM_THREADS", None)
     env["PYTHONUNBUFFERED"] = "1"
     env["JETSON_BENCHMARK_PARENT_PID"] = str(os.getpid())
     existing = env.get("PYTHONPATH")

@@ -8,10 +8,12 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
-BACKENDS = ("torch", "onnxruntime")
-PRECISIONS = ("fp32", "fp16")
+BACKENDS = ("torch", "torch_compile", "onnxruntime", "tensorrt")
+PRECISIONS = ("fp32", "fp16", "int8")
+# Artifact priority when a model comes as several files and --backend is auto: .engine > .onnx > .pt
+ARTIFACT_PRIORITY = (("engine", "tensorrt"), ("onnx", "onnxruntime"), ("pt", "torch"), ("yaml", "torch"))
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -29,10 +31,12 @@ class RunSpec:
     precision: str
     imgsz: int
     batch: int
+    variant: str = ""   # execution modes that change what is measured, e.g. "cudagraph", "channelslast+cudagraph"
 
     @property
     def run_id(self) -> str:
-        return f"{safe_name(self.model)}__{self.backend}__{self.precision}__img{self.imgsz}__b{self.batch}"
+        base = f"{safe_name(self.model)}__{self.backend}__{self.precision}__img{self.imgsz}__b{self.batch}"
+        return f"{base}__{self.variant}" if self.variant else base
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -47,6 +51,7 @@ class RunSpec:
             precision=str(data["precision"]),
             imgsz=int(data["imgsz"]),
             batch=int(data["batch"]),
+            variant=str(data.get("variant") or ""),
         )
 
 
@@ -80,21 +85,39 @@ class PlannedRun:
         )
 
 
+def variant_for(backend: str, modes: dict) -> str:
+    """The variant tokens that apply to a backend: CUDA graph replay (torch, tensorrt), channels-last
+    (torch, torch_compile), a cold compile cache (torch_compile)."""
+    tokens = []
+    if modes.get("channels_last") and backend in ("torch", "torch_compile"):
+        tokens.append("channelslast")
+    if modes.get("cuda_graph") and backend in ("torch", "tensorrt"):
+        tokens.append("cudagraph")
+    if modes.get("compile_cache") == "cold" and backend == "torch_compile":
+        tokens.append("coldcache")
+    return "+".join(tokens)
+
+
 def expand_matrix(
     models: Sequence[str],
     backends: Sequence[str],
     precisions: Sequence[str],
     imgsz: Sequence[int],
     batches: Sequence[int],
+    modes: Optional[dict] = None,
+    backends_per_model: Optional[dict] = None,
 ) -> list[RunSpec]:
-    """Cross product in a stable, readable order (model outermost, batch innermost); no duplicates."""
+    """Cross product in a stable, readable order (model outermost, batch innermost); no duplicates.
+    ``backends_per_model`` overrides ``backends`` for the models it names (backend "auto")."""
     seen: set[str] = set()
     specs: list[RunSpec] = []
-    for model, backend, precision, size, batch in itertools.product(models, backends, precisions, imgsz, batches):
-        spec = RunSpec(model, backend, precision, int(size), int(batch))
-        if spec.run_id not in seen:
-            seen.add(spec.run_id)
-            specs.append(spec)
+    for model in models:
+        model_backends = (backends_per_model or {}).get(model, backends)
+        for backend, precision, size, batch in itertools.product(model_backends, precisions, imgsz, batches):
+            spec = RunSpec(model, backend, precision, int(size), int(batch), variant_for(backend, modes or {}))
+            if spec.run_id not in seen:
+                seen.add(spec.run_id)
+                specs.append(spec)
     return specs
 
 

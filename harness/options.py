@@ -31,9 +31,19 @@ class Options:
     weights_dir: Optional[str] = None
     imgsz: list = field(default_factory=lambda: [640])
     batch: list = field(default_factory=lambda: [1])
-    backend: list = field(default_factory=lambda: ["torch", "onnxruntime"])
+    backend: list = field(default_factory=lambda: ["auto"])
     precision: list = field(default_factory=lambda: ["fp32"])
     device: str = "auto"
+    # backend modes and engine builds
+    cuda_graph: bool = False
+    channels_last: bool = False
+    compile_cache: str = "warm"
+    workspace_mb: float = 1024.0
+    engine_batch: str = "static"
+    int8_calibration: str = "minmax"
+    calib_images: int = 500
+    int8_random_calibration: bool = False
+    fidelity_frames: int = 4
     # how to measure
     warmup: int = 10
     iters: int = 50
@@ -81,9 +91,23 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "weights_dir": ("str", "folder of *.pt, *.onnx, *.engine, *.yaml model files"),
     "imgsz": ("ints", "square input size(s) in pixels, e.g. 320,640 (default 640)"),
     "batch": ("ints", "batch size(s), e.g. 1,8 (default 1)"),
-    "backend": ("strs", f"backend(s): {', '.join(BACKENDS)} (default torch,onnxruntime)"),
+    "backend": ("strs", f"backend(s): auto or {', '.join(BACKENDS)} (default auto: a model given as files runs on its "
+                        "best artifact, .engine > .onnx > .pt; built-in architectures run on torch and onnxruntime)"),
     "precision": ("strs", f"precision(s): {', '.join(PRECISIONS)} (default fp32; fp16 only where the device supports it)"),
     "device": ("str", "auto | cpu | cuda | cuda:N (default auto: the first CUDA device, else the CPU)"),
+    "cuda_graph": ("flag", "torch and tensorrt runs replay a captured CUDA graph (run ids end in __cudagraph)"),
+    "channels_last": ("flag", "torch and torch_compile runs use the channels-last memory format"),
+    "compile_cache": (("warm", "cold"), "torch_compile in Phase B: warm = the cache Phase A filled (default); "
+                                        "cold = an empty cache, to measure compilation from scratch"),
+    "workspace_mb": ("float", "TensorRT builder workspace to start from, MiB (default 1024; capped at half the budget, "
+                              "halved on allocation failure)"),
+    "engine_batch": (("static", "dynamic"), "TensorRT engines: one per batch size (static, default) or one dynamic "
+                                            "engine per model, precision and imgsz"),
+    "int8_calibration": (("minmax", "entropy2"), "TensorRT INT8 calibrator (default minmax)"),
+    "calib_images": ("int", "most preprocessed frames used for INT8 calibration (default 500; fewer than 300 warns)"),
+    "int8_random_calibration": ("flag", "calibrate INT8 on random data when no real frames should be used; every "
+                                        "result of such an engine is marked: speed only, accuracy meaningless"),
+    "fidelity_frames": ("int", "fixed frames on which outputs are compared with the FP32 reference (default 4; 0 = off)"),
     "warmup": ("int", "warm-up passes per run, discarded (default 10)"),
     "iters": ("int", "measured passes (batches) per run (default 50)"),
     "isolation": (ISOLATIONS, "run: a fresh Phase B process per run (default); phase: every run in one Phase B process"),
@@ -177,8 +201,16 @@ def validate(opts: Options) -> None:
         if batch <= 0:
             raise UserError(f"--batch {batch}: must be at least 1")
     for backend in opts.backend:
-        if backend not in BACKENDS:
-            raise UserError(f"--backend {backend!r}: unknown backend; choose from {', '.join(BACKENDS)}")
+        if backend not in BACKENDS and backend != "auto":
+            raise UserError(f"--backend {backend!r}: unknown backend; choose from auto, {', '.join(BACKENDS)}")
+    if "auto" in opts.backend and len(opts.backend) > 1:
+        raise UserError("--backend auto cannot be combined with named backends")
+    if opts.workspace_mb <= 0:
+        raise UserError(f"--workspace_mb {opts.workspace_mb}: must be positive")
+    if opts.calib_images <= 0:
+        raise UserError(f"--calib_images {opts.calib_images}: must be at least 1")
+    if opts.fidelity_frames < 0:
+        raise UserError(f"--fidelity_frames {opts.fidelity_frames}: must be 0 or more")
     for precision in opts.precision:
         if precision not in PRECISIONS:
             raise UserError(f"--precision {precision!r}: unknown precision; choose from {', '.join(PRECISIONS)}")

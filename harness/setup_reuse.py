@@ -17,7 +17,8 @@ from harness.setup_config import read_setup_config, resolve_path, setup_config_p
 
 RERUN = "rerun without --skip_setup"
 SHAPING_FLAGS = ("source", "split_dir", "weights_dir", "max_frames", "limit_videos", "profile", "gpu_mem_limit_gb",
-                 "enable_cudnn_tuning", "probe_batch")
+                 "enable_cudnn_tuning", "probe_batch", "cuda_graph", "channels_last", "compile_cache", "workspace_mb",
+                 "engine_batch", "int8_calibration", "calib_images", "int8_random_calibration", "fidelity_frames")
 
 
 def load_checked_setup(opts: Options) -> tuple:
@@ -81,6 +82,7 @@ def replan(opts: Options, setup: dict) -> list:
         setup["memory"]["profile"],
         setup["tuning"]["batch_probe"]["results"],
         setup["tuning"]["cudnn_benchmark"]["per_run_group"],
+        setup["modes"],
     )
 
 

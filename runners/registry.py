@@ -6,7 +6,9 @@ import importlib
 
 _RUNNERS = {
     "torch": ("runners.torch_runner", "TorchRunner"),
+    "torch_compile": ("runners.torch_compile_runner", "TorchCompileRunner"),
     "onnxruntime": ("runners.onnxruntime_runner", "OnnxRuntimeRunner"),
+    "tensorrt": ("runners.tensorrt_runner", "TensorRTRunner"),
 }
 
 

@@ -1,4 +1,5 @@
-"""PyTorch eager: an Ultralytics checkpoint (.pt), Conv+BN fused, fp32 or fp16."""
+"""PyTorch eager: an Ultralytics checkpoint (.pt), Conv+BN fused, fp32 or fp16; optionally channels-last
+memory format and CUDA graph replay (``options``: channels_last, cuda_graph)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 from runners.base import BackendUnavailable, Runner, unenforced
 
 MB = 2**20
+GRAPH_WARMUP_PASSES = 3  # passes on a side stream before capture, as torch.cuda.graphs requires
 
 
 def apply_torch_memory_fraction(torch, device, budget_mb) -> dict:
@@ -34,26 +36,76 @@ class TorchRunner(Runner):
 
         self.torch = torch
         self.torch_device = torch.device(self.device)
-        if self.precision == "fp16" and self.torch_device.type != "cuda":
+        on_cuda = self.torch_device.type == "cuda"
+        if self.precision == "fp16" and not on_cuda:
             raise BackendUnavailable("fp16 needs a CUDA device")
+        if self.options.get("cuda_graph") and not on_cuda:
+            raise BackendUnavailable("CUDA graphs need a CUDA device")
         self.memory_limit = apply_torch_memory_fraction(torch, self.torch_device, self.memory_budget_mb)
         model, _ = load_checkpoint(self.artifact, device="cpu", fuse=True)
         model = model.to(self.torch_device).eval()
         self.dtype = torch.float16 if self.precision == "fp16" else torch.float32
         if self.dtype == torch.float16:
             model = model.half()
+        self.memory_format = torch.channels_last if self.options.get("channels_last") else torch.contiguous_format
+        if self.options.get("channels_last"):
+            model = model.to(memory_format=torch.channels_last)
         for param in model.parameters():
             param.requires_grad_(False)
         self.model = model
+        self.forward = self._wrap(model)
+        self.graph = None
+        if self.options.get("cuda_graph"):
+            self._capture()
+
+    def _wrap(self, model):
+        """The callable the passes run; subclasses (torch.compile) replace it."""
+        return model
+
+    def _to_input(self, frames_nchw_uint8: np.ndarray):
+        tensor = self.torch.from_numpy(frames_nchw_uint8).to(self.torch_device)
+        tensor = tensor.to(self.dtype).div_(255.0)
+        return tensor.contiguous(memory_format=self.memory_format)
+
+    def _run(self, inputs):
+        with self.torch.inference_mode():
+            out = self.forward(inputs)
+        return out[0] if isinstance(out, (list, tuple)) else out
+
+    def _capture(self) -> None:
+        """Capture one forward pass on a static input buffer; replaying it skips the per-kernel launches."""
+        torch = self.torch
+        shape = (self.batch, 3, self.imgsz, self.imgsz)
+        self.static_input = torch.zeros(shape, dtype=self.dtype, device=self.torch_device).contiguous(
+            memory_format=self.memory_format)
+        try:
+            side = torch.cuda.Stream(self.torch_device)
+            side.wait_stream(torch.cuda.current_stream(self.torch_device))
+            with torch.cuda.stream(side):
+                for _ in range(GRAPH_WARMUP_PASSES):
+                    self._run(self.static_input)
+            torch.cuda.current_stream(self.torch_device).wait_stream(side)
+            self.graph = torch.cuda.CUDAGraph()
+            with torch.inference_mode(), torch.cuda.graph(self.graph):
+                out = self.forward(self.static_input)
+            self.static_output = out[0] if isinstance(out, (list, tuple)) else out
+            torch.cuda.synchronize(self.torch_device)
+        except Exception as exc:  # noqa: BLE001 - capture is not possible for every model
+            self.graph = None
+            raise BackendUnavailable(f"CUDA graph capture failed: {type(exc).__name__}: {str(exc).splitlines()[0]}")
 
     def prepare(self, frames_nchw_uint8: np.ndarray) -> Any:
-        tensor = self.torch.from_numpy(frames_nchw_uint8).to(self.torch_device)
-        return tensor.to(self.dtype).div_(255.0)
+        inputs = self._to_input(frames_nchw_uint8)
+        if self.graph is not None:
+            self.static_input.copy_(inputs)
+            return self.static_input
+        return inputs
 
     def infer(self, inputs: Any) -> Any:
-        with self.torch.inference_mode():
-            out = self.model(inputs)
-        return out[0] if isinstance(out, (list, tuple)) else out
+        if self.graph is not None:
+            self.graph.replay()
+            return self.static_output
+        return self._run(inputs)
 
     def synchronize(self) -> None:
         if self.torch_device.type == "cuda":
@@ -68,8 +120,10 @@ class TorchRunner(Runner):
             self.torch.cuda.empty_cache()
 
     def release(self) -> None:
-        self.model = None
+        self.model = self.forward = self.graph = None
+        self.static_input = self.static_output = None
         self.cleanup()
 
     def describe(self) -> dict:
-        return {**super().describe(), "dtype": str(self.dtype).replace("torch.", ""), "fused_conv_bn": True}
+        return {**super().describe(), "dtype": str(self.dtype).replace("torch.", ""), "fused_conv_bn": True,
+                "channels_last": bool(self.options.get("channels_last")), "cuda_graph": self.graph is not None}

@@ -35,3 +35,21 @@ def test_console_script_installed():
     assert exe, "pip install -e . should provide the jetson-benchmark console script"
     out = subprocess.run([exe, "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "--skip_setup" in out.stdout
+
+
+def test_children_get_the_users_thread_setting_not_ultralytics(monkeypatch):
+    """Ultralytics sets OMP_NUM_THREADS=1 on import; that must not reach our phase processes."""
+    import os
+
+    from harness import launcher
+
+    monkeypatch.delenv(launcher.USER_OMP_NUM_THREADS, raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    top = launcher.child_environment()  # the parent, before anything imported Ultralytics
+    assert "OMP_NUM_THREADS" not in top and top[launcher.USER_OMP_NUM_THREADS] == ""
+    monkeypatch.setenv(launcher.USER_OMP_NUM_THREADS, "")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # what `import ultralytics` does inside Phase A
+    assert "OMP_NUM_THREADS" not in launcher.child_environment()
+    monkeypatch.setenv(launcher.USER_OMP_NUM_THREADS, "3")  # a user who chose 3 keeps 3
+    assert launcher.child_environment()["OMP_NUM_THREADS"] == "3"
+    assert os.environ["OMP_NUM_THREADS"] == "1"  # the current process is left alone

@@ -14,7 +14,7 @@ def parse(*argv):
 
 def test_defaults_and_explicit():
     opts = parse()
-    assert opts.imgsz == [640] and opts.batch == [1] and opts.backend == ["torch", "onnxruntime"]
+    assert opts.imgsz == [640] and opts.batch == [1] and opts.backend == ["auto"]
     assert opts.explicit == []
     opts = parse("--imgsz", "320,640", "--batch", "1, 8", "--backend", "torch", "--skip_setup")
     assert opts.imgsz == [320, 640] and opts.batch == [1, 8] and opts.backend == ["torch"]
@@ -28,6 +28,9 @@ def test_defaults_and_explicit():
     (["--imgsz", "abc"], "comma-separated integers"),
     (["--batch", "0"], "at least 1"),
     (["--backend", "tensorflow"], "unknown backend"),
+    (["--backend", "auto,torch"], "cannot be combined"),
+    (["--compile_cache", "lukewarm"], "choose one of"),
+    (["--workspace_mb", "0"], "must be positive"),
     (["--precision", "int4"], "unknown precision"),
     (["--iters", "0"], "at least 1"),
     (["--device", "gpu"], "use auto, cpu"),

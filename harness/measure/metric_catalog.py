@@ -39,6 +39,15 @@ METRICS: list = [
            "images processed per second of measured pass time: batch x passes / sum of host end-to-end latencies"),
     Metric("model_load_s", "s", "host clock",
            "time to load the artifact onto the device in Phase B (deserialize, move, fuse; first synchronize)"),
+    Metric("compile_s", "s", "host clock", "torch_compile only: the first call at the run's shape in Phase B, which "
+           "compiles or loads from the inductor cache (part of model_load_s); see the run's compile_cache (warm/cold)"),
+    Metric("fidelity_max_abs_err", "output units", "FP32 CPU reference",
+           "largest absolute difference between this backend's raw output and the FP32 reference on the fixed frames"),
+    Metric("fidelity_cos_sim_min", "1", "FP32 CPU reference",
+           "smallest per-frame cosine similarity between this backend's flattened raw output and the reference (1 = same direction)"),
+    Metric("fidelity_box_match_pct", "%", "FP32 CPU reference, Ultralytics NMS",
+           "share of the reference's boxes after NMS (conf 0.001, IoU 0.7, 100 per frame) that this backend reproduces "
+           "(same class, IoU >= 0.5)"),
     Metric("baseline_rss_mb", "MiB", "/proc/self/status VmRSS",
            "process resident memory after imports and device initialization, before the model loads"),
     Metric("load_peak_rss_mb", "MiB", "/proc/self/status VmHWM", "largest resident memory from the baseline to the end of model load"),

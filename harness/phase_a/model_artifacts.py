@@ -141,7 +141,7 @@ def prepare_model(source: ModelSource, root: Path, sizes: list, backends: list, 
     record["prepare_s"]["checkpoint"] = round(time.perf_counter() - started, 3)
     if checkpoint is not None:
         record["artifacts"]["torch"] = str(checkpoint)
-    if "onnxruntime" in backends:
+    if "onnxruntime" in backends or "tensorrt" in backends:  # TensorRT engines are built from the fp32 ONNX
         onnx_artifacts = {}
         if "onnx" in source.files:
             shape, precision = check_onnx(source.files["onnx"])
@@ -152,7 +152,7 @@ def prepare_model(source: ModelSource, root: Path, sizes: list, backends: list, 
                 begun = time.perf_counter()
                 onnx_artifacts[f"{size}/fp32"] = str(export_onnx(checkpoint, folder, source.name, size, False, "cpu", force))
                 record["prepare_s"][f"onnx_{size}_fp32"] = round(time.perf_counter() - begun, 3)
-                if "fp16" in precisions and device.get("onnxruntime_cuda"):
+                if "fp16" in precisions and "onnxruntime" in backends and device.get("onnxruntime_cuda"):
                     begun = time.perf_counter()
                     onnx_artifacts[f"{size}/fp16"] = str(export_onnx(checkpoint, folder, source.name, size, True,
                                                                       device["resolved"], force))

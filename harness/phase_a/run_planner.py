@@ -1,7 +1,7 @@
 """Turn the requested matrix into planned runs: the artifact each one loads, or why it cannot run here.
 
-Pure logic over what Phase A found (models' artifacts, device capabilities), so it is unit-tested
-without a GPU.
+Pure logic over what Phase A found (models' artifacts, device capabilities, profile rules, probe results),
+so it is unit-tested without a GPU, and the parent re-plans with it under ``--skip_setup``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Optional
 
 from harness.device_profiles import matching_skip_rule
-from harness.matrix import PlannedRun, RunSpec, expand_matrix
+from harness.matrix import ARTIFACT_PRIORITY, PlannedRun, RunSpec, expand_matrix
 from harness.results import STATUS_SKIPPED, STATUS_SKIPPED_OOM
 
 
@@ -17,7 +17,24 @@ def probe_key(model: str, backend: str, precision: str, imgsz: int) -> str:
     return f"{model}/{backend}/{precision}/{imgsz}"
 
 
-def _probe_verdict(probe: dict, batch: int):
+def engine_key(imgsz: int, precision: str, batch, engine_batch: str = "static") -> str:
+    return f"{imgsz}/{precision}/{'dynamic' if engine_batch == 'dynamic' else f'b{batch}'}"
+
+
+def resolve_backends(requested: list, source_files: dict, builtin: bool) -> list:
+    """``auto``: a model given as files runs on its best artifact (.engine > .onnx > .pt); a built-in
+    architecture runs on torch and onnxruntime. Named backends are taken as they are."""
+    if requested != ["auto"]:
+        return list(requested)
+    if builtin:
+        return ["torch", "onnxruntime"]
+    for extension, backend in ARTIFACT_PRIORITY:
+        if extension in source_files:
+            return [backend]
+    return ["torch"]
+
+
+def _probe_verdict(probe: dict, batch: int) -> Optional[str]:
     """Why the batch probe says this batch does not fit, or None when it fits or nobody knows."""
     fit, first_oom = probe.get("largest_fit"), probe.get("first_oom")
     if fit is None or first_oom is None or batch < first_oom:
@@ -43,39 +60,72 @@ def _static_mismatch(shape: Optional[list], spec: RunSpec) -> Optional[str]:
     return None
 
 
+def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
+    """(artifact path or None, skip status or None, skip reason or None) for one run."""
+    artifacts = model.get("artifacts", {})
+    cuda = bool(device.get("cuda"))
+    if spec.precision == "int8" and spec.backend != "tensorrt":
+        return None, STATUS_SKIPPED, "int8 is a TensorRT precision here (calibrated engines); use --backend tensorrt"
+    if spec.precision in ("fp16", "int8") and not cuda:
+        return None, STATUS_SKIPPED, f"{spec.precision} needs a CUDA device; this run's device is {device['resolved']}"
+    if spec.backend in ("torch", "torch_compile"):
+        if not artifacts.get("torch"):
+            return None, STATUS_SKIPPED, f"no PyTorch artifact (.pt or .yaml) for {spec.model}"
+        if "cudagraph" in spec.variant and not cuda:
+            return artifacts["torch"], STATUS_SKIPPED, "CUDA graphs need a CUDA device"
+        return artifacts["torch"], None, None
+    if spec.backend == "onnxruntime":
+        onnx = artifacts.get("onnxruntime", {})
+        path = onnx.get(f"{spec.imgsz}/{spec.precision}") or onnx.get(f"any/{spec.precision}")
+        if spec.precision == "fp16" and not device.get("onnxruntime_cuda"):
+            return path, STATUS_SKIPPED, "fp16 ONNX needs onnxruntime's CUDA execution provider, which this install lacks"
+        if not path:
+            return None, STATUS_SKIPPED, f"no ONNX artifact for {spec.model} at {spec.precision}"
+        mismatch = _static_mismatch(model.get("onnx_input_shape"), spec) if f"any/{spec.precision}" in onnx else None
+        return path, (STATUS_SKIPPED if mismatch else None), mismatch
+    if spec.backend == "tensorrt":
+        if not cuda:
+            return None, STATUS_SKIPPED, "TensorRT needs a CUDA device"
+        engines = artifacts.get("tensorrt", {})
+        key = engine_key(spec.imgsz, spec.precision, spec.batch, modes.get("engine_batch", "static"))
+        status = (model.get("tensorrt_status") or {}).get(key) or (model.get("tensorrt_status") or {}).get("any")
+        path = engines.get(key) or engines.get("any")
+        if status and status.get("status") != "built":
+            return path, status["status"], status["reason"]
+        if not path:
+            return None, STATUS_SKIPPED, f"no TensorRT engine for {spec.model} at {key}"
+        return path, None, None
+    return None, STATUS_SKIPPED, f"backend {spec.backend} is not available"
+
+
+def _runner_options(spec: RunSpec, modes: dict) -> dict:
+    options = {}
+    if "cudagraph" in spec.variant:
+        options["cuda_graph"] = True
+    if "channelslast" in spec.variant:
+        options["channels_last"] = True
+    if spec.backend == "torch_compile":
+        options["compile_cache"] = "cold" if "coldcache" in spec.variant else modes.get("compile_cache_dir")
+    return options
+
+
 def plan_runs(models: list, backends: list, precisions: list, sizes: list, batches: list,
               device: dict, profile: Optional[dict] = None, probes: Optional[dict] = None,
-              cudnn: Optional[dict] = None) -> list:
-    """``models``: prepared model records (name, artifacts). ``device``: resolved device facts.
-    ``profile``: its skip rules become ``skipped_oom``; ``probes``: batch-probe results by probe key, a
-    batch at or past the first one that ran out of memory becomes ``skipped_oom`` citing the probe;
-    ``cudnn``: per probe key, whether Phase B turns cudnn.benchmark on."""
+              cudnn: Optional[dict] = None, modes: Optional[dict] = None) -> list:
+    """``models``: prepared model records (name, artifacts, source_files, builtin). ``device``: resolved
+    device facts. ``profile``: its skip rules become ``skipped_oom``; ``probes``: batch-probe results by
+    probe key, a batch at or past the first one that ran out of memory becomes ``skipped_oom`` citing the
+    probe; ``cudnn``: per probe key, whether Phase B turns cudnn.benchmark on; ``modes``: cuda_graph,
+    channels_last, compile_cache, compile_cache_dir, engine_batch."""
+    modes = modes or {}
     by_name = {m["name"]: m for m in models}
+    per_model = {name: resolve_backends(backends, m.get("source_files", {}), bool(m.get("builtin")))
+                 for name, m in by_name.items()}
     planned = []
-    for spec in expand_matrix(list(by_name), backends, precisions, sizes, batches):
+    for spec in expand_matrix(list(by_name), backends, precisions, sizes, batches, modes, per_model):
         model = by_name[spec.model]
         run = PlannedRun(spec=spec)
-        artifacts = model.get("artifacts", {})
-        if spec.precision == "fp16" and not device.get("cuda"):
-            run.skip_status, run.skip_reason = STATUS_SKIPPED, f"fp16 needs a CUDA device; this run's device is {device['resolved']}"
-        elif spec.backend == "torch":
-            run.artifact = artifacts.get("torch")
-            if not run.artifact:
-                run.skip_status, run.skip_reason = STATUS_SKIPPED, f"no PyTorch artifact (.pt or .yaml) for {spec.model}"
-        elif spec.backend == "onnxruntime":
-            onnx = artifacts.get("onnxruntime", {})
-            run.artifact = onnx.get(f"{spec.imgsz}/{spec.precision}") or onnx.get(f"any/{spec.precision}")
-            if spec.precision == "fp16" and not device.get("onnxruntime_cuda"):
-                run.skip_status = STATUS_SKIPPED
-                run.skip_reason = "fp16 ONNX needs onnxruntime's CUDA execution provider, which this install lacks"
-            elif not run.artifact:
-                run.skip_status, run.skip_reason = STATUS_SKIPPED, f"no ONNX artifact for {spec.model} at {spec.precision}"
-            else:
-                mismatch = _static_mismatch(model.get("onnx_input_shape"), spec)
-                if mismatch and f"any/{spec.precision}" in onnx:
-                    run.skip_status, run.skip_reason = STATUS_SKIPPED, mismatch
-        else:
-            run.skip_status, run.skip_reason = STATUS_SKIPPED, f"backend {spec.backend} is not available"
+        run.artifact, run.skip_status, run.skip_reason = _artifact(model, spec, device, modes)
         key = probe_key(spec.model, spec.backend, spec.precision, spec.imgsz)
         if not run.skip_status and profile:
             rule = matching_skip_rule(profile, spec.model, spec.imgsz, spec.batch)
@@ -89,23 +139,32 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
                 run.skip_status, run.skip_reason = STATUS_SKIPPED_OOM, verdict
                 run.extra["evidence"] = {"batch_probe": {k: probes[key].get(k) for k in
                                                          ("largest_fit", "first_oom", "budget_mb", "attempts")}}
-        if spec.backend == "torch" and cudnn and key in cudnn:
+        if spec.backend in ("torch", "torch_compile") and cudnn and key in cudnn:
             run.extra["cudnn_benchmark"] = bool(cudnn[key]["value"])
+        options = _runner_options(spec, modes)
+        if options:
+            run.extra["runner_options"] = options
+        if model.get("reference"):
+            run.extra["reference"] = model["reference"].get(str(spec.imgsz))
+        calibration = (model.get("tensorrt_calibration") or {}).get(
+            engine_key(spec.imgsz, spec.precision, spec.batch, modes.get("engine_batch", "static")))
+        if spec.backend == "tensorrt" and calibration:
+            run.extra["calibration"] = calibration
         planned.append(run)
     return planned
 
 
 def planned_records(models: list, backends: list, precisions: list, sizes: list, batches: list,
                     device: dict, profile: Optional[dict] = None, probes: Optional[dict] = None,
-                    cudnn: Optional[dict] = None) -> list:
+                    cudnn: Optional[dict] = None, modes: Optional[dict] = None) -> list:
     """:func:`plan_runs` as JSON-ready dicts, each with its artifact's hash (part of the run key)."""
     from harness.artifact_sidecar import file_sha256, read_sidecar
 
     records = []
     hashes: dict = {}
-    for planned in plan_runs(models, backends, precisions, sizes, batches, device, profile, probes, cudnn):
+    for planned in plan_runs(models, backends, precisions, sizes, batches, device, profile, probes, cudnn, modes):
         record = planned.to_dict()
-        if planned.artifact:
+        if planned.artifact and planned.skip_status is None:
             if planned.artifact not in hashes:
                 sidecar = read_sidecar(planned.artifact) or {}
                 hashes[planned.artifact] = sidecar.get("artifact_sha256") or file_sha256(planned.artifact)

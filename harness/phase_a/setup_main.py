@@ -54,9 +54,13 @@ def run_setup(opts: Options, started_at: float) -> Path:
 
     # Models first: a bad model name or file must fail fast, before minutes of decoding.
     from harness.phase_a.model_artifacts import prepare_model
+    from harness.phase_a.run_planner import resolve_backends
 
     begun = time.perf_counter()
-    models = [prepare_model(s, root, opts.imgsz, opts.backend, opts.precision, device, opts.force) for s in sources]
+    models = []
+    for source in sources:
+        backends = resolve_backends(opts.backend, source.files, source.builtin)
+        models.append(prepare_model(source, root, opts.imgsz, backends, opts.precision, device, opts.force))
     timings["models_s"] = round(time.perf_counter() - begun, 3)
 
     from harness.phase_a.preprocess import preprocess
@@ -74,11 +78,21 @@ def run_setup(opts: Options, started_at: float) -> Path:
     from harness.phase_a.run_planner import planned_records
     from harness.setup_config import setup_config_path, write_setup_config
 
+    from harness.phase_a.compile_warmup import compile_cache_dir, warm_compile_caches
+    from harness.phase_a.reference_outputs import compute_references
+
+    begun = time.perf_counter()
+    for model in models:
+        model["reference"] = (compute_references(model, meta["sequences"], root, opts.imgsz, opts.fidelity_frames)
+                              if opts.fidelity_frames else {})
+    timings["references_s"] = round(time.perf_counter() - begun, 3)
     memory = memory_setup(opts.profile, opts.gpu_mem_limit_gb, device)
     log.info("profile %s (%s); budget %s MiB (%s)", memory["profile_name"], memory["detection"],
              memory["budget_mb"], memory["budget_source"])
     matrix = (opts.backend, opts.precision, opts.imgsz, opts.batch)
-    runs = planned_records(models, *matrix, device, memory["profile"])
+    modes = {"cuda_graph": opts.cuda_graph, "channels_last": opts.channels_last, "compile_cache": opts.compile_cache,
+             "compile_cache_dir": str(compile_cache_dir(root)), "engine_batch": opts.engine_batch}
+    runs = planned_records(models, *matrix, device, memory["profile"], modes=modes)
     begun = time.perf_counter()
     context = probe_context(device, memory, meta["sequences"], setup_config_path(str(root)),
                             measurement_settings(opts), root / "probes", opts.probe_timeout_s)
@@ -86,7 +100,10 @@ def run_setup(opts: Options, started_at: float) -> Path:
     probes = probe_batches(runs, context, why) if wanted else {}
     cudnn = tune_cudnn(opts.enable_cudnn_tuning, runs, context, probes)
     timings["tuning_s"] = round(time.perf_counter() - begun, 3)
-    runs = planned_records(models, *matrix, device, memory["profile"], probes, cudnn["per_run_group"])
+    runs = planned_records(models, *matrix, device, memory["profile"], probes, cudnn["per_run_group"], modes)
+    begun = time.perf_counter()
+    compiled = warm_compile_caches(runs, context)
+    timings["compile_warmup_s"] = round(time.perf_counter() - begun, 3)
 
     config_path = setup_config_path(str(root))
     write_setup_config(config_path, {
@@ -108,6 +125,8 @@ def run_setup(opts: Options, started_at: float) -> Path:
         "models": models,
         "runs": runs,
         "memory": memory,
+        "modes": modes,
+        "compile_warmup": compiled,
         "tuning": {"batch_probe": {"ran": wanted, "why": why, "results": probes}, "cudnn_benchmark": cudnn},
     })
     log.info("setup config written to %s", config_path)

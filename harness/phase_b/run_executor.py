@@ -15,6 +15,7 @@ from harness.measure.latency_stats import summarize_latency, throughput_img_per_
 from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.timing_loop import run_passes
 from harness.oom import is_oom_exception
+from harness.phase_b.fidelity_check import check_fidelity
 from harness.phase_b.frame_feed import FrameFeed, SequenceFrames
 from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM, new_result
 from harness.setup_config import resolve_path
@@ -44,7 +45,8 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
     tracker.baseline()
     runner = runner_class(planned["backend"])(planned["artifact"], device, planned["precision"],
                                               int(planned["imgsz"]), int(planned["batch"]), memory_budget_mb=budget_mb,
-                                              options=runner_options)
+                                              options={**((planned.get("extra") or {}).get("runner_options") or {}),
+                                                       **(runner_options or {})})
     stage = "load"
     try:
         begun = time.perf_counter()
@@ -69,6 +71,8 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
                             on_pass=on_pass, on_measure_start=tracker.begin_measure)
         tracker.end_measure()
         budget_peak = tracker.budget_peak_mb()
+        stage = "fidelity"
+        fidelity, fidelity_details, fidelity_unavailable = check_fidelity(runner, planned, setup, config_path)
         batch = int(planned["batch"])
         busy_s = sum(passes.latency_ms) / 1000.0
         result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms}
@@ -77,10 +81,15 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
             "throughput_img_per_s": throughput_img_per_s(batch * len(passes.latency_ms), busy_s),
             "model_load_s": model_load_s,
             **tracker.figures,
+            **fidelity,
+            "compile_s": getattr(runner, "compile_s", None),
             "gpu_mem_limit_mb": budget_mb,
             "budget_peak_pct": (budget_peak / budget_mb * 100.0) if (budget_peak is not None and budget_mb) else None,
         }
-        result["unavailable"] = dict(tracker.unavailable)
+        result["unavailable"] = {**tracker.unavailable, **fidelity_unavailable}
+        if result["metrics"]["compile_s"] is None:
+            result["unavailable"]["compile_s"] = "only torch_compile runs compile"
+        result["fidelity"] = fidelity_details
         if budget_mb is None:
             for name in ("gpu_mem_limit_mb", "budget_peak_pct", "budget_violations_n"):
                 result["unavailable"][name] = memory.get("budget_source") or "no GPU memory budget"

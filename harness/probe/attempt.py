@@ -22,7 +22,7 @@ from harness.results import STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM
 
 EXIT_FITS, EXIT_OOM, EXIT_ERROR, EXIT_UNAVAILABLE = 0, 3, 4, 5
 REPORTED = ("peak_torch_alloc_mb", "peak_torch_reserved_mb", "peak_process_gpu_mb", "peak_device_used_delta_mb",
-            "peak_rss_mb")
+            "peak_rss_mb", "model_load_s", "compile_s")
 
 
 def attempt(request: dict) -> int:

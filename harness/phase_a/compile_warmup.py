@@ -1,0 +1,34 @@
+"""torch_compile: compile each run's shape once in Phase A, so Phase B finds the inductor cache warm.
+
+Each compilation is a short Phase-B-style attempt (the same executor, one pass) in its own process,
+pointed at ``<preprocessed_dir>/compile_cache``; a compilation that runs out of memory or crashes cannot
+take Phase A down. The time each took is the "Phase A build time" of that artifact.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from harness.phase_a.auto_tuning import _attempt
+
+log = logging.getLogger("jetson_benchmark.phase_a")
+
+
+def compile_cache_dir(root: Path) -> Path:
+    return Path(root) / "compile_cache"
+
+
+def warm_compile_caches(runs: list, context: dict) -> dict:
+    """run_id -> what the compile attempt did (outcome, seconds, pid). Cold-cache variants are skipped:
+    they compile from scratch in Phase B on purpose."""
+    one_pass = {**context, "measurement": {**context["measurement"], "warmup": 0, "iters": 1}}
+    done = {}
+    for run in runs:
+        options = (run.get("extra") or {}).get("runner_options") or {}
+        if run["backend"] != "torch_compile" or run.get("skip_status") or options.get("compile_cache") == "cold":
+            continue
+        record = _attempt(run, int(run["batch"]), one_pass)
+        done[run["run_id"]] = {k: record.get(k) for k in ("outcome", "detail", "pid", "wall_s", "model_load_s", "compile_s")}
+        log.info("torch.compile warm-up %s: %s in %.1f s", run["run_id"], record["outcome"], record.get("wall_s") or 0)
+    return done
