@@ -68,6 +68,7 @@ class Options:
     setup_timeout_s: float = 3600.0
     run_timeout_s: float = 1800.0
     probe_timeout_s: float = 300.0
+    build_timeout_s: float = 1800.0
     # which flags the user set explicitly (not a flag)
     explicit: list = field(default_factory=list)
 
@@ -131,6 +132,7 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "setup_timeout_s": ("float", "Phase A time limit in seconds (default 3600)"),
     "run_timeout_s": ("float", "time limit per Phase B process in seconds (default 1800)"),
     "probe_timeout_s": ("float", "time limit per Phase A probe process in seconds (default 300)"),
+    "build_timeout_s": ("float", "time limit per TensorRT engine build attempt in seconds (default 1800)"),
 }
 
 
@@ -230,7 +232,7 @@ def validate(opts: Options) -> None:
         raise UserError(f"--gpu_mem_limit_gb {opts.gpu_mem_limit_gb}: must be a positive number of GiB")
     if opts.memory_sample_ms < 0:
         raise UserError(f"--memory_sample_ms {opts.memory_sample_ms}: must be 0 or more")
-    if opts.setup_timeout_s <= 0 or opts.run_timeout_s <= 0 or opts.probe_timeout_s <= 0:
+    if min(opts.setup_timeout_s, opts.run_timeout_s, opts.probe_timeout_s, opts.build_timeout_s) <= 0:
         raise UserError("timeouts must be positive numbers of seconds")
     if opts.skip_setup and opts.skip_inference:
         raise UserError("--skip_setup and --skip_inference together would do nothing")

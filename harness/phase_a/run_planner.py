@@ -66,7 +66,7 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     cuda = bool(device.get("cuda"))
     if spec.precision == "int8" and spec.backend != "tensorrt":
         return None, STATUS_SKIPPED, "int8 is a TensorRT precision here (calibrated engines); use --backend tensorrt"
-    if spec.precision in ("fp16", "int8") and not cuda:
+    if spec.precision in ("fp16", "int8") and not cuda and spec.backend != "tensorrt":
         return None, STATUS_SKIPPED, f"{spec.precision} needs a CUDA device; this run's device is {device['resolved']}"
     if spec.backend in ("torch", "torch_compile"):
         if not artifacts.get("torch"):
@@ -84,14 +84,14 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
         mismatch = _static_mismatch(model.get("onnx_input_shape"), spec) if f"any/{spec.precision}" in onnx else None
         return path, (STATUS_SKIPPED if mismatch else None), mismatch
     if spec.backend == "tensorrt":
-        if not cuda:
-            return None, STATUS_SKIPPED, "TensorRT needs a CUDA device"
         engines = artifacts.get("tensorrt", {})
         key = engine_key(spec.imgsz, spec.precision, spec.batch, modes.get("engine_batch", "static"))
         status = (model.get("tensorrt_status") or {}).get(key) or (model.get("tensorrt_status") or {}).get("any")
         path = engines.get(key) or engines.get("any")
-        if status and status.get("status") != "built":
+        if status and status.get("status") != "built":  # a refused or failed engine says so, on any machine
             return path, status["status"], status["reason"]
+        if not cuda:
+            return None, STATUS_SKIPPED, "TensorRT needs a CUDA device"
         if not path:
             return None, STATUS_SKIPPED, f"no TensorRT engine for {spec.model} at {key}"
         return path, None, None

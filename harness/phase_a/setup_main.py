@@ -25,21 +25,22 @@ from harness.options import DEFAULT_MODELS, Options, check_writable_dir
 log = logging.getLogger("jetson_benchmark.phase_a")
 
 
-def run_setup(opts: Options, started_at: float) -> Path:
-    quiet_offline_environment()
-    wall_start = time.perf_counter()
-    root = check_writable_dir(opts.preprocessed_dir, "preprocessed_dir")
-    spec = parse_source(opts.source, opts.split_dir, opts.max_frames)
+class StepTimer:
+    """Wall time of each Phase A step, recorded in the setup config."""
 
-    from harness.phase_a.device_probe import resolve_device
-    from harness.phase_a.model_discovery import discover_models
+    def __init__(self):
+        self.timings: dict = {}
 
-    device = resolve_device(opts.device)
-    log.info("device: %s (%s)", device["resolved"], device.get("name"))
-    sources = discover_models(opts.weights_dir, opts.models, DEFAULT_MODELS)
+    def __call__(self, name: str, work, *args, **kwargs):
+        begun = time.perf_counter()
+        try:
+            return work(*args, **kwargs)
+        finally:
+            self.timings[f"{name}_s"] = round(time.perf_counter() - begun, 3)
 
-    timings = {}
-    begun = time.perf_counter()
+
+def prepare_source(spec, root: Path, opts: Options) -> tuple:
+    """Make sure the source is on disk (generate / capture), list it and fingerprint it."""
     if spec.kind == "synthetic":
         from harness.data.synthetic_dataset import generate
 
@@ -49,66 +50,90 @@ def run_setup(opts: Options, started_at: float) -> Path:
 
         capture(spec, camera_capture_root(root))
     scan = scan_source(spec, str(root), opts.limit_videos)
-    fingerprint = source_fingerprint(scan, opts.imgsz, opts.max_frames, opts.limit_videos)
-    timings["scan_s"] = round(time.perf_counter() - begun, 3)
+    return scan, source_fingerprint(scan, opts.imgsz, opts.max_frames, opts.limit_videos)
 
-    # Models first: a bad model name or file must fail fast, before minutes of decoding.
+
+def prepare_models(sources: list, root: Path, opts: Options, device: dict) -> list:
+    """(model source, its resolved backends, its prepared record) for every model."""
     from harness.phase_a.model_artifacts import prepare_model
     from harness.phase_a.run_planner import resolve_backends
 
-    begun = time.perf_counter()
-    models = []
+    prepared = []
     for source in sources:
         backends = resolve_backends(opts.backend, source.files, source.builtin)
-        models.append(prepare_model(source, root, opts.imgsz, backends, opts.precision, device, opts.force))
-    timings["models_s"] = round(time.perf_counter() - begun, 3)
+        prepared.append((source, backends, prepare_model(source, root, opts.imgsz, backends, opts.precision, device,
+                                                         opts.force)))
+    return prepared
+
+
+def prepare_references_and_engines(prepared: list, meta: dict, root: Path, opts: Options, device: dict, memory: dict,
+                                   fingerprint: str) -> dict:
+    """FP32 reference outputs for fidelity, then TensorRT engines; returns the engine build records."""
+    from harness.phase_a.engine_preparation import prepare_engines
+    from harness.phase_a.reference_outputs import compute_references
+
+    builds = {}
+    for source, backends, model in prepared:
+        model["reference"] = (compute_references(model, meta["sequences"], root, opts.imgsz, opts.fidelity_frames)
+                              if opts.fidelity_frames else {})
+        for key, record in prepare_engines(model, source.files, backends, opts, device, memory, meta["sequences"],
+                                           root, fingerprint).items():
+            builds[f"{model['name']}/{key}"] = record
+    return builds
+
+
+def run_setup(opts: Options, started_at: float) -> Path:
+    quiet_offline_environment()
+    wall_start = time.perf_counter()
+    step = StepTimer()
+    root = check_writable_dir(opts.preprocessed_dir, "preprocessed_dir")
+    spec = parse_source(opts.source, opts.split_dir, opts.max_frames)
+
+    from harness.phase_a.device_probe import resolve_device
+    from harness.phase_a.memory_setup import memory_setup
+    from harness.phase_a.model_discovery import discover_models
+
+    device = resolve_device(opts.device)
+    memory = memory_setup(opts.profile, opts.gpu_mem_limit_gb, device)
+    log.info("device %s (%s); profile %s (%s); budget %s MiB (%s)", device["resolved"], device.get("name"),
+             memory["profile_name"], memory["detection"], memory["budget_mb"], memory["budget_source"])
+    sources = discover_models(opts.weights_dir, opts.models, DEFAULT_MODELS)
+    scan, fingerprint = step("scan", prepare_source, spec, root, opts)
+    # Models before decoding: a bad model name or file must fail fast, not after minutes of work.
+    prepared = step("models", prepare_models, sources, root, opts, device)
+    models = [model for _, _, model in prepared]
 
     from harness.phase_a.preprocess import preprocess
 
-    begun = time.perf_counter()
-    meta = preprocess(scan, spec, opts.imgsz, root, fingerprint, opts.max_frames, opts.force)
-    timings["preprocess_s"] = round(time.perf_counter() - begun, 3)
+    meta = step("preprocess", preprocess, scan, spec, opts.imgsz, root, fingerprint, opts.max_frames, opts.force)
     child_protocol.emit("preprocessed", frames=meta["totals"]["frames"], skipped=meta["skipped"],
                         reused=meta["reused"], sequences=len(meta["sequences"]))
+    engine_builds = step("references_and_engines", prepare_references_and_engines, prepared, meta, root, opts, device,
+                         memory, fingerprint)
 
     from harness.environment import full_environment
     from harness.measurement_request import measurement_settings
     from harness.phase_a.auto_tuning import batch_probe_wanted, probe_batches, probe_context, tune_cudnn
-    from harness.phase_a.memory_setup import memory_setup
+    from harness.phase_a.compile_warmup import compile_cache_dir, warm_compile_caches
     from harness.phase_a.run_planner import planned_records
     from harness.setup_config import setup_config_path, write_setup_config
 
-    from harness.phase_a.compile_warmup import compile_cache_dir, warm_compile_caches
-    from harness.phase_a.reference_outputs import compute_references
-
-    begun = time.perf_counter()
-    for model in models:
-        model["reference"] = (compute_references(model, meta["sequences"], root, opts.imgsz, opts.fidelity_frames)
-                              if opts.fidelity_frames else {})
-    timings["references_s"] = round(time.perf_counter() - begun, 3)
-    memory = memory_setup(opts.profile, opts.gpu_mem_limit_gb, device)
-    log.info("profile %s (%s); budget %s MiB (%s)", memory["profile_name"], memory["detection"],
-             memory["budget_mb"], memory["budget_source"])
+    config_path = setup_config_path(str(root))
     matrix = (opts.backend, opts.precision, opts.imgsz, opts.batch)
     modes = {"cuda_graph": opts.cuda_graph, "channels_last": opts.channels_last, "compile_cache": opts.compile_cache,
              "compile_cache_dir": str(compile_cache_dir(root)), "engine_batch": opts.engine_batch}
     runs = planned_records(models, *matrix, device, memory["profile"], modes=modes)
-    begun = time.perf_counter()
-    context = probe_context(device, memory, meta["sequences"], setup_config_path(str(root)),
-                            measurement_settings(opts), root / "probes", opts.probe_timeout_s)
+    context = probe_context(device, memory, meta["sequences"], config_path, measurement_settings(opts),
+                            root / "probes", opts.probe_timeout_s)
     wanted, why = batch_probe_wanted(opts.probe_batch, memory, device, opts.batch)
-    probes = probe_batches(runs, context, why) if wanted else {}
-    cudnn = tune_cudnn(opts.enable_cudnn_tuning, runs, context, probes)
-    timings["tuning_s"] = round(time.perf_counter() - begun, 3)
+    probes = step("batch_probe", probe_batches, runs, context, why) if wanted else {}
+    cudnn = step("cudnn_tuning", tune_cudnn, opts.enable_cudnn_tuning, runs, context, probes)
     runs = planned_records(models, *matrix, device, memory["profile"], probes, cudnn["per_run_group"], modes)
-    begun = time.perf_counter()
-    compiled = warm_compile_caches(runs, context)
-    timings["compile_warmup_s"] = round(time.perf_counter() - begun, 3)
+    compiled = step("compile_warmup", warm_compile_caches, runs, context)
 
-    config_path = setup_config_path(str(root))
     write_setup_config(config_path, {
         "phase_a": {"pid": os.getpid(), "started_at": started_at,
-                    "wall_s": round(time.perf_counter() - wall_start, 3), "timings_s": timings},
+                    "wall_s": round(time.perf_counter() - wall_start, 3), "timings_s": step.timings},
         "options": opts.to_dict(),
         "source": spec.to_dict(),
         "device": device,
@@ -127,6 +152,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
         "memory": memory,
         "modes": modes,
         "compile_warmup": compiled,
+        "engine_builds": engine_builds,
         "tuning": {"batch_probe": {"ran": wanted, "why": why, "results": probes}, "cudnn_benchmark": cudnn},
     })
     log.info("setup config written to %s", config_path)

@@ -1,0 +1,104 @@
+"""Phase A: the TensorRT engines a model's runs need — a user's engine checked against this platform, or
+engines built from the model's fp32 ONNX (one per imgsz x precision x batch, or one dynamic engine per
+imgsz x precision), each in child processes with the workspace search. Every outcome is recorded for the
+planner: built, skipped (no TensorRT / another platform's engine), skipped_oom (the build ran out of
+memory at every workspace), failed (parser or builder errors)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from harness.artifact_sidecar import file_sha256, read_sidecar
+from harness.matrix import safe_name
+from harness.phase_a.run_planner import engine_key
+
+log = logging.getLogger("jetson_benchmark.phase_a")
+WORKSPACE_FLOOR_MB = 64
+REBUILD_HINT = "`jetson_benchmark.py --backend tensorrt --force` on this machine"
+
+
+def _user_engine(model: dict, path: str, platform: dict) -> None:
+    from harness.engines.platform_fingerprint import engine_mismatch
+
+    sidecar = read_sidecar(path) or {}
+    mismatch = engine_mismatch(sidecar["built_on"], platform, REBUILD_HINT) if sidecar.get("built_on") else None
+    if mismatch:
+        log.warning("%s refused: %s", path, mismatch)
+        status = {"status": "skipped", "reason": f"{Path(path).name}: {mismatch}"}
+    else:
+        status = {"status": "built", "reason": "the user's engine" + ("" if sidecar else
+                  " (no sidecar: its platform is unknown; TensorRT checks compatibility when Phase B loads it)")}
+    model["artifacts"]["tensorrt"] = {"any": path}
+    model["tensorrt_status"] = {"any": status}
+
+
+def _calibration(opts, sequences: list, root: Path, size: int, batch: int, onnx_sha: str, fingerprint: str) -> dict:
+    from harness.engines.calibration import calibration_cache_key, calibration_plan
+
+    if opts.int8_random_calibration:
+        return {"algorithm": opts.int8_calibration, "random": True, "random_count": opts.calib_images, "batch_size": batch}
+    key = calibration_cache_key(onnx_sha, size, fingerprint, opts.int8_calibration)
+    return {"algorithm": opts.int8_calibration, "random": False, "batch_size": batch, "key": key,
+            "plan": [[str(p), int(i)] for p, i in calibration_plan(sequences, root, size, opts.calib_images)],
+            "cache_path": str(root / "calibration" / f"{key}_{opts.int8_calibration}.cache")}
+
+
+def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict, memory: dict, sequences: list,
+                    root: Path, fingerprint: str) -> dict:
+    """Fills model["artifacts"]["tensorrt"], ["tensorrt_status"], ["tensorrt_calibration"]; returns the
+    build records (the evidence) by engine key."""
+    if "tensorrt" not in backends:
+        return {}
+    import torch
+
+    from harness.engines.engine_builds import TENSORRT_MISSING, build_engine
+    from harness.engines.platform_fingerprint import current_platform
+
+    index = torch.device(device["resolved"]).index or 0 if device.get("cuda") else 0
+    platform = current_platform(torch, device_index=index)
+    if "engine" in files:  # checked on any machine: another platform's engine is refused by name
+        _user_engine(model, files["engine"], platform)
+        return {}
+    if not device.get("cuda"):
+        return {}  # the planner says "TensorRT needs a CUDA device" for every tensorrt run
+    onnx = model["artifacts"].get("onnxruntime", {})
+    engines, statuses, calibrations, builds = {}, {}, {}, {}
+    batches = sorted(set(opts.batch))
+    specs = ([(b, {"min": b, "opt": b, "max": b}) for b in batches] if opts.engine_batch == "static"
+             else [(max(batches), {"min": 1, "opt": max(batches), "max": max(batches)})])
+    missing = None
+    for size in opts.imgsz:
+        source = onnx.get(f"{size}/fp32") or onnx.get("any/fp32")
+        if not source:
+            continue
+        onnx_sha = (read_sidecar(source) or {}).get("artifact_sha256") or file_sha256(source)
+        for precision in opts.precision:
+            for batch, spec in specs:
+                key = engine_key(size, precision, batch, opts.engine_batch)
+                if missing:
+                    statuses[key] = {"status": "skipped", "reason": missing}
+                    continue
+                calibration = (_calibration(opts, sequences, root, size, spec["opt"], onnx_sha, fingerprint)
+                               if precision == "int8" else None)
+                suffix = "dynamic" if opts.engine_batch == "dynamic" else f"b{batch}"
+                engine = root / "artifacts" / safe_name(model["name"]) / f"{safe_name(model['name'])}_img{size}_{precision}_{suffix}.engine"
+                record = build_engine(source, engine, precision, size, spec, opts.workspace_mb, memory.get("budget_mb"),
+                                      WORKSPACE_FLOOR_MB, calibration, root / "artifacts" / "tensorrt.timing_cache",
+                                      opts.build_timeout_s, sys.stderr, root / "engine_builds", onnx_sha, platform,
+                                      force=opts.force)
+                builds[key] = record
+                statuses[key] = {"status": record["status"], "reason": record["reason"]}
+                if record["status"] == "built":
+                    engines[key] = record["engine_path"]
+                    model["prepare_s"][f"engine_{key}"] = record.get("build_s")
+                if calibration:
+                    calibrations[key] = {**(record.get("calibration") or {}), "warning": record.get("calibration_warning")}
+                if record["status"] == "skipped" and record["reason"] == TENSORRT_MISSING:
+                    missing = TENSORRT_MISSING  # no point starting a child per engine to learn the same thing
+                log.info("engine %s %s: %s (%s)", model["name"], key, record["status"], record["reason"])
+    model["artifacts"]["tensorrt"] = engines
+    model["tensorrt_status"] = statuses
+    model["tensorrt_calibration"] = calibrations
+    return builds
