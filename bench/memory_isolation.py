@@ -61,14 +61,23 @@ class NvmlPeak:
 
 def measure_in_this_process(model, frames, batch, warmup, iters, half) -> dict:
     """Same passes as Phase B: warm-up, reset peaks, measured passes over consecutive batches."""
+    import numpy as np
     import torch
+
+    dtype = torch.float16 if half else torch.float32
+
+    def prepare(chunk):  # the same tensor operations, in the same order, as a Phase B pass
+        staged = torch.from_numpy(np.ascontiguousarray(chunk)).to("cuda")
+        return staged.to(dtype).div_(255.0)
 
     def run(i):
         chunk = frames[(i * batch) % (len(frames) - batch + 1):][:batch]
-        x = torch.from_numpy(chunk).to("cuda").to(torch.float16 if half else torch.float32).div_(255.0)
+        x = prepare(chunk)
         with torch.inference_mode():
-            model(x)
+            out = model(x)
+        out = out[0] if isinstance(out, (list, tuple)) else out
         torch.cuda.synchronize()
+        return out  # consumed by the caller and dropped before the next pass
 
     for i in range(warmup):
         run(i)
