@@ -20,11 +20,12 @@ def measurement_settings(opts) -> dict:
         "iters": opts.iters,
         "max_frames_in_mem": opts.max_frames_in_mem,
         "memory_sample_ms": opts.memory_sample_ms,
+        "metrics_interval_s": opts.metrics_interval,
     }
 
 
 def write_request(out_dir: Path, setup_config: Path, measurement: dict, runs: list, isolation: str,
-                  verbose: bool) -> Path:
+                  verbose: bool, progress: bool = False) -> Path:
     return atomic_write_json(Path(out_dir) / FILENAME, {
         "schema_version": REQUEST_SCHEMA_VERSION,
         "setup_config": str(setup_config),
@@ -32,6 +33,7 @@ def write_request(out_dir: Path, setup_config: Path, measurement: dict, runs: li
         "measurement": measurement,
         "isolation": isolation,
         "verbose": verbose,
+        "progress": progress,
         "runs": {run["run_id"]: run for run in runs},
     })
 

@@ -57,6 +57,7 @@ class Options:
     enable_cudnn_tuning: bool = False
     probe_batch: str = "auto"
     memory_sample_ms: float = 20.0
+    metrics_interval: float = 0.5
     # where things go
     out_dir: str = "jetson_results"
     preprocessed_dir: str = "preprocessed_data"
@@ -123,6 +124,7 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                                            "(default: on when a constrained budget is in force on a CUDA device and a "
                                            "batch > 1 is requested)"),
     "memory_sample_ms": ("float", "interval of the background GPU-memory sampler in ms (default 20; 0 = only at phase edges)"),
+    "metrics_interval": ("float", "telemetry interval in s for metrics.jsonl (default 0.5; 0 = no telemetry)"),
     "out_dir": ("str", "results folder (default ./jetson_results)"),
     "preprocessed_dir": ("str", "Phase A's folder for the setup config, frames and artifacts (default ./preprocessed_data)"),
     "skip_setup": ("flag", "skip Phase A: reuse the saved setup config and preprocessed data"),
@@ -230,6 +232,8 @@ def validate(opts: Options) -> None:
         raise UserError(f"--max_frames {opts.max_frames}: must be at least 1")
     if opts.gpu_mem_limit_gb is not None and opts.gpu_mem_limit_gb <= 0:
         raise UserError(f"--gpu_mem_limit_gb {opts.gpu_mem_limit_gb}: must be a positive number of GiB")
+    if opts.metrics_interval < 0:
+        raise UserError(f"--metrics_interval {opts.metrics_interval}: must be 0 or more")
     if opts.memory_sample_ms < 0:
         raise UserError(f"--memory_sample_ms {opts.memory_sample_ms}: must be 0 or more")
     if min(opts.setup_timeout_s, opts.run_timeout_s, opts.probe_timeout_s, opts.build_timeout_s) <= 0:

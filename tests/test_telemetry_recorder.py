@@ -112,8 +112,10 @@ def test_metrics_jsonl_lines_windows_and_energy(tmp_path):
         assert line["run_id"] == "yolo11n__torch__fp32__img640__b1"
         assert datetime.fromisoformat(line["timestamp"]).utcoffset() is not None
     unavailable = [line for line in lines if "unavailable" in line]
-    assert unavailable == [{"run_id": unavailable[0]["run_id"], "timestamp": unavailable[0]["timestamp"],
+    assert unavailable == [{"run_id": unavailable[0]["run_id"], "instance": recorder.instance,
+                            "timestamp": unavailable[0]["timestamp"],
                             "source": "absent", "unavailable": "no such sensor on this machine"}]
+    assert {line["instance"] for line in lines} == {recorder.instance}
     samples = [line for line in lines if "window" in line]
     marks = [line for line in lines if "mark" in line]
     assert [m["mark"] for m in marks] == ["warmup", "measure", "release"]

@@ -32,11 +32,22 @@ def _process_started_at() -> float:
         return time.time()
 
 
-def _init_device(torch, device: str, setup: dict) -> dict:
-    """Create the CUDA context now, so it belongs to the baseline and not to the first run's load.
-    cudnn.benchmark starts False; each run sets the value Phase A tuned for it."""
+def uses_gpu(planned: dict, setup: dict) -> bool:
+    """Whether a run needs a CUDA context: torch-based backends and TensorRT on a CUDA device, ONNX Runtime
+    only when the installed build has a GPU provider (otherwise it runs on the CPU and needs none)."""
+    if not setup["device"].get("cuda"):
+        return False
+    if planned["backend"] == "onnxruntime":
+        return bool(setup["device"].get("onnxruntime_cuda"))
+    return True
+
+
+def _init_device(torch, device: str, setup: dict, needs_cuda: bool) -> dict:
+    """Create the CUDA context now, when the runs need one, so it belongs to the baseline and not to the
+    first run's load; a process whose runs stay on the CPU creates none (it would show up as GPU memory the
+    run never used). cudnn.benchmark starts False; each run sets the value Phase A tuned for it."""
     torch.backends.cudnn.benchmark = False
-    if device.startswith("cuda"):
+    if needs_cuda:
         torch.cuda.set_device(torch.device(device))
         torch.zeros(1, device=device)
         torch.cuda.synchronize(device)
@@ -44,6 +55,33 @@ def _init_device(torch, device: str, setup: dict) -> dict:
         "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
         "matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32,
     }
+
+
+def jetson_power_state(setup: dict) -> tuple:
+    """(state, reason it is unavailable, warning) of the power mode and clocks, read once per process on a
+    Jetson (nvpmodel -q, jetson_clocks --show or sysfs). Nothing is changed: we only read."""
+    if not setup.get("memory", {}).get("jetson"):
+        return None, None, None
+    from harness.telemetry.jetson_power_state import clocks_warning, read_power_state
+
+    state, reason = read_power_state()
+    return state, reason, (clocks_warning(state) if state else None)
+
+
+def progress_reporter(run_id: str, measurement: dict, every_s: float = 1.0):
+    """A pass callback that tells the parent how far the run is, at most every ``every_s`` seconds (it
+    runs between passes, outside the timed region, and must stay cheap)."""
+    last = [0.0]
+    total = int(measurement["warmup"]) + int(measurement["iters"])
+
+    def on_pass(index: int, warmup: bool) -> None:
+        now = time.perf_counter()
+        done = index + 1 + (0 if warmup else int(measurement["warmup"]))
+        if now - last[0] >= every_s or done >= total:
+            last[0] = now
+            child_protocol.emit("pass", run_id=run_id, done=done, total=total, warmup=warmup)
+
+    return on_pass
 
 
 def main(argv=None) -> int:
@@ -65,7 +103,8 @@ def main(argv=None) -> int:
 
         from harness.environment import full_environment
 
-        torch_settings = _init_device(torch, device, setup)
+        needs_cuda = any(uses_gpu(request["runs"][run_id], setup) for run_id in args.run_id)
+        torch_settings = _init_device(torch, device, setup, needs_cuda)
         imports_s = time.perf_counter() - begun
         environment = full_environment(device)
     except Exception as exc:  # noqa: BLE001
@@ -75,20 +114,24 @@ def main(argv=None) -> int:
 
     from harness.phase_b.run_executor import execute_run
 
+    power_state, power_reason, clocks_note = jetson_power_state(setup)
     out_dir = Path(request["out_dir"])
     measurement = request["measurement"]
     for index, run_id in enumerate(args.run_id):
         planned = request["runs"][run_id]
         child_protocol.emit("run_start", run_id=run_id, pid=os.getpid())
 
-        def on_pass(i, warmup, _run_id=run_id):
-            child_protocol.emit("pass", run_id=_run_id, index=i, warmup=warmup)
-
         key = run_key(planned, measurement, setup["dataset"]["fingerprint"])
         cudnn_benchmark = bool((planned.get("extra") or {}).get("cudnn_benchmark", False))
         torch.backends.cudnn.benchmark = cudnn_benchmark
         result = execute_run(planned, setup, config_path, measurement, torch, device, key,
-                             on_pass=on_pass if request.get("progress") else None)
+                             on_pass=progress_reporter(run_id, measurement) if request.get("progress") else None,
+                             telemetry_path=out_dir / "metrics.jsonl")
+        if power_state is not None or power_reason:
+            result["power_state"] = power_state
+            result["power_state_unavailable"] = power_reason
+        if clocks_note:
+            result.setdefault("warnings", []).append(clocks_note)
         result["process"] = {
             "phase": "B",
             "pid": os.getpid(),

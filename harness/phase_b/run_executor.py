@@ -16,7 +16,9 @@ from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.timing_loop import run_passes
 from harness.oom import is_oom_exception
 from harness.phase_b.fidelity_check import check_fidelity
+from harness.measure.gpu_memory_sources import cuda_device_uuid
 from harness.phase_b.frame_feed import FrameFeed, SequenceFrames
+from harness.phase_b.run_telemetry import RunTelemetry
 from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM, new_result
 from harness.setup_config import resolve_path
 from runners.base import BackendUnavailable
@@ -34,15 +36,20 @@ def sequences_for(setup: dict, config_path: Path, imgsz: int) -> list:
 
 
 def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
-                run_key: str, on_pass=None, runner_options: dict = None) -> dict:
-    """Measure one planned run in this process. ``setup`` needs ``dataset.sequences`` and ``memory``."""
+                run_key: str, on_pass=None, runner_options: dict = None, telemetry_path: Path = None) -> dict:
+    """Measure one planned run in this process. ``setup`` needs ``dataset.sequences`` and ``memory``.
+    ``telemetry_path``: the metrics.jsonl to append to (None: no telemetry, as in Phase A's probes)."""
     run_started = time.perf_counter()
     result = new_result(planned, STATUS_OK, run_key)
     memory = setup.get("memory", {})
     budget_mb = memory.get("budget_mb")
     tracker = MemoryTracker(torch_module, device, float(measurement.get("memory_sample_ms", 20)) / 1000.0,
                             budget_mb, bool(memory.get("unified_memory")), bool(memory.get("jetson")))
+    telemetry = RunTelemetry(telemetry_path, planned["run_id"], device, bool(memory.get("jetson")),
+                             float(measurement.get("metrics_interval_s", 0.5)),
+                             cuda_device_uuid(torch_module, device) if device.startswith("cuda") else None)
     tracker.baseline()
+    telemetry.mark("load")
     runner = runner_class(planned["backend"])(planned["artifact"], device, planned["precision"],
                                               int(planned["imgsz"]), int(planned["batch"]), memory_budget_mb=budget_mb,
                                               options={**((planned.get("extra") or {}).get("runner_options") or {}),
@@ -67,14 +74,22 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
             runner.synchronize()
             return outputs
 
+        def begin_measure():
+            telemetry.mark("measure")
+            tracker.begin_measure()
+
+        telemetry.mark("warmup")
         passes = run_passes(step, feed.batches(), int(measurement["warmup"]), int(measurement["iters"]),
-                            on_pass=on_pass, on_measure_start=tracker.begin_measure)
+                            on_pass=on_pass, on_measure_start=begin_measure)
+        telemetry.mark("after")
         tracker.end_measure()
         budget_peak = tracker.budget_peak_mb()
         stage = "fidelity"
         fidelity, fidelity_details, fidelity_unavailable = check_fidelity(runner, planned, setup, config_path)
         batch = int(planned["batch"])
         busy_s = sum(passes.latency_ms) / 1000.0
+        telemetry_metrics, telemetry_details, telemetry_unavailable = telemetry.figures(
+            batch * len(passes.latency_ms), busy_s)
         result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms}
         result["metrics"] = {
             **summarize_latency(passes.latency_ms, "latency_ms"),
@@ -82,11 +97,13 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
             "model_load_s": model_load_s,
             **tracker.figures,
             **fidelity,
+            **telemetry_metrics,
             "compile_s": getattr(runner, "compile_s", None),
             "gpu_mem_limit_mb": budget_mb,
             "budget_peak_pct": (budget_peak / budget_mb * 100.0) if (budget_peak is not None and budget_mb) else None,
         }
-        result["unavailable"] = {**tracker.unavailable, **fidelity_unavailable}
+        result["unavailable"] = {**tracker.unavailable, **fidelity_unavailable, **telemetry_unavailable}
+        result["telemetry"] = telemetry_details
         if result["metrics"]["compile_s"] is None:
             result["unavailable"]["compile_s"] = "only torch_compile runs compile"
         result["fidelity"] = fidelity_details
@@ -122,6 +139,7 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
             "unified_memory": bool(memory.get("unified_memory")), "budget_figure": tracker.notes.get("budget_figure"),
             "violations_n": tracker.figures.get("budget_violations_n")}
         tracker.close()
+        telemetry.stop()
         try:
             runner.release()
         except Exception:  # noqa: BLE001 - release after a failure may fail too; the status stands

@@ -1,6 +1,7 @@
 """Sample telemetry sources in a background thread and append one JSON line per sample to metrics.jsonl.
 
-Lines (every one carries ``run_id`` and an ISO 8601 ``timestamp`` with the UTC offset):
+Lines (every one carries ``run_id``, the recording's ``instance`` (pid@start time; a rerun of a run id appends
+a new instance) and an ISO 8601 ``timestamp`` with the UTC offset):
 
 - a sample: ``{"run_id", "timestamp", "t_monotonic_s", "window", "<source>": {figures...}, ...}`` - one
   object per source that had figures, so two sources' ``ram_used_mb`` never overwrite each other;
@@ -63,6 +64,8 @@ class TelemetryRecorder:
                  measured_window: str = "measure", initial_window: str = "start"):
         self.path = Path(path)
         self.run_id = run_id
+        # One recording of a run: reruns of the same run id append to the same file, readers keep the last.
+        self.instance = f"{os.getpid()}@{time.time():.3f}"
         self.sources = list(sources)
         self.interval_s = float(interval_s)
         self.measured_window = measured_window
@@ -98,7 +101,7 @@ class TelemetryRecorder:
                 self.write_errors.append(str(exc))
 
     def _header(self) -> dict:
-        return {"run_id": self.run_id, "timestamp": iso_now()}
+        return {"run_id": self.run_id, "instance": self.instance, "timestamp": iso_now()}
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> "TelemetryRecorder":
