@@ -22,6 +22,7 @@ from harness.matrix import group_runs
 from harness.measurement_request import measurement_settings, write_request
 from harness.oom import oom_from_exit
 from harness.options import Options, check_writable_dir
+from harness.progress import Progress
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
 from harness.results import (FINISHED_STATUSES, STATUS_FAILED, STATUS_SKIPPED_OOM, load_results, new_result,
                              read_result, result_path, run_key, runs_dir, write_result)
@@ -32,13 +33,17 @@ RUN_LOG = "run.log"
 
 
 class Console:
-    """User-facing lines: printed, and copied into run.log."""
+    """User-facing lines: printed (through the progress bars when they are showing), and copied into run.log."""
 
     def __init__(self, log_file):
         self.log_file = log_file
+        self.progress = None
 
     def say(self, text: str = "") -> None:
-        print(text, flush=True)
+        if self.progress is not None:
+            self.progress.write(text)
+        else:
+            print(text, flush=True)
         self.log_file.write(f"[parent {time.strftime('%H:%M:%S')}] {text}\n")
         self.log_file.flush()
 
@@ -165,8 +170,18 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
         pending.append(run_id)
     if not pending:
         return []
+    progress = Progress(len(pending))
     request = write_request(out_dir, config_path, measurement, [by_id[i] for i in pending], opts.isolation,
-                            opts.verbose)
+                            opts.verbose, progress=progress.enabled)
+    console.progress = progress
+    try:
+        return _measure_pending(opts, pending, by_id, keys, position, total, request, out_dir, log_file, console, progress)
+    finally:
+        progress.close()
+        console.progress = None
+
+
+def _measure_pending(opts, pending, by_id, keys, position, total, request, out_dir, log_file, console, progress) -> list:
     queue = collections.deque(group_runs(pending, opts.isolation))
     done: list = []
     while queue:
@@ -174,6 +189,7 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
         ended: dict = {}
 
         def on_event(event: dict) -> None:
+            progress.on_event(event)
             if event.get("event") == "run_end":
                 ended[event["run_id"]] = True
                 stored = read_result(result_path(out_dir, event["run_id"])) or {}
@@ -231,9 +247,14 @@ def run_benchmark(opts: Options) -> int:
         console.say("")
         console.say(memory_safety_markdown(memory_safety_summary([r for r in load_results(out_dir) if r["run_id"] in wanted]),
                                            heading="Memory safety"))
+        from harness.report.writer import write_reports
+
+        reports = write_reports(out_dir)
         console.say(f"latency = host end-to-end per batch (copy in + forward + sync); definitions: docs/metrics.md")
         console.say(f"results: {runs_folder}/ (one JSON per run, raw samples included)")
         console.say(f"summary: {csv_path} and {md_path}; log: {log_path}")
+        console.say(f"report: {reports['html']} (self-contained), {reports['md']}, {reports['json']}, plots in "
+                    f"{out_dir / 'plots'}")
         console.say(f"total wall time {time.perf_counter() - started:.1f} s")
         failed = current[current["status"] == STATUS_FAILED]
         return EXIT_RUN_FAILURES if len(failed) else EXIT_OK
