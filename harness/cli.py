@@ -13,7 +13,8 @@ from harness.options import add_flags, resolve
 
 DESCRIPTION = """Benchmark vision-model inference in two processes: Phase A prepares (models, exports, \
 preprocessed frames, setup config) and exits; Phase B, a fresh process per run, measures latency, \
-throughput and memory cleanly. With no arguments: random-init yolo11n and yolov8n on a generated dataset."""
+throughput and memory cleanly. With no arguments: random-init yolo11n and yolov8n on a generated dataset. \
+Also: `report OUT_DIR` regenerates the reports from the results."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,11 +23,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def report_command(argv: list) -> int:
+    """``jetson_benchmark.py report OUT_DIR``: rebuild the summary, report.json/.md/.html and plots from
+    the result files alone."""
+    parser = argparse.ArgumentParser(prog="jetson-benchmark report",
+                                     description="Regenerate every report file from the per-run results.")
+    parser.add_argument("out_dir", help="a results folder (holds runs/*.json)")
+    args = parser.parse_args(argv)
+    from pathlib import Path
+
+    from harness.report.writer import write_reports
+    from harness.results import load_results
+    from harness.summary import write_summary
+
+    if not load_results(args.out_dir):
+        raise UserError(f"{args.out_dir}: no results (runs/*.json) to report on")
+    csv_path, _, _ = write_summary(args.out_dir)
+    paths = write_reports(args.out_dir)
+    print(f"report: {paths['md']}, {paths['html']} and {paths['json']}; plots in {Path(args.out_dir) / 'plots'}; "
+          f"summary: {csv_path}")
+    return 0
+
+
+SUBCOMMANDS = {"report": report_command}
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    namespace = parser.parse_args(argv)
     try:
+        if argv and argv[0] in SUBCOMMANDS:
+            return SUBCOMMANDS[argv[0]](argv[1:])
+        namespace = build_parser().parse_args(argv)
         opts = resolve(namespace)
         from harness.orchestrator import run_benchmark
 

@@ -23,7 +23,12 @@ def _budget_peak(result: dict) -> tuple:
 def memory_safety_summary(results: list, closest_n: int = 5) -> dict:
     measured = [r for r in results if r.get("status") == STATUS_OK]
     limits = sorted({(r.get("memory_budget") or {}).get("limit_mb") for r in measured} - {None})
-    limit_types = sorted({(r.get("memory_budget") or {}).get("limit_type") for r in measured} - {None})
+    type_counts: dict = {}
+    for r in measured:
+        budget = r.get("memory_budget") or {}
+        if budget.get("limit_type"):
+            type_counts[budget["limit_type"]] = type_counts.get(budget["limit_type"], 0) + 1
+    limit_types = sorted(type_counts)
     violations = [((r.get("memory_budget") or {}).get("violations_n") or 0) for r in measured]
     ooms = [r for r in results if r.get("status") == STATUS_SKIPPED_OOM]
     rows = []
@@ -46,7 +51,9 @@ def memory_safety_summary(results: list, closest_n: int = 5) -> dict:
     return {
         "status": status,
         "limit_mb": limits[0] if len(limits) == 1 else (limits or None),
-        "limit_type": limit_types[0] if len(limit_types) == 1 else (limit_types or None),
+        "limit_type": (limit_types[0] if len(limit_types) == 1 else
+                       "; ".join(f"{t} for {n} run{'s' if n > 1 else ''}" for t, n in sorted(type_counts.items()))
+                       if limit_types else None),
         "total_violations": sum(violations),
         "runs_measured": len(measured),
         "runs_skipped_oom": len(ooms),

@@ -39,7 +39,7 @@ def run_key(planned_run: dict, measurement: dict, dataset_fingerprint: str) -> s
     """What makes two results of one run_id comparable: the run, its artifact, the measurement settings
     and the data. A stored result with another key is redone, not reused."""
     payload = {
-        "run": {k: planned_run.get(k) for k in ("model", "backend", "precision", "imgsz", "batch", "artifact")},
+        "run": {k: planned_run.get(k) for k in ("model", "backend", "variant", "precision", "imgsz", "batch", "artifact")},
         "artifact_sha": planned_run.get("artifact_sha256"),
         "measurement": measurement,
         "dataset": dataset_fingerprint,
@@ -50,7 +50,7 @@ def run_key(planned_run: dict, measurement: dict, dataset_fingerprint: str) -> s
 def new_result(planned_run: dict, status: str, run_key_value: str, reason: Optional[str] = None) -> dict:
     if status not in STATUSES:
         raise ValueError(status)
-    spec_keys = ("run_id", "model", "backend", "precision", "imgsz", "batch", "artifact")
+    spec_keys = ("run_id", "model", "backend", "variant", "precision", "imgsz", "batch", "artifact")
     return {
         "schema_version": RESULT_SCHEMA_VERSION,
         "run_id": planned_run["run_id"],

@@ -65,7 +65,8 @@ def replan(opts: Options, setup: dict) -> list:
     for flag, wanted, prepared in (
         ("models", models, prepared_models),
         ("imgsz", opts.imgsz if "imgsz" in opts.explicit else saved["imgsz"], saved["imgsz"]),
-        ("backend", opts.backend if "backend" in opts.explicit else saved["backend"], saved["backend"]),
+        ("backend", opts.backend if "backend" in opts.explicit else saved["backend"],
+         sorted({r["backend"] for r in setup["runs"]}) if opts.backend != ["auto"] else ["auto"]),
         ("precision", opts.precision if "precision" in opts.explicit else saved["precision"], saved["precision"]),
     ):
         missing = [str(v) for v in wanted if v not in prepared]

@@ -11,9 +11,9 @@ from harness.results import load_results
 
 SUMMARY_CSV = "jetson_benchmark_summary.csv"
 SUMMARY_MD = "jetson_benchmark_summary.md"
-IDENTITY = ["run_id", "model", "backend", "precision", "imgsz", "batch", "status", "reason"]
+IDENTITY = ["run_id", "model", "backend", "variant", "precision", "imgsz", "batch", "status", "reason"]
 CONSOLE_COLUMNS = [
-    ("model", "model"), ("backend", "backend"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
+    ("model", "model"), ("backend", "backend"), ("variant", "mode"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
     ("status", "status"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
     ("throughput_img_per_s", "img/s"), ("peak_rss_mb", "peak RSS MiB"), ("peak_torch_reserved_mb", "torch reserved MiB"),
 ]
@@ -22,6 +22,7 @@ CONSOLE_COLUMNS = [
 def result_row(result: dict) -> dict:
     run = result.get("run", {})
     row = {key: run.get(key) for key in IDENTITY if key in run}
+    row["variant"] = run.get("variant") or (result["run_id"].split("__")[5] if result["run_id"].count("__") >= 5 else "")
     row.update({"run_id": result["run_id"], "status": result.get("status"), "reason": result.get("reason")})
     metrics = result.get("metrics", {})
     for name in metric_names():
@@ -46,7 +47,8 @@ def summary_frame(results: list):
                                            "phase_b_pid", "phase_a_pid", "created_at"]
     frame = pd.DataFrame(rows, columns=columns)
     if not frame.empty:
-        frame = frame.sort_values(["model", "backend", "precision", "imgsz", "batch"], kind="stable").reset_index(drop=True)
+        frame = frame.sort_values(["model", "backend", "variant", "precision", "imgsz", "batch"],
+                                  kind="stable").reset_index(drop=True)
     return frame
 
 
@@ -70,4 +72,6 @@ def markdown_table(frame, columns=CONSOLE_COLUMNS, floatfmt: str = ".2f") -> str
     view = frame[[key for key, _ in present]].rename(columns=dict(present))
     if "peak_torch_reserved_mb" in frame.columns and frame["peak_torch_reserved_mb"].isna().all():
         view = view.drop(columns=["torch reserved MiB"], errors="ignore")
+    if "variant" in frame.columns and not frame["variant"].fillna("").astype(bool).any():
+        view = view.drop(columns=["mode"], errors="ignore")
     return view.to_markdown(index=False, floatfmt=floatfmt, missingval="")

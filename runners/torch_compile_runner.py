@@ -32,6 +32,18 @@ def cache_counters() -> dict:
     return wanted
 
 
+def cache_state(counters: dict, asked: str) -> str:
+    """What the compile actually found, from inductor's counters: warm (all hits), partly warm, cold."""
+    hits, misses = counters.get("inductor.fxgraph_cache_hit", 0), counters.get("inductor.fxgraph_cache_miss", 0)
+    if hits and not misses:
+        return "warm"
+    if hits and misses:
+        return "partly warm"
+    if misses:
+        return "cold"
+    return asked  # no counters (an older torch): say what was asked for
+
+
 class TorchCompileRunner(TorchRunner):
     backend = "torch_compile"
 
@@ -52,6 +64,7 @@ class TorchCompileRunner(TorchRunner):
         self.synchronize()
         self.compile_s = time.perf_counter() - started
         self.cache_counters = cache_counters()
+        self.cache_state = cache_state(self.cache_counters, self.cache_state)
 
     def _wrap(self, model):
         return self.torch.compile(model)

@@ -22,17 +22,24 @@ from harness.measure.memory_sampler import MemorySampler
 SAMPLED = {"process_gpu": "process GPU memory", "device_used": "device used memory"}
 
 
+def device_is_cuda(torch, device: str) -> bool:
+    return torch is not None and device.startswith("cuda")
+
+
 class MemoryTracker:
     def __init__(self, torch_module: Any = None, device: str = "cpu", sample_interval_s: float = 0.02,
                  budget_mb: Optional[float] = None, unified_memory: bool = False, jetson: bool = False):
         self.torch = torch_module
         self.device = device
-        self.on_cuda = bool(torch_module is not None and device.startswith("cuda"))
+        # GPU figures only for a process that holds a CUDA context (an ONNX Runtime run on the CPU provider on a
+        # CUDA machine has none, and its GPU memory is genuinely zero, not unknown).
+        self.on_cuda = bool(torch_module is not None and device.startswith("cuda") and torch_module.cuda.is_initialized())
         self.unified_memory = unified_memory
         self.figures: dict = {}
         self.unavailable: dict = {}
         self.notes: dict = {"unified_memory": unified_memory}
         self.sources: dict = {}
+        self.no_context = None
         readers = self._gpu_readers(jetson)
         budget_source = "process_gpu" if "process_gpu" in readers else ("device_used" if "device_used" in readers else None)
         self.notes["budget_figure"] = budget_source and f"{budget_source}_mb ({self.sources[budget_source]})"
@@ -47,6 +54,14 @@ class MemoryTracker:
             else:
                 self.unavailable["peak_device_used_mb"] = "no NvMapMemUsed line in /proc/meminfo on this Jetson"
             self.unavailable["peak_process_gpu_mb"] = "NVML per-process memory is not supported on Jetson"
+        elif device_is_cuda(self.torch, self.device) and not self.on_cuda:
+            self.no_context = ("this process holds no CUDA context: the run executed on the CPU, so its GPU memory "
+                               "is 0 by construction")
+            self.nvml = NvmlMemory(self.torch.device(self.device).index or 0,
+                                   uuid=cuda_device_uuid(self.torch, self.device))
+            if self.nvml.available:
+                readers["device_used"] = self.nvml.device_used_mb
+                self.sources["device_used"] = "NVML nvmlDeviceGetMemoryInfo.used (whole device, all processes)"
         elif self.on_cuda:
             index = self.torch.device(self.device).index or 0
             self.nvml = NvmlMemory(index, uuid=cuda_device_uuid(self.torch, self.device))
@@ -132,6 +147,10 @@ class MemoryTracker:
     def _sampled_figures(self) -> None:
         for source in SAMPLED:
             names = [f"baseline_{source}_mb", f"load_peak_{source}_mb", f"peak_{source}_mb"]
+            if source == "process_gpu" and self.no_context:
+                self.figures.update({name: 0.0 for name in names})
+                self.notes["process_gpu"] = self.no_context
+                continue
             if self.sampler is None or source not in self.sampler.sources:
                 reason = self.unavailable.get(f"peak_{source}_mb", "not measured")
                 for name in names:

@@ -146,6 +146,8 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
             run.extra["runner_options"] = options
         if model.get("reference"):
             run.extra["reference"] = model["reference"].get(str(spec.imgsz))
+        elif model.get("reference_error"):
+            run.extra["reference_error"] = model["reference_error"]
         calibration = (model.get("tensorrt_calibration") or {}).get(
             engine_key(spec.imgsz, spec.precision, spec.batch, modes.get("engine_batch", "static")))
         if spec.backend == "tensorrt" and calibration:

@@ -74,8 +74,14 @@ def prepare_references_and_engines(prepared: list, meta: dict, root: Path, opts:
 
     builds = {}
     for source, backends, model in prepared:
-        model["reference"] = (compute_references(model, meta["sequences"], root, opts.imgsz, opts.fidelity_frames)
-                              if opts.fidelity_frames else {})
+        model["reference"] = {}
+        if opts.fidelity_frames:
+            try:
+                model["reference"] = compute_references(model, meta["sequences"], root, opts.imgsz, opts.fidelity_frames)
+            except Exception as exc:  # noqa: BLE001 - a model that cannot run fails in its own runs, not here
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                model["reference_error"] = f"the FP32 reference could not be computed: {type(exc).__name__}: {first}"[:300]
+                log.warning("%s: %s", model["name"], model["reference_error"])
         for key, record in prepare_engines(model, source.files, backends, opts, device, memory, meta["sequences"],
                                            root, fingerprint).items():
             builds[f"{model['name']}/{key}"] = record

@@ -29,7 +29,8 @@ def check_fidelity(runner, planned: dict, setup: dict, config_path: Path) -> tup
     """Returns (metrics, details, unavailable)."""
     reference = (planned.get("extra") or {}).get("reference")
     if not reference:
-        reason = ("no FP32 reference: the model has no artifact that runs in fp32 on the CPU, or --fidelity_frames 0")
+        reason = ((planned.get("extra") or {}).get("reference_error") or
+                  "no FP32 reference: the model has no artifact that runs in fp32 on the CPU, or --fidelity_frames 0")
         return {name: None for name in FIGURES}, {}, {name: reason for name in FIGURES}
     expected = np.load(reference["path"])["output"]
     frames = load_frames(reference["frames"], setup["dataset"]["sequences"], Path(config_path).parent,

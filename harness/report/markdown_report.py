@@ -1,0 +1,71 @@
+"""report.md: the report as Markdown, plots linked from plots/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.memory_safety import memory_safety_markdown
+from harness.report.tables import RUN_COLUMNS, SYSTEM_COLUMNS, fmt, present_columns
+
+
+def _table(rows: list, columns: tuple) -> list:
+    columns = present_columns(rows, columns)
+    if not rows or not columns:
+        return ["(none)"]
+    lines = ["| " + " | ".join(label for _, label in columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(fmt(row.get(key)).replace("|", "/") for key, _ in columns) + " |")
+    return lines
+
+
+def _key_values(mapping: dict) -> list:
+    return [f"- {key}: {fmt(value)}" for key, value in mapping.items() if fmt(value)]
+
+
+def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
+    rel = lambda p: Path(p).relative_to(out_dir).as_posix()
+    counts = report["counts"]
+    lines = [f"# jetson_benchmark report", "",
+             f"Generated {report['generated_at']} by {report['generated_by']} from the result files in "
+             f"`{report['out_dir']}` (`jetson_benchmark.py report <out_dir>` regenerates it). Latency is host "
+             "end-to-end per batch; every figure is defined in docs/metrics.md.", "",
+             "## Platform", "", *_key_values(report["platform"]), "", "## Versions", "", *_key_values(report["versions"]), "",
+             "## Profile and memory budget", "", *_key_values(report["profile"]), ""]
+    if report["profile"].get("unified_memory"):
+        lines += ["CPU and GPU share one memory pool on this device: host and GPU memory figures are shown "
+                  "separately and never added.", ""]
+    lines += ["## Input", ""]
+    source = report.get("source")
+    if source:
+        lines += [f"- source: {source['spec']}", f"- frames: {source['frames']} in {len(source['sequences'])} sequence(s)",
+                  f"- skipped files: {len(source['skipped_files'])}", f"- fingerprint: `{source['fingerprint'][:16]}`", ""]
+        lines += [f"  - skipped {s['source_path']}: {s['reason']}" for s in source["skipped_files"]]
+    else:
+        lines += ["(the setup config these results were made from is not on this machine)", ""]
+    lines += ["## Runs", "", f"ok {counts['ok']}, skipped_oom {counts['skipped_oom']}, skipped {counts['skipped']}, "
+              f"failed {counts['failed']}.", "", *_table(report["runs"], RUN_COLUMNS), ""]
+    lines += [memory_safety_markdown(report["memory_safety"]), ""]
+    lines += ["## System metrics during the measured passes", "",
+              "Telemetry sampled during each run's measured window (psutil; NVML on desktop GPUs; jtop or "
+              "tegrastats on a Jetson). Energy is the trapezoid integral of the power samples over the window.", "",
+              *_table(report["system"], SYSTEM_COLUMNS), ""]
+    if report["warnings"]:
+        lines += ["## Warnings", "", *[f"- {w}" for w in report["warnings"]], ""]
+    lines += ["## Plots", ""]
+    for key, title in (("scatter", "Latency vs throughput"), ("bars", "p50 and p99 per run")):
+        if plots.get(key):
+            lines += [f"### {title}", "", f"![{title}]({rel(plots[key])})", ""]
+    if plots.get("histograms"):
+        lines += ["### Latency histograms", ""] + [f"- [{rid}]({rel(p)})" for rid, p in plots["histograms"].items()] + [""]
+    if plots.get("memory"):
+        lines += ["### Memory over time", ""] + [f"- [{rid}]({rel(p)})" for rid, p in plots["memory"].items()] + [""]
+    lines += ["## Notes: figures that could not be measured", ""]
+    if report["notes"]:
+        lines += ["| figure | why | runs |", "|---|---|---|"]
+        for note in report["notes"]:
+            runs = note["runs"]
+            shown = ", ".join(runs[:3]) + (f" and {len(runs) - 3} more" if len(runs) > 3 else "")
+            lines.append(f"| `{note['figure']}` | {note['reason'].replace('|', '/')} | {shown} |")
+    else:
+        lines.append("Every figure was measured in every run.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,96 @@
+"""Everything a report shows, gathered from the result files alone (and metrics.jsonl for time series).
+
+``report.json`` is this structure; report.md and report.html render it. Nothing here measures anything.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+from harness import __version__
+from harness.memory_safety import memory_safety_summary
+from harness.results import STATUS_OK, load_results
+
+REPORT_SCHEMA_VERSION = 1
+PLATFORM_KEYS = ("device_name", "compute_capability", "device_total_memory_mb", "cpu", "cpu_count", "platform",
+                 "machine", "jetson_model", "l4t_release")
+VERSION_KEYS = ("harness_version", "python", "torch", "torch_cuda", "cudnn", "onnxruntime", "ultralytics", "tensorrt",
+                "numpy", "opencv")
+SYSTEM_FIGURES = ("cpu_util_pct_mean", "gpu_util_pct_mean", "gpu_sm_clock_mhz_mean", "temp_gpu_c_max",
+                  "ram_used_mb_max", "swap_used_mb_max", "avg_power_w", "energy_j_per_img", "img_per_s_per_w")
+
+
+def _setup_of(results: list) -> Optional[dict]:
+    for result in results:
+        path = (result.get("setup") or {}).get("config")
+        if path and Path(path).is_file():
+            try:
+                return json.loads(Path(path).read_text())
+            except (OSError, ValueError):
+                return None
+    return None
+
+
+def unmeasured_notes(results: list) -> list:
+    """Every figure some run could not measure, with each distinct reason and the runs it applies to."""
+    notes: dict = {}
+    for result in results:
+        if result.get("status") != STATUS_OK:
+            continue
+        for figure, reason in (result.get("unavailable") or {}).items():
+            notes.setdefault((figure, str(reason)), []).append(result["run_id"])
+    return [{"figure": figure, "reason": reason, "runs": sorted(runs)}
+            for (figure, reason), runs in sorted(notes.items())]
+
+
+def system_summary(results: list) -> list:
+    rows = []
+    for result in results:
+        if result.get("status") != STATUS_OK:
+            continue
+        metrics = result.get("metrics") or {}
+        rows.append({"run_id": result["run_id"], **{k: metrics.get(k) for k in SYSTEM_FIGURES},
+                     "power_source": (result.get("telemetry") or {}).get("power_source")})
+    return rows
+
+
+def build_report(out_dir: str | Path) -> dict:
+    from harness.summary import summary_frame
+
+    out_dir = Path(out_dir)
+    results = load_results(out_dir)
+    measured = [r for r in results if r.get("status") == STATUS_OK]
+    first = measured[0] if measured else (results[0] if results else {})
+    environment = first.get("environment") or {}
+    setup = _setup_of(results)
+    budget = (first.get("memory_budget") or {})
+    warnings = sorted({w for r in results for w in (r.get("warnings") or [])})
+    power_states = {r["run_id"]: r.get("power_state") for r in results if r.get("power_state")}
+    frame = summary_frame(results)
+    return {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "generated_by": f"jetson_benchmark {__version__}",
+        "out_dir": str(out_dir.resolve()),
+        "platform": {k: environment.get(k) for k in PLATFORM_KEYS},
+        "versions": {k: environment.get(k) for k in VERSION_KEYS},
+        "profile": {"name": budget.get("profile"), "emulated": budget.get("emulated_profile"),
+                    "budget_mb": budget.get("limit_mb"), "budget_source": budget.get("budget_source"),
+                    "unified_memory": budget.get("unified_memory")},
+        "source": ({"spec": setup.get("source"), "frames": setup["dataset"]["frames"],
+                    "sequences": [{"name": s["name"], "kind": s["kind"], "num_frames": s["num_frames"]}
+                                  for s in setup["dataset"]["sequences"]],
+                    "skipped_files": setup["dataset"]["skipped"], "fingerprint": setup["dataset"]["fingerprint"]}
+                   if setup else None),
+        "runs": json.loads(frame.to_json(orient="records")),
+        "counts": {status: sum(1 for r in results if r.get("status") == status)
+                   for status in ("ok", "failed", "skipped_oom", "skipped")},
+        "memory_safety": memory_safety_summary(results),
+        "system": system_summary(results),
+        "power_states": power_states,
+        "warnings": warnings,
+        "notes": unmeasured_notes(results),
+    }
