@@ -18,6 +18,7 @@ def measurement_settings(opts) -> dict:
     return {
         "warmup": opts.warmup,
         "iters": opts.iters,
+        "min_duration_s": opts.min_duration_s,
         "max_frames_in_mem": opts.max_frames_in_mem,
         "memory_sample_ms": opts.memory_sample_ms,
         "metrics_interval_s": opts.metrics_interval,

@@ -47,6 +47,7 @@ class Options:
     # how to measure
     warmup: int = 10
     iters: int = 50
+    min_duration_s: float = 3.0
     isolation: str = "run"
     max_frames_in_mem: int = 600
     limit_videos: int = 0
@@ -111,7 +112,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                                         "result of such an engine is marked: speed only, accuracy meaningless"),
     "fidelity_frames": ("int", "fixed frames on which outputs are compared with the FP32 reference (default 4; 0 = off)"),
     "warmup": ("int", "warm-up passes per run, discarded (default 10)"),
-    "iters": ("int", "measured passes (batches) per run (default 50)"),
+    "iters": ("int", "measured passes (batches) per run, at least (default 50)"),
+    "min_duration_s": ("float", "measure until both --iters passes and this many seconds are done, as trtexec does "
+                                "(default 3; 0 = --iters only)"),
     "isolation": (ISOLATIONS, "run: a fresh Phase B process per run (default); phase: every run in one Phase B process"),
     "max_frames_in_mem": ("int", "most preprocessed frames Phase B holds in memory at once (default 600)"),
     "limit_videos": ("int", "use only the first N videos of the source (default 0 = all)"),
@@ -220,6 +223,8 @@ def validate(opts: Options) -> None:
             raise UserError(f"--precision {precision!r}: unknown precision; choose from {', '.join(PRECISIONS)}")
     if opts.warmup < 0:
         raise UserError(f"--warmup {opts.warmup}: must be 0 or more")
+    if opts.min_duration_s < 0:
+        raise UserError(f"--min_duration_s {opts.min_duration_s}: must be 0 or more")
     if opts.iters <= 0:
         raise UserError(f"--iters {opts.iters}: must be at least 1")
     if opts.max_frames_in_mem <= 0:

@@ -15,7 +15,8 @@ IDENTITY = ["run_id", "model", "backend", "variant", "precision", "imgsz", "batc
 CONSOLE_COLUMNS = [
     ("model", "model"), ("backend", "backend"), ("variant", "mode"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
     ("status", "status"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
-    ("throughput_img_per_s", "img/s"), ("peak_rss_mb", "peak RSS MiB"), ("peak_torch_reserved_mb", "torch reserved MiB"),
+    ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("peak_rss_mb", "peak RSS MiB"),
+    ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"),
 ]
 
 
@@ -27,7 +28,6 @@ def result_row(result: dict) -> dict:
     metrics = result.get("metrics", {})
     for name in metric_names():
         row[name] = metrics.get(name)
-    row["latency_samples_n"] = len(result.get("samples", {}).get("latency_ms", []) or [])
     runner = result.get("runner", {})
     env = result.get("environment", {})
     row["device_name"] = env.get("device_name")
@@ -43,7 +43,7 @@ def summary_frame(results: list):
     import pandas as pd
 
     rows = [result_row(r) for r in results]
-    columns = IDENTITY + metric_names() + ["latency_samples_n", "device_name", "execution_device", "providers",
+    columns = IDENTITY + metric_names() + ["device_name", "execution_device", "providers",
                                            "phase_b_pid", "phase_a_pid", "created_at"]
     frame = pd.DataFrame(rows, columns=columns)
     if not frame.empty:
@@ -65,13 +65,14 @@ def write_summary(out_dir: str | Path) -> tuple:
     return csv_path, md_path, frame
 
 
-def markdown_table(frame, columns=CONSOLE_COLUMNS, floatfmt: str = ".2f") -> str:
+def markdown_table(frame, columns=CONSOLE_COLUMNS, floatfmt: str = ".4g") -> str:
     if frame.empty:
         return "(no results)"
     present = [(key, label) for key, label in columns if key in frame.columns]
     view = frame[[key for key, _ in present]].rename(columns=dict(present))
-    if "peak_torch_reserved_mb" in frame.columns and frame["peak_torch_reserved_mb"].isna().all():
-        view = view.drop(columns=["torch reserved MiB"], errors="ignore")
     if "variant" in frame.columns and not frame["variant"].fillna("").astype(bool).any():
         view = view.drop(columns=["mode"], errors="ignore")
+    for key, label in present:  # columns empty in every row (GPU figures on a CPU) say nothing
+        if key != "reason" and label in view.columns and frame[key].isna().all():
+            view = view.drop(columns=[label])
     return view.to_markdown(index=False, floatfmt=floatfmt, missingval="")

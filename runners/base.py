@@ -54,6 +54,14 @@ class Runner(ABC):
     def synchronize(self) -> None:
         """Block until the device has finished the work submitted so far."""
 
+    def gpu_stream(self):
+        """The torch CUDA stream this runner submits the model's work to (for CUDA-event timing), or None."""
+        return None
+
+    def gpu_timing_unavailable(self) -> str:
+        """Why GPU compute time cannot be measured for this runner (when gpu_stream() is None)."""
+        return "the run executes on the CPU: there is no GPU compute time"
+
     @abstractmethod
     def to_numpy(self, outputs: Any) -> np.ndarray:
         """The primary output as a float32 numpy array (outside the timed region)."""

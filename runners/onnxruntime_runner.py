@@ -82,6 +82,12 @@ class OnnxRuntimeRunner(Runner):
         self.session.run_with_iobinding(self.io)  # returns when the device work is done
         return self.io.get_outputs()[0]
 
+    def gpu_timing_unavailable(self) -> str:
+        if getattr(self, "on_gpu", False):
+            return ("ONNX Runtime's CUDA provider runs on its own internal stream: no CUDA events can bracket its work, "
+                    "so only the host end-to-end latency is measured")
+        return "the run executes on ONNX Runtime's CPU provider: there is no GPU compute time"
+
     def to_numpy(self, outputs: Any) -> np.ndarray:
         if self.io is not None:
             outputs = outputs.numpy()

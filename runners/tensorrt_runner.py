@@ -239,6 +239,9 @@ class TensorRTRunner(Runner):
     def synchronize(self) -> None:
         self.stream.synchronize()
 
+    def gpu_stream(self):
+        return self.stream
+
     def to_numpy(self, outputs: Any) -> np.ndarray:
         self.stream.synchronize()
         return outputs.detach().float().cpu().numpy()

@@ -111,6 +111,9 @@ class TorchRunner(Runner):
         if self.torch_device.type == "cuda":
             self.torch.cuda.synchronize(self.torch_device)
 
+    def gpu_stream(self):
+        return self.torch.cuda.current_stream(self.torch_device) if self.torch_device.type == "cuda" else None
+
     def to_numpy(self, outputs: Any) -> np.ndarray:
         return outputs.detach().float().cpu().numpy()
 

@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = REPO / "jetson_benchmark.py"
-TINY = ["--imgsz", "64", "--warmup", "1", "--iters", "3"]
+TINY = ["--imgsz", "64", "--warmup", "1", "--iters", "3", "--min_duration_s", "0"]
 
 
 def cli_env() -> dict:

@@ -21,20 +21,42 @@ _HOST_E2E = ("host end-to-end latency of one measured pass: perf_counter around 
 
 
 def _latency_family(prefix: str, what: str) -> list:
-    out = [Metric(f"{prefix}_p{p}", "ms", "host clock", f"{p}th percentile (linear interpolation) of the {what}")
+    source = "CUDA events" if prefix.startswith("gpu") else "host clock"
+    out = [Metric(f"{prefix}_p{p}", "ms", source, f"{p}th percentile (linear interpolation) of the {what}")
            for p in (50, 90, 95, 99)]
     out += [
-        Metric(f"{prefix}_mean", "ms", "host clock", f"arithmetic mean of the {what}"),
-        Metric(f"{prefix}_std", "ms", "host clock", f"sample standard deviation (n-1) of the {what}"),
-        Metric(f"{prefix}_min", "ms", "host clock", f"smallest {what}"),
-        Metric(f"{prefix}_max", "ms", "host clock", f"largest {what}"),
+        Metric(f"{prefix}_mean", "ms", source, f"arithmetic mean of the {what}"),
+        Metric(f"{prefix}_std", "ms", source, f"sample standard deviation (n-1) of the {what}"),
+        Metric(f"{prefix}_min", "ms", source, f"smallest {what}"),
+        Metric(f"{prefix}_max", "ms", source, f"largest {what}"),
     ]
     return out
 
 
+_GPU_COMPUTE = ("GPU compute time of one measured pass: CUDA events recorded on the runner's stream just before and "
+                "after the model's work (the input copy is not inside), as trtexec's GPU Compute Time")
+
+
+def _bounds(prefix: str, what: str) -> list:
+    return [Metric(f"{prefix}_p{p}_ucb99", "ms", "order statistics",
+                   f"99 % upper confidence bound for the true p{p} of the {what}: the k-th smallest sample, k the smallest "
+                   f"index with P(Binomial(n, 0.{p}) <= k - 1) >= 0.99; empty when n is too small (p90: n < 44, p99: n < 459)")
+            for p in (90, 99)]
+
+
 METRICS: list = [
+    Metric("latency_samples_n", "count", "host clock", "measured passes: at least --iters, more when --min_duration_s needed them"),
     *_latency_family("latency_ms", _HOST_E2E),
     Metric("latency_cv_pct", "%", "host clock", "coefficient of variation of the host end-to-end latency: std / mean x 100"),
+    *_bounds("latency_ms", "host end-to-end latency"),
+    *_latency_family("gpu_compute_ms", _GPU_COMPUTE),
+    Metric("gpu_compute_cv_pct", "%", "CUDA events", "coefficient of variation of the GPU compute time"),
+    *_bounds("gpu_compute_ms", "GPU compute time"),
+    Metric("prepare_ms_p50", "ms", "host clock", "median host time to copy the uint8 batch to the device and convert it"),
+    Metric("prepare_ms_mean", "ms", "host clock", "mean of the same"),
+    Metric("enqueue_ms_p50", "ms", "host clock",
+           "median host time to submit the model's work (the call returns; on CUDA the kernels may still run)"),
+    Metric("enqueue_ms_mean", "ms", "host clock", "mean of the same"),
     Metric("throughput_img_per_s", "images/s", "host clock",
            "images processed per second of measured pass time: batch x passes / sum of host end-to-end latencies"),
     Metric("model_load_s", "s", "host clock",

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, NamedTuple, Optional
+
+
+class StepResult(NamedTuple):
+    """What a step may return instead of a bare output: more per-pass samples (e.g. gpu_compute_ms)."""
+
+    output: Any
+    samples: dict
 
 
 @dataclass
@@ -18,6 +25,7 @@ class TimedPasses:
     warmup_ms: list = field(default_factory=list)    # warm-up passes, kept for inspection, never summarized
     measured_wall_s: float = 0.0                     # first measured start -> last measured end
     last_output: Any = None
+    extra: dict = field(default_factory=dict)        # name -> one sample per measured pass (from StepResult)
 
 
 def run_passes(
@@ -59,6 +67,10 @@ def run_passes(
             first_start = t0
         last_end = t1
         result.latency_ms.append((t1 - t0) / 1e6)
+        if isinstance(output, StepResult):
+            for name, value in output.samples.items():
+                result.extra.setdefault(name, []).append(value)
+            output = output.output
         count += 1
         if on_pass:
             on_pass(count - 1, False)

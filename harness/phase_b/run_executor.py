@@ -11,13 +11,16 @@ import time
 import traceback
 from pathlib import Path
 
-from harness.measure.latency_stats import summarize_latency, throughput_img_per_s
+from harness.measure.latency_stats import throughput_img_per_s
 from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.timing_loop import run_passes
 from harness.oom import is_oom_exception
 from harness.phase_b.fidelity_check import check_fidelity
 from harness.measure.gpu_memory_sources import cuda_device_uuid
 from harness.phase_b.frame_feed import FrameFeed, SequenceFrames
+from harness.phase_b.pass_step import make_step
+from harness.phase_b.run_warnings import run_warnings
+from harness.phase_b.timing_figures import timing_metrics
 from harness.phase_b.run_telemetry import RunTelemetry
 from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM, new_result
 from harness.setup_config import resolve_path
@@ -69,10 +72,7 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
         feed = FrameFeed(sequences, int(planned["batch"]),
                          int(measurement["max_frames_in_mem"]), on_chunk_change=runner.cleanup)
 
-        def step(batch):
-            outputs = runner.infer(runner.prepare(batch))
-            runner.synchronize()
-            return outputs
+        step, why_no_gpu = make_step(runner, torch_module)
 
         def begin_measure():
             telemetry.mark("measure")
@@ -80,6 +80,7 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
 
         telemetry.mark("warmup")
         passes = run_passes(step, feed.batches(), int(measurement["warmup"]), int(measurement["iters"]),
+                            min_duration_s=float(measurement.get("min_duration_s", 0.0)),
                             on_pass=on_pass, on_measure_start=begin_measure)
         telemetry.mark("after")
         tracker.end_measure()
@@ -90,9 +91,10 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
         busy_s = sum(passes.latency_ms) / 1000.0
         telemetry_metrics, telemetry_details, telemetry_unavailable = telemetry.figures(
             batch * len(passes.latency_ms), busy_s)
-        result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms}
+        result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms, **passes.extra}
+        timing_figures, timing_unavailable = timing_metrics(passes, why_no_gpu)
         result["metrics"] = {
-            **summarize_latency(passes.latency_ms, "latency_ms"),
+            **timing_figures,
             "throughput_img_per_s": throughput_img_per_s(batch * len(passes.latency_ms), busy_s),
             "model_load_s": model_load_s,
             **tracker.figures,
@@ -102,8 +104,10 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
             "gpu_mem_limit_mb": budget_mb,
             "budget_peak_pct": (budget_peak / budget_mb * 100.0) if (budget_peak is not None and budget_mb) else None,
         }
-        result["unavailable"] = {**tracker.unavailable, **fidelity_unavailable, **telemetry_unavailable}
+        result["unavailable"] = {**tracker.unavailable, **fidelity_unavailable, **telemetry_unavailable,
+                                 **timing_unavailable}
         result["telemetry"] = telemetry_details
+        result["warnings"] = run_warnings(result["metrics"], result["unavailable"], telemetry_details)
         if result["metrics"]["compile_s"] is None:
             result["unavailable"]["compile_s"] = "only torch_compile runs compile"
         result["fidelity"] = fidelity_details

@@ -31,6 +31,7 @@ class RunTelemetry:
 
         sources = detect_sources(device, jetson, interval_s, cuda_uuid=cuda_uuid)
         self.recorder = TelemetryRecorder(path, run_id, sources, interval_s).start()
+        self.sources_info = {s.name: s.describe() for s in sources if s.available and hasattr(s, "describe")}
 
     def mark(self, window: str) -> None:
         if self.recorder is not None:
@@ -61,5 +62,5 @@ class RunTelemetry:
             if source is None:
                 unavailable[name] = f"no telemetry source here reports {field}" + (f" ({missing})" if missing else "")
         details = {"power_source": energy.get("power_source"), "energy": energy, "samples_n": measured["samples_n"],
-                   "summary": summary, "unavailable_sources": measured["unavailable"]}
+                   "summary": summary, "unavailable_sources": measured["unavailable"], "sources_info": self.sources_info}
         return metrics, details, unavailable

@@ -9,6 +9,8 @@ Fields (each read on its own; one that the GPU does not support is simply left o
   driver has it, else ``nvmlDeviceGetPowerUsage``, which on Ampere and newer (except GA100) is a 1 s
   average; :meth:`NvmlSource.describe` says which. It is the GPU's power, not the whole machine's.
 - ``temp_gpu_c``, ``gpu_sm_clock_mhz``
+- ``gpu_clock_event_reasons`` (NVML's bitmask) and ``gpu_throttled`` (1 when it holds a slowdown reason:
+  software power cap, hardware slowdown, software or hardware thermal slowdown, power brake; else 0)
 
 The CUDA device index is mapped to NVML's device through the device UUID when given, else through
 ``CUDA_VISIBLE_DEVICES`` (indices or ``GPU-`` UUIDs), else index for index.
@@ -21,6 +23,9 @@ from typing import Optional
 
 from .source_base import TelemetrySource
 
+# nvmlClocksEventReason bits that mean "slowed down": SwPowerCap 0x4, HwSlowdown 0x8, SwThermalSlowdown 0x20,
+# HwThermalSlowdown 0x40, HwPowerBrakeSlowdown 0x80 (GpuIdle 0x1 and application clocks 0x2 are not slowdowns).
+SLOWDOWN_REASONS = 0x4 | 0x8 | 0x20 | 0x40 | 0x80
 MIB = 2**20
 
 
@@ -139,7 +144,12 @@ class NvmlSource(TelemetrySource):
         power = {"instant": "NVML_FI_DEV_POWER_INSTANT (instantaneous GPU board power)",
                  "average": "nvmlDeviceGetPowerUsage (GPU board power; a 1 s average on Ampere and newer)",
                  None: "not supported by this GPU"}[self.power_kind]
-        return {"device": self.mapping, "power_w": power}
+        info = {"device": self.mapping, "power_w": power}
+        try:
+            info["max_sm_clock_mhz"] = float(self._nvml.nvmlDeviceGetMaxClockInfo(self._handle, self._nvml.NVML_CLOCK_SM))
+        except Exception:  # noqa: BLE001
+            pass
+        return info
 
     # -- sampling ----------------------------------------------------------------------------------
     def sample(self) -> dict:
@@ -181,4 +191,19 @@ class NvmlSource(TelemetrySource):
             out["gpu_sm_clock_mhz"] = float(nvml.nvmlDeviceGetClockInfo(handle, nvml.NVML_CLOCK_SM))
         except Exception:  # noqa: BLE001
             pass
+        reasons = self._clock_event_reasons()
+        if reasons is not None:
+            out["gpu_clock_event_reasons"] = reasons
+            out["gpu_throttled"] = 1.0 if reasons & SLOWDOWN_REASONS else 0.0
         return out
+
+    def _clock_event_reasons(self):
+        """NVML's bitmask of why the clocks are where they are (newer name, then the older one)."""
+        for name in ("nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetCurrentClocksThrottleReasons"):
+            query = getattr(self._nvml, name, None)
+            if query is not None:
+                try:
+                    return int(query(self._handle))
+                except Exception:  # noqa: BLE001
+                    return None
+        return None
