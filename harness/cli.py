@@ -14,7 +14,8 @@ from harness.options import add_flags, resolve
 DESCRIPTION = """Benchmark vision-model inference in two processes: Phase A prepares (models, exports, \
 preprocessed frames, setup config) and exits; Phase B, a fresh process per run, measures latency, \
 throughput and memory cleanly. With no arguments: random-init yolo11n and yolov8n on a generated dataset. \
-Also: `report OUT_DIR` regenerates the reports from the results."""
+Also: `report OUT_DIR` regenerates the reports from the results; `compare OUT_A OUT_B` shows per-run changes \
+and exits 4 on a regression."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +46,13 @@ def report_command(argv: list) -> int:
     return 0
 
 
-SUBCOMMANDS = {"report": report_command}
+def compare_command(argv: list) -> int:
+    from harness.compare import compare_command as run
+
+    return run(argv)
+
+
+SUBCOMMANDS = {"report": report_command, "compare": compare_command}
 
 
 def main(argv=None) -> int:

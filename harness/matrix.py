@@ -95,6 +95,10 @@ def variant_for(backend: str, modes: dict) -> str:
         tokens.append("cudagraph")
     if modes.get("compile_cache") == "cold" and backend == "torch_compile":
         tokens.append("coldcache")
+    if modes.get("e2e") and backend in ("torch", "torch_compile", "onnxruntime", "tensorrt"):
+        tokens.append("e2e")
+    if int(modes.get("streams") or 1) > 1 and backend in ("torch", "torch_compile", "tensorrt"):
+        tokens.append(f"streams{int(modes['streams'])}")
     return "+".join(tokens)
 
 
@@ -111,10 +115,14 @@ def expand_matrix(
     ``backends_per_model`` overrides ``backends`` for the models it names (backend "auto")."""
     seen: set[str] = set()
     specs: list[RunSpec] = []
+    modes = modes or {}
+    stream_counts = modes.get("streams_list") or [1]
     for model in models:
         model_backends = (backends_per_model or {}).get(model, backends)
-        for backend, precision, size, batch in itertools.product(model_backends, precisions, imgsz, batches):
-            spec = RunSpec(model, backend, precision, int(size), int(batch), variant_for(backend, modes or {}))
+        for backend, precision, size, batch, streams in itertools.product(model_backends, precisions, imgsz, batches,
+                                                                           stream_counts):
+            spec = RunSpec(model, backend, precision, int(size), int(batch),
+                           variant_for(backend, {**modes, "streams": streams}))
             if spec.run_id not in seen:
                 seen.add(spec.run_id)
                 specs.append(spec)

@@ -22,6 +22,9 @@ def measurement_settings(opts) -> dict:
         "max_frames_in_mem": opts.max_frames_in_mem,
         "memory_sample_ms": opts.memory_sample_ms,
         "metrics_interval_s": opts.metrics_interval,
+        "accuracy_images": opts.accuracy_images,
+        "dense_gt": str(Path(opts.dense_gt).resolve()) if opts.dense_gt else None,
+        "accuracy_hook": opts.accuracy_hook,
     }
 
 

@@ -36,6 +36,8 @@ class Options:
     device: str = "auto"
     # backend modes and engine builds
     cuda_graph: bool = False
+    streams: list = field(default_factory=lambda: [1])
+    e2e: bool = False
     channels_last: bool = False
     compile_cache: str = "warm"
     workspace_mb: float = 1024.0
@@ -44,6 +46,9 @@ class Options:
     calib_images: int = 500
     int8_random_calibration: bool = False
     fidelity_frames: int = 4
+    accuracy_images: int = 500
+    dense_gt: Optional[str] = None
+    accuracy_hook: Optional[str] = None
     # how to measure
     warmup: int = 10
     iters: int = 50
@@ -100,6 +105,10 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "device": ("str", "auto | cpu | cuda | cuda:N (default auto: the first CUDA device, else the CPU)"),
     "cuda_graph": ("flag", "torch and tensorrt runs replay a captured CUDA graph (run ids end in __cudagraph)"),
     "channels_last": ("flag", "torch and torch_compile runs use the channels-last memory format"),
+    "streams": ("ints", "concurrent CUDA streams, e.g. 1,2,4: each pass submits one batch per stream (torch; run ids end "
+                        "in __streamsN); throughput counts every stream's images, latency is for all to complete"),
+    "e2e": ("flag", "also time what an application sees: letterbox from the original frame, inference and NMS, each "
+                    "separately (run ids end in __e2e)"),
     "compile_cache": (("warm", "cold"), "torch_compile in Phase B: warm = the cache Phase A filled (default); "
                                         "cold = an empty cache, to measure compilation from scratch"),
     "workspace_mb": ("float", "TensorRT builder workspace to start from, MiB (default 1024; capped at half the budget, "
@@ -111,6 +120,10 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "int8_random_calibration": ("flag", "calibrate INT8 on random data when no real frames should be used; every "
                                         "result of such an engine is marked: speed only, accuracy meaningless"),
     "fidelity_frames": ("int", "fixed frames on which outputs are compared with the FP32 reference (default 4; 0 = off)"),
+    "accuracy_images": ("int", "most still images scored per run for mAP (YOLO labels) or --dense_gt (default 500; 0 = off)"),
+    "dense_gt": ("str", "folder of <image stem>.npy ground-truth arrays for dense outputs (e.g. depth): RMSE and MAE"),
+    "accuracy_hook": ("str", "package.module:function called with each scored frame's output and metadata; returns "
+                             "{figure: value}"),
     "warmup": ("int", "warm-up passes per run, discarded (default 10)"),
     "iters": ("int", "measured passes (batches) per run, at least (default 50)"),
     "min_duration_s": ("float", "measure until both --iters passes and this many seconds are done, as trtexec does "
@@ -212,10 +225,18 @@ def validate(opts: Options) -> None:
             raise UserError(f"--backend {backend!r}: unknown backend; choose from auto, {', '.join(BACKENDS)}")
     if "auto" in opts.backend and len(opts.backend) > 1:
         raise UserError("--backend auto cannot be combined with named backends")
+    if min(opts.streams) < 1:
+        raise UserError(f"--streams {min(opts.streams)}: must be at least 1")
     if opts.workspace_mb <= 0:
         raise UserError(f"--workspace_mb {opts.workspace_mb}: must be positive")
     if opts.calib_images <= 0:
         raise UserError(f"--calib_images {opts.calib_images}: must be at least 1")
+    if opts.accuracy_images < 0:
+        raise UserError(f"--accuracy_images {opts.accuracy_images}: must be 0 or more")
+    if opts.dense_gt is not None and not Path(opts.dense_gt).is_dir():
+        raise UserError(f"--dense_gt {opts.dense_gt}: no such folder")
+    if opts.accuracy_hook is not None and ":" not in opts.accuracy_hook:
+        raise UserError(f"--accuracy_hook {opts.accuracy_hook}: use package.module:function")
     if opts.fidelity_frames < 0:
         raise UserError(f"--fidelity_frames {opts.fidelity_frames}: must be 0 or more")
     for precision in opts.precision:

@@ -18,7 +18,8 @@ from harness.setup_config import read_setup_config, resolve_path, setup_config_p
 RERUN = "rerun without --skip_setup"
 SHAPING_FLAGS = ("source", "split_dir", "weights_dir", "max_frames", "limit_videos", "profile", "gpu_mem_limit_gb",
                  "enable_cudnn_tuning", "probe_batch", "cuda_graph", "channels_last", "compile_cache", "workspace_mb",
-                 "engine_batch", "int8_calibration", "calib_images", "int8_random_calibration", "fidelity_frames")
+                 "engine_batch", "int8_calibration", "calib_images", "int8_random_calibration", "fidelity_frames",
+                 "streams", "e2e")
 
 
 def load_checked_setup(opts: Options) -> tuple:

@@ -43,8 +43,12 @@ def summary_frame(results: list):
     import pandas as pd
 
     rows = [result_row(r) for r in results]
-    columns = IDENTITY + metric_names() + ["device_name", "execution_device", "providers",
-                                           "phase_b_pid", "phase_a_pid", "created_at"]
+    known = set(metric_names())
+    extra = sorted({k for r in results for k in (r.get("metrics") or {}) if k not in known})  # e.g. --accuracy_hook figures
+    for row, result in zip(rows, results):
+        row.update({k: (result.get("metrics") or {}).get(k) for k in extra})
+    columns = IDENTITY + metric_names() + extra + ["device_name", "execution_device", "providers",
+                                                   "phase_b_pid", "phase_a_pid", "created_at"]
     frame = pd.DataFrame(rows, columns=columns)
     if not frame.empty:
         frame = frame.sort_values(["model", "backend", "variant", "precision", "imgsz", "batch"],

@@ -54,6 +54,10 @@ class Runner(ABC):
     def synchronize(self) -> None:
         """Block until the device has finished the work submitted so far."""
 
+    def batches_per_pass(self) -> int:
+        """Batches one pass processes (more than one when several streams each run one concurrently)."""
+        return 1
+
     def gpu_stream(self):
         """The torch CUDA stream this runner submits the model's work to (for CUDA-event timing), or None."""
         return None

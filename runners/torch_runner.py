@@ -57,6 +57,11 @@ class TorchRunner(Runner):
         self.graph = None
         if self.options.get("cuda_graph"):
             self._capture()
+        self.streams = []
+        if int(self.options.get("streams") or 1) > 1:
+            if not on_cuda:
+                raise BackendUnavailable("multi-stream runs need a CUDA device")
+            self.streams = [torch.cuda.Stream(self.torch_device) for _ in range(int(self.options["streams"]))]
 
     def _wrap(self, model):
         """The callable the passes run; subclasses (torch.compile) replace it."""
@@ -95,6 +100,12 @@ class TorchRunner(Runner):
             raise BackendUnavailable(f"CUDA graph capture failed: {type(exc).__name__}: {str(exc).splitlines()[0]}")
 
     def prepare(self, frames_nchw_uint8: np.ndarray) -> Any:
+        if self.streams:  # the same batch, copied and converted on each stream, as S concurrent requests
+            inputs = []
+            for stream in self.streams:
+                with self.torch.cuda.stream(stream):
+                    inputs.append(self._to_input(frames_nchw_uint8))
+            return inputs
         inputs = self._to_input(frames_nchw_uint8)
         if self.graph is not None:
             self.static_input.copy_(inputs)
@@ -102,6 +113,12 @@ class TorchRunner(Runner):
         return inputs
 
     def infer(self, inputs: Any) -> Any:
+        if self.streams:
+            outputs = []
+            for stream, batch in zip(self.streams, inputs):
+                with self.torch.cuda.stream(stream):
+                    outputs.append(self._run(batch))
+            return outputs
         if self.graph is not None:
             self.graph.replay()
             return self.static_output
@@ -112,9 +129,22 @@ class TorchRunner(Runner):
             self.torch.cuda.synchronize(self.torch_device)
 
     def gpu_stream(self):
-        return self.torch.cuda.current_stream(self.torch_device) if self.torch_device.type == "cuda" else None
+        if self.streams or self.torch_device.type != "cuda":
+            return None
+        return self.torch.cuda.current_stream(self.torch_device)
+
+    def gpu_timing_unavailable(self) -> str:
+        if self.streams:
+            return (f"{len(self.streams)} streams run their batches concurrently and their kernels overlap: GPU compute per "
+                    "batch is not defined; compare throughput and host latency")
+        return super().gpu_timing_unavailable()
+
+    def batches_per_pass(self) -> int:
+        return max(1, len(self.streams))
 
     def to_numpy(self, outputs: Any) -> np.ndarray:
+        if isinstance(outputs, list):  # several streams ran the same batch: the first stream's copy
+            outputs = outputs[0]
         return outputs.detach().float().cpu().numpy()
 
     def cleanup(self) -> None:
@@ -124,9 +154,11 @@ class TorchRunner(Runner):
 
     def release(self) -> None:
         self.model = self.forward = self.graph = None
+        self.streams = []
         self.static_input = self.static_output = None
         self.cleanup()
 
     def describe(self) -> dict:
         return {**super().describe(), "dtype": str(self.dtype).replace("torch.", ""), "fused_conv_bn": True,
-                "channels_last": bool(self.options.get("channels_last")), "cuda_graph": self.graph is not None}
+                "channels_last": bool(self.options.get("channels_last")), "cuda_graph": self.graph is not None,
+                "streams": int(self.options.get("streams") or 1)}

@@ -95,3 +95,35 @@ def test_torch_compile_warm_cache_from_phase_a_and_cold(tmp_path):
     assert cold["runner"]["cache_counters"].get("inductor.fxgraph_cache_miss", 0) > 0
     assert warm["metrics"]["compile_s"] < cold["metrics"]["compile_s"]
     assert warm["metrics"]["fidelity_max_abs_err"] < 1e-2
+
+
+def test_dense_ground_truth_and_custom_accuracy_hook(tmp_path):
+    """A dense model (Conv+Relu ONNX, output N x 4 x H x W) scored against ground-truth arrays, RMSE checked
+    against an independent computation on the same preprocessed frames."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from conftest import random_image, write_image
+
+    weights, source, gt = tmp_path / "w", tmp_path / "imgs", tmp_path / "gt"
+    model = write_conv_onnx(weights / "dense.onnx")
+    for i in range(3):
+        write_image(source / f"im{i}.png", random_image(48, 80, seed=i))
+    gt.mkdir()
+    for i in range(2):  # ground truth for two of the three images only
+        np.save(gt / f"im{i}.npy", np.full((4, 64, 64), 0.25, dtype=np.float32))
+    proc = run_cli("--weights_dir", weights, "--source", f"image_dir={source}", *TINY, "--dense_gt", gt,
+                   "--accuracy_hook", "tests.accuracy_hook_example:mean_output", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (result,) = _results(tmp_path / "jetson_results").values()
+    frames = np.load(tmp_path / "preprocessed_data" / "frames" / "img64" / "images.npy")
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    outputs = [session.run(None, {"images": frames[i:i + 1].astype(np.float32) / 255})[0][0] for i in range(3)]
+    errors = np.concatenate([(outputs[i] - 0.25).ravel() for i in range(2)])
+    m = result["metrics"]
+    assert m["dense_rmse"] == pytest.approx(float(np.sqrt(np.mean(errors ** 2))), rel=1e-5)
+    assert m["dense_mae"] == pytest.approx(float(np.mean(np.abs(errors))), rel=1e-5)
+    assert result["accuracy"]["dense"]["frames_n"] == 2
+    assert m["hook_mean_output"] == pytest.approx(float(np.mean([o.mean() for o in outputs])), rel=1e-5)
+    assert m["hook_frames_n"] == 3
+    assert m["map50"] is None and result["unavailable"]["map50"] == "not a YOLO detect output"

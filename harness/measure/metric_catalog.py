@@ -59,6 +59,13 @@ METRICS: list = [
     Metric("enqueue_ms_mean", "ms", "host clock", "mean of the same"),
     Metric("throughput_img_per_s", "images/s", "host clock",
            "images processed per second of measured pass time: batch x passes / sum of host end-to-end latencies"),
+    *[Metric(f"{series}_{stat}", "ms", "host clock", f"--e2e: {stat} of {what}") for series, what in (
+        ("e2e_ms", "the whole application pass: letterbox from the original frame + inference + NMS"),
+        ("preprocess_ms", "letterboxing the original frames and stacking them (host)"),
+        ("inference_ms", "the standard pass (copy in, convert, forward, synchronize) inside the e2e loop"),
+        ("postprocess_ms", "Ultralytics NMS (conf 0.25, IoU 0.7, 300 boxes) and the boxes to the host"))
+      for stat in ("p50", "p99", "mean")],
+    Metric("e2e_img_per_s", "images/s", "host clock", "--e2e: images per second of whole application passes"),
     Metric("model_load_s", "s", "host clock",
            "time to load the artifact onto the device in Phase B (deserialize, move, fuse; first synchronize)"),
     Metric("compile_s", "s", "host clock", "torch_compile only: the first call at the run's shape in Phase B, which "
@@ -70,6 +77,13 @@ METRICS: list = [
     Metric("fidelity_box_match_pct", "%", "FP32 CPU reference, Ultralytics NMS",
            "share of the reference's boxes after NMS (conf 0.001, IoU 0.7, 100 per frame) that this backend reproduces "
            "(same class, IoU >= 0.5)"),
+    Metric("map50", "fraction 0-1", "Ultralytics DetMetrics",
+           "mAP at IoU 0.5 of this run's own outputs on the labeled still images (Ultralytics' val post-processing: "
+           "conf 0.001, IoU 0.7, 300 boxes)"),
+    Metric("map50_95", "fraction 0-1", "Ultralytics DetMetrics", "mAP averaged over IoU 0.50:0.95, the same way"),
+    Metric("dense_rmse", "output units", "--dense_gt arrays", "root mean square error of a dense output against the "
+           "ground-truth arrays, over every element of every frame that has one"),
+    Metric("dense_mae", "output units", "--dense_gt arrays", "mean absolute error, the same way"),
     Metric("baseline_rss_mb", "MiB", "/proc/self/status VmRSS",
            "process resident memory after imports and device initialization, before the model loads"),
     Metric("load_peak_rss_mb", "MiB", "/proc/self/status VmHWM", "largest resident memory from the baseline to the end of model load"),

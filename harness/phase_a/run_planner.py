@@ -68,6 +68,11 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
         return None, STATUS_SKIPPED, "int8 is a TensorRT precision here (calibrated engines); use --backend tensorrt"
     if spec.precision in ("fp16", "int8") and not cuda and spec.backend != "tensorrt":
         return None, STATUS_SKIPPED, f"{spec.precision} needs a CUDA device; this run's device is {device['resolved']}"
+    streams = _streams(spec.variant)
+    if streams > 1 and not cuda:
+        return None, STATUS_SKIPPED, "multi-stream runs need a CUDA device"
+    if streams > 1 and "cudagraph" in spec.variant:
+        return None, STATUS_SKIPPED, "CUDA graph replay and multiple streams are separate modes: run them separately"
     if spec.backend in ("torch", "torch_compile"):
         if not artifacts.get("torch"):
             return None, STATUS_SKIPPED, f"no PyTorch artifact (.pt or .yaml) for {spec.model}"
@@ -92,14 +97,28 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
             return path, status["status"], status["reason"]
         if not cuda:
             return None, STATUS_SKIPPED, "TensorRT needs a CUDA device"
+        if streams > 1:
+            return path, STATUS_SKIPPED, ("multi-stream TensorRT (one execution context per stream) is not implemented "
+                                          "in this harness yet; torch runs support --streams")
         if not path:
             return None, STATUS_SKIPPED, f"no TensorRT engine for {spec.model} at {key}"
         return path, None, None
     return None, STATUS_SKIPPED, f"backend {spec.backend} is not available"
 
 
+def _streams(variant: str) -> int:
+    for token in variant.split("+"):
+        if token.startswith("streams"):
+            return int(token[len("streams"):])
+    return 1
+
+
 def _runner_options(spec: RunSpec, modes: dict) -> dict:
     options = {}
+    if _streams(spec.variant) > 1:
+        options["streams"] = _streams(spec.variant)
+    if "e2e" in spec.variant:
+        options["e2e"] = True
     if "cudagraph" in spec.variant:
         options["cuda_graph"] = True
     if "channelslast" in spec.variant:
@@ -144,6 +163,8 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
         options = _runner_options(spec, modes)
         if options:
             run.extra["runner_options"] = options
+        if model.get("task"):
+            run.extra["task"] = model["task"]
         if model.get("reference"):
             run.extra["reference"] = model["reference"].get(str(spec.imgsz))
         elif model.get("reference_error"):

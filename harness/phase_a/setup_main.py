@@ -127,7 +127,8 @@ def run_setup(opts: Options, started_at: float) -> Path:
     config_path = setup_config_path(str(root))
     matrix = (opts.backend, opts.precision, opts.imgsz, opts.batch)
     modes = {"cuda_graph": opts.cuda_graph, "channels_last": opts.channels_last, "compile_cache": opts.compile_cache,
-             "compile_cache_dir": str(compile_cache_dir(root)), "engine_batch": opts.engine_batch}
+             "compile_cache_dir": str(compile_cache_dir(root)), "engine_batch": opts.engine_batch,
+             "streams_list": opts.streams, "e2e": opts.e2e}
     runs = planned_records(models, *matrix, device, memory["profile"], modes=modes)
     context = probe_context(device, memory, meta["sequences"], config_path, measurement_settings(opts),
                             root / "probes", opts.probe_timeout_s)

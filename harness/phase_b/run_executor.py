@@ -15,6 +15,7 @@ from harness.measure.latency_stats import throughput_img_per_s
 from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.timing_loop import run_passes
 from harness.oom import is_oom_exception
+from harness.phase_b.accuracy_check import check_accuracy
 from harness.phase_b.fidelity_check import check_fidelity
 from harness.measure.gpu_memory_sources import cuda_device_uuid
 from harness.phase_b.frame_feed import FrameFeed, SequenceFrames
@@ -85,27 +86,42 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
         telemetry.mark("after")
         tracker.end_measure()
         budget_peak = tracker.budget_peak_mb()
+        e2e_samples, e2e_figures, e2e_unavailable = {}, {}, {}
+        if (planned.get("extra") or {}).get("runner_options", {}).get("e2e"):
+            stage = "e2e"
+            from harness.phase_b.e2e_passes import original_frames, run_e2e
+
+            frames = original_frames(setup, config_path, min(int(measurement["max_frames_in_mem"]), 64))
+            detect = (planned.get("extra") or {}).get("task") == "detect"
+            e2e_samples, e2e_figures, e2e_unavailable = run_e2e(
+                runner, frames, int(planned["batch"]), int(planned["imgsz"]), int(measurement["iters"]),
+                float(measurement.get("min_duration_s", 0.0)), detect, torch_module, int(measurement["warmup"]))
         stage = "fidelity"
         fidelity, fidelity_details, fidelity_unavailable = check_fidelity(runner, planned, setup, config_path)
-        batch = int(planned["batch"])
+        stage = "accuracy"
+        accuracy, accuracy_details, accuracy_unavailable = check_accuracy(runner, planned, setup, config_path, measurement)
         busy_s = sum(passes.latency_ms) / 1000.0
-        telemetry_metrics, telemetry_details, telemetry_unavailable = telemetry.figures(
-            batch * len(passes.latency_ms), busy_s)
-        result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms, **passes.extra}
+        images = int(planned["batch"]) * runner.batches_per_pass() * len(passes.latency_ms)
+        telemetry_metrics, telemetry_details, telemetry_unavailable = telemetry.figures(images, busy_s)
+        result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms, **passes.extra,
+                             **{f"e2e.{k}": v for k, v in e2e_samples.items()}}
         timing_figures, timing_unavailable = timing_metrics(passes, why_no_gpu)
         result["metrics"] = {
             **timing_figures,
-            "throughput_img_per_s": throughput_img_per_s(batch * len(passes.latency_ms), busy_s),
+            "throughput_img_per_s": throughput_img_per_s(images, busy_s),
             "model_load_s": model_load_s,
             **tracker.figures,
             **fidelity,
+            **accuracy,
             **telemetry_metrics,
+            **e2e_figures,
             "compile_s": getattr(runner, "compile_s", None),
             "gpu_mem_limit_mb": budget_mb,
             "budget_peak_pct": (budget_peak / budget_mb * 100.0) if (budget_peak is not None and budget_mb) else None,
         }
         result["unavailable"] = {**tracker.unavailable, **fidelity_unavailable, **telemetry_unavailable,
-                                 **timing_unavailable}
+                                 **timing_unavailable, **e2e_unavailable, **accuracy_unavailable}
+        result["accuracy"] = accuracy_details
         result["telemetry"] = telemetry_details
         result["warnings"] = run_warnings(result["metrics"], result["unavailable"], telemetry_details)
         if result["metrics"]["compile_s"] is None:
