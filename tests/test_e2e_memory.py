@@ -41,7 +41,7 @@ def test_profile_rule_is_recorded_as_skipped_oom(tmp_path):
 def test_phase_b_killed_by_sigkill_is_skipped_oom_and_the_matrix_goes_on(shared_setup, tmp_path):
     out = tmp_path / "out"
     args = [sys.executable, str(CLI), "--skip_setup", "--preprocessed_dir", str(shared_setup), "--out_dir", str(out),
-            "--backend", "torch", "--batch", "1,2", "--warmup", "0", "--iters", "400"]
+            "--backend", "torch", "--batch", "1,2", "--warmup", "0", "--iters", "400", "--min_duration_s", "0"]
     harness = subprocess.Popen(args, cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     victim = None

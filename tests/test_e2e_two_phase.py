@@ -75,7 +75,7 @@ def test_skip_setup_reuses_without_decoding(shared_setup, tmp_path):
     before = {p: p.stat().st_mtime_ns for p in frames}
     config_before = (shared_setup / "setup_config.json").read_bytes()
     proc = run_cli("--skip_setup", "--preprocessed_dir", shared_setup, "--out_dir", tmp_path / "out",
-                   "--iters", "2", "--warmup", "0", "--backend", "torch", cwd=tmp_path)
+                   "--iters", "2", "--warmup", "0", "--min_duration_s", "0", "--backend", "torch", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Phase A (setup)" not in proc.stdout and "--skip_setup: reusing" in proc.stdout
     assert {p: p.stat().st_mtime_ns for p in frames} == before
@@ -89,7 +89,7 @@ def test_skip_setup_reuses_without_decoding(shared_setup, tmp_path):
 
 def test_skip_setup_new_batch_and_phase_isolation(shared_setup, tmp_path):
     proc = run_cli("--skip_setup", "--preprocessed_dir", shared_setup, "--out_dir", tmp_path / "out",
-                   "--iters", "2", "--warmup", "0", "--batch", "1,3", "--isolation", "phase", cwd=tmp_path)
+                   "--iters", "2", "--warmup", "0", "--min_duration_s", "0", "--batch", "1,3", "--isolation", "phase", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = _results(tmp_path / "out")
     assert len(results) == 4 and all(r["status"] == "ok" for r in results.values())
@@ -133,7 +133,7 @@ def test_skip_inference_prints_what_was_prepared(tmp_path):
 def test_killed_harness_loses_no_finished_run(shared_setup, tmp_path):
     out = tmp_path / "out"
     args = [sys.executable, str(CLI), "--skip_setup", "--preprocessed_dir", str(shared_setup), "--out_dir", str(out),
-            "--iters", "40", "--warmup", "0", "--batch", "1,2,3,4"]
+            "--iters", "40", "--warmup", "0", "--min_duration_s", "0", "--batch", "1,2,3,4"]
     harness = subprocess.Popen(args, cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, start_new_session=True)
     deadline = time.time() + 300

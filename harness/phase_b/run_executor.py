@@ -40,9 +40,12 @@ def sequences_for(setup: dict, config_path: Path, imgsz: int) -> list:
 
 
 def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
-                run_key: str, on_pass=None, runner_options: dict = None, telemetry_path: Path = None) -> dict:
+                run_key: str, on_pass=None, runner_options: dict = None, telemetry_path: Path = None,
+                post_checks: bool = True) -> dict:
     """Measure one planned run in this process. ``setup`` needs ``dataset.sequences`` and ``memory``.
-    ``telemetry_path``: the metrics.jsonl to append to (None: no telemetry, as in Phase A's probes)."""
+    ``telemetry_path``: the metrics.jsonl to append to (None: no telemetry, as in Phase A's probes).
+    ``post_checks``: run the e2e loop, fidelity and accuracy after the passes (Phase A's probes do not: they
+    only need to know whether the run fits)."""
     run_started = time.perf_counter()
     result = new_result(planned, STATUS_OK, run_key)
     memory = setup.get("memory", {})
@@ -75,9 +78,12 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
 
         step, why_no_gpu = make_step(runner, torch_module)
 
+        measure_started = {}
+
         def begin_measure():
             telemetry.mark("measure")
             tracker.begin_measure()
+            measure_started["at"] = time.time()
 
         telemetry.mark("warmup")
         passes = run_passes(step, feed.batches(), int(measurement["warmup"]), int(measurement["iters"]),
@@ -87,7 +93,7 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
         tracker.end_measure()
         budget_peak = tracker.budget_peak_mb()
         e2e_samples, e2e_figures, e2e_unavailable = {}, {}, {}
-        if (planned.get("extra") or {}).get("runner_options", {}).get("e2e"):
+        if post_checks and (planned.get("extra") or {}).get("runner_options", {}).get("e2e"):
             stage = "e2e"
             from harness.phase_b.e2e_passes import original_frames, run_e2e
 
@@ -96,10 +102,14 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
             e2e_samples, e2e_figures, e2e_unavailable = run_e2e(
                 runner, frames, int(planned["batch"]), int(planned["imgsz"]), int(measurement["iters"]),
                 float(measurement.get("min_duration_s", 0.0)), detect, torch_module, int(measurement["warmup"]))
-        stage = "fidelity"
-        fidelity, fidelity_details, fidelity_unavailable = check_fidelity(runner, planned, setup, config_path)
-        stage = "accuracy"
-        accuracy, accuracy_details, accuracy_unavailable = check_accuracy(runner, planned, setup, config_path, measurement)
+        fidelity, fidelity_details, fidelity_unavailable, accuracy, accuracy_details, accuracy_unavailable = (
+            {}, {}, {}, {}, {}, {})
+        if post_checks:
+            stage = "fidelity"
+            fidelity, fidelity_details, fidelity_unavailable = check_fidelity(runner, planned, setup, config_path)
+            stage = "accuracy"
+            accuracy, accuracy_details, accuracy_unavailable = check_accuracy(runner, planned, setup, config_path,
+                                                                              measurement)
         busy_s = sum(passes.latency_ms) / 1000.0
         images = int(planned["batch"]) * runner.batches_per_pass() * len(passes.latency_ms)
         telemetry_metrics, telemetry_details, telemetry_unavailable = telemetry.figures(images, busy_s)
@@ -135,7 +145,8 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
             result["unavailable"]["budget_violations_n"] = result["unavailable"]["budget_peak_pct"]
         result["memory_notes"] = dict(tracker.notes)
         result["timings"] = {"model_load_s": model_load_s, "warmup_s": sum(passes.warmup_ms) / 1000.0,
-                             "measured_busy_s": busy_s, "measured_wall_s": passes.measured_wall_s}
+                             "measured_busy_s": busy_s, "measured_wall_s": passes.measured_wall_s,
+                             "measure_started_at": measure_started.get("at")}
         result["feed"] = {"chunks_loaded": feed.chunks_loaded, "max_resident_frames": feed.max_resident_frames,
                           "max_frames_in_mem": int(measurement["max_frames_in_mem"]),
                           "frames_served": feed.frames_served,
