@@ -17,8 +17,8 @@ case "$PART" in
     step eager 240 python3 jetson_benchmark.py "${COMMON[@]}" --backend torch,onnxruntime --precision fp32,fp16 --enable_cudnn_tuning
     step cudagraph 200 python3 jetson_benchmark.py "${COMMON[@]}" --backend torch --precision fp32,fp16 --enable_cudnn_tuning --cuda_graph ;;
   compile)
-    step compile 420 python3 jetson_benchmark.py "${COMMON[@]}" --backend torch_compile --precision fp16
-    step compile_cold 150 python3 jetson_benchmark.py "${COMMON[@]}" --backend torch_compile --precision fp16 \
+    step compile 230 python3 jetson_benchmark.py "${COMMON[@]}" --backend torch_compile --precision fp16
+    step compile_cold 90 python3 jetson_benchmark.py "${COMMON[@]}" --backend torch_compile --precision fp16 \
         --models yolo11n --batch 1 --compile_cache cold ;;
 esac
 python3 bench/backends_table.py "$W/out" "$W/pre/setup_config.json" | tee "$OUT/table_$PART.md"
