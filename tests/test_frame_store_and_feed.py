@@ -41,12 +41,24 @@ def test_batches_cycle_all_sequences_and_wrap(tmp_path):
     b = _store(tmp_path / "b.npy", 3, offset=100)
     cleanups = []
     feed = FrameFeed([a, b], batch=2, max_frames_in_mem=4, on_chunk_change=lambda: cleanups.append(1))
-    assert [(c.sequence.name, c.start, c.stop) for c in feed.chunks] == [("a", 0, 4), ("a", 4, 5), ("b", 0, 3)]
+    assert [[(p[0].name, p[1], p[2]) for p in c.parts] for c in feed.chunks] == [[("a", 0, 4)], [("a", 4, 5)], [("b", 0, 3)]]
     firsts = [[int(x[0, 0, 0]) for x in batch] for batch in _collect(feed, 6)]
     # chunk a[0:4] -> [0,1],[2,3]; a[4:5] (short: repeated) -> [4,4]; b[0:3] -> [100,101],[102,100] (wraps); again a
     assert firsts == [[0, 1], [2, 3], [4, 4], [100, 101], [102, 100], [0, 1]]
     assert feed.max_resident_frames <= 4
     assert len(cleanups) == 3  # between chunks, never before the first
+
+
+def test_everything_that_fits_is_one_chunk_loaded_once(tmp_path):
+    """5 + 3 frames within a budget of 8: one chunk, never released and reloaded, no cleanup mid-run."""
+    a = _store(tmp_path / "a.npy", 5, offset=0)
+    b = _store(tmp_path / "b.npy", 3, offset=100)
+    cleanups = []
+    feed = FrameFeed([a, b], batch=2, max_frames_in_mem=8, on_chunk_change=lambda: cleanups.append(1))
+    assert len(feed.chunks) == 1 and feed.chunks[0].frames == 8
+    firsts = [[int(x[0, 0, 0]) for x in batch] for batch in _collect(feed, 6)]
+    assert firsts == [[0, 1], [2, 3], [4, 100], [101, 102], [0, 1], [2, 3]]
+    assert feed.chunks_loaded == 1 and cleanups == [] and feed.max_resident_frames == 8
 
 
 def test_single_chunk_is_loaded_once(tmp_path):
@@ -65,7 +77,7 @@ def test_chunks_are_writable_copies_not_maps(tmp_path):
 
 def test_plan_chunks_and_guards(tmp_path):
     a = _store(tmp_path / "a.npy", 10)
-    assert [(c.start, c.stop) for c in plan_chunks([a], 4)] == [(0, 4), (4, 8), (8, 10)]
+    assert [(c.parts[0][1], c.parts[0][2]) for c in plan_chunks([a], 4)] == [(0, 4), (4, 8), (8, 10)]
     with pytest.raises(ValueError):
         FrameFeed([a], batch=8, max_frames_in_mem=4)
     with pytest.raises(ValueError):

@@ -83,7 +83,8 @@ def check_accuracy(runner, planned: dict, setup: dict, config_path: Path, measur
         return metrics, details, {name: reason for name in FIGURES}
     outputs = _outputs(runner, frames, int(planned["batch"]))
     task = (planned.get("extra") or {}).get("task")
-    detect = task == "detect" if task else (outputs.ndim == 3 and outputs.shape[1] > 4 and outputs.shape[2] > outputs.shape[1])
+    shaped_like_yolo = outputs.ndim == 3 and outputs.shape[1] > 4
+    detect = shaped_like_yolo and (task == "detect" if task else outputs.shape[2] > outputs.shape[1])
     if detect and any(record.get("label_path") for _, _, record in frames):
         found, details["detection"] = _detection_map(outputs, frames, int(planned["imgsz"]))
         metrics.update(found)
