@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -126,7 +125,6 @@ def way_c(args) -> dict:
     YOLO(args.checkpoint).export(format="onnx", imgsz=args.imgsz, half=args.precision == "fp16", device=0,
                                  dynamic=True, simplify=False, verbose=False)  # setup work 1: export on the GPU
     import cv2
-    import numpy as np
 
     root = generate(work / "data")  # setup work 2: decode + letterbox in this process
     decoded = [letterbox(cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB), args.imgsz) for p in sorted((root / "images").glob("*.jpg"))]

@@ -42,23 +42,24 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _json_safe(value: Any) -> Any:
-    """NaN/inf are not JSON: an unmeasurable float becomes null (its reason is stored beside it)."""
+def json_safe(value: Any) -> Any:
+    """Plain JSON values: NaN/inf become null (an unmeasurable float; its reason is stored beside it), numpy
+    scalars become Python numbers, paths and anything else unknown become strings."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
+        return [json_safe(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
     if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return _json_safe(value.item())
-    return value
+        return json_safe(value.item())
+    return str(value)
 
 
 def atomic_write_json(path: str | os.PathLike, payload: Any) -> Path:
-    text = json.dumps(_json_safe(payload), indent=2, sort_keys=False, allow_nan=False)
+    text = json.dumps(json_safe(payload), indent=2, sort_keys=False, allow_nan=False)
     return atomic_write_text(path, text + "\n")
 
 

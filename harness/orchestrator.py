@@ -250,7 +250,7 @@ def run_benchmark(opts: Options) -> int:
         from harness.report.writer import write_reports
 
         reports = write_reports(out_dir)
-        console.say(f"latency = host end-to-end per batch (copy in + forward + sync); definitions: docs/metrics.md")
+        console.say("latency = host end-to-end per batch (copy in + forward + sync); definitions: docs/metrics.md")
         console.say(f"results: {runs_folder}/ (one JSON per run, raw samples included)")
         console.say(f"summary: {csv_path} and {md_path}; log: {log_path}")
         console.say(f"report: {reports['html']} (self-contained), {reports['md']}, {reports['json']}, plots in "

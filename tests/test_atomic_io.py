@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 from harness.atomic_io import atomic_write_json, read_json, remove_stale_temps
 

@@ -1,6 +1,5 @@
 import os
 
-import numpy as np
 import pytest
 
 from conftest import random_image, write_image, write_video

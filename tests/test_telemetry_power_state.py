@@ -199,7 +199,7 @@ def test_read_power_state_never_raises(tmp_path):
 
 
 def test_read_power_state_on_a_machine_without_the_tools(tmp_path, monkeypatch):
-    monkeypatch.setattr(jps, "_find", lambda binary, fallbacks: None)
+    monkeypatch.setattr(jps, "find_executable", lambda binary, fallbacks=(): None)
     state, reason = read_power_state(sysfs_root=str(tmp_path))
     assert state is None
     assert reason == ("nvpmodel is not on this machine; jetson_clocks is not on this machine; "

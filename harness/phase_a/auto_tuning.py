@@ -37,7 +37,7 @@ def probe_context(device: dict, memory: dict, sequences: list, config_path: Path
             "config_path": str(config_path), "measurement": measurement, "work_dir": work_dir, "timeout_s": timeout_s}
 
 
-def _attempt(run: dict, batch: int, context: dict, cudnn=None) -> dict:
+def run_probe_attempt(run: dict, batch: int, context: dict, cudnn=None) -> dict:
     planned = {**run, "batch": batch, "run_id": f"{run['run_id']}__probe_b{batch}", "skip_status": None}
     request = {"planned": planned, "device": context["device"]["resolved"], "setup": context["setup"],
                "config_path": context["config_path"], "measurement": context["measurement"], "cudnn_benchmark": cudnn,
@@ -59,7 +59,7 @@ def probe_batches(runs: list, context: dict, why: str) -> dict:
         log.info("batch probe %s: searching up to batch %d under %s MiB", key, max_batch, budget)
 
         def attempt(batch: int, run=members[0]) -> dict:
-            record = _attempt(run, batch, context)
+            record = run_probe_attempt(run, batch, context)
             log.info("  batch %d: %s %s", batch, record["outcome"], record.get("detail") or "")
             return record
 
@@ -88,7 +88,7 @@ def tune_cudnn(enabled: bool, runs: list, context: dict, probes: dict) -> dict:
             groups[key] = run
     decisions = {}
     for key, run in groups.items():
-        record = _attempt(run, int(run["batch"]), context, cudnn=True)
+        record = run_probe_attempt(run, int(run["batch"]), context, cudnn=True)
         value = record["outcome"] == FITS
         decisions[key] = {"value": value, "tried_batch": int(run["batch"]), "attempt": record,
                           "evidence": ("cudnn.benchmark=True ran within the budget" if value else

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from harness.phase_a.auto_tuning import _attempt
+from harness.phase_a.auto_tuning import run_probe_attempt
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 
@@ -28,7 +28,7 @@ def warm_compile_caches(runs: list, context: dict) -> dict:
         options = (run.get("extra") or {}).get("runner_options") or {}
         if run["backend"] != "torch_compile" or run.get("skip_status") or options.get("compile_cache") == "cold":
             continue
-        record = _attempt(run, int(run["batch"]), one_pass)
+        record = run_probe_attempt(run, int(run["batch"]), one_pass)
         done[run["run_id"]] = {k: record.get(k) for k in ("outcome", "detail", "pid", "wall_s", "model_load_s", "compile_s")}
         log.info("torch.compile warm-up %s: %s in %.1f s", run["run_id"], record["outcome"], record.get("wall_s") or 0)
     return done

@@ -25,7 +25,7 @@ def _key_values(mapping: dict) -> list:
 def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
     rel = lambda p: Path(p).relative_to(out_dir).as_posix()
     counts = report["counts"]
-    lines = [f"# jetson_benchmark report", "",
+    lines = ["# jetson_benchmark report", "",
              f"Generated {report['generated_at']} by {report['generated_by']} from the result files in "
              f"`{report['out_dir']}` (`jetson_benchmark.py report <out_dir>` regenerates it). Latency is host "
              "end-to-end per batch; every figure is defined in docs/metrics.md.", "",

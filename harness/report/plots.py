@@ -29,6 +29,13 @@ def _plt():
     return plt
 
 
+def _save(plt, fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def short_labels(results: list) -> dict:
     """run_id -> a label with only the parts that vary across ``results``."""
     parts = {}
@@ -85,10 +92,7 @@ def latency_histogram(result: dict, label: str, path: Path) -> Path:
     ax.set_xlabel("host end-to-end latency per batch (ms)")
     ax.set_ylabel("passes")
     ax.legend(loc="upper right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def latency_vs_throughput(results: list, labels: dict, path: Path) -> Path:
@@ -113,10 +117,7 @@ def latency_vs_throughput(results: list, labels: dict, path: Path) -> Path:
     ax.set_xlabel("p50 host end-to-end latency per batch (ms)")
     ax.set_ylabel("throughput (images/s)")
     ax.legend(loc="best")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def percentile_bars(results: list, labels: dict, path: Path) -> Path:
@@ -137,10 +138,7 @@ def percentile_bars(results: list, labels: dict, path: Path) -> Path:
     ax.set_xlabel("host end-to-end latency per batch (ms" + (", log scale)" if log else ")"))
     ax.set_title("p50 (colour = backend) and p99 (grey) per run, fastest first")
     ax.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 MEMORY_SERIES = (("nvml", "gpu_mem_used_mb", "GPU memory used, whole device (NVML)"),
@@ -191,10 +189,7 @@ def memory_timeline(run_id: str, label: str, samples: list, marks: list, path: P
     ax.set_xlabel("time since the run's first sample (s)")
     ax.set_ylabel("MiB")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def make_plots(results: list, out_dir: Path) -> dict:

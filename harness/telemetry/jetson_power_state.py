@@ -22,9 +22,10 @@ from __future__ import annotations
 import glob
 import os
 import re
-import shutil
 import subprocess
 from typing import Callable, Optional
+
+from harness.telemetry.executables import find_executable
 
 _POWER_MODE = re.compile(r"NV Power Mode:\s*(\S.*?)\s*$")
 _CPU = re.compile(r"^\s*cpu(\d+):\s*(?:Online=(\d)\s+)?Go?n?vernor=(\S+)\s+MinFreq=(\d+)\s+MaxFreq=(\d+)\s+CurrentFreq=(\d+)")
@@ -181,16 +182,6 @@ def power_state_from_jtop(fields: dict) -> dict:
     return out
 
 
-def _find(binary: str, fallbacks: tuple) -> Optional[str]:
-    found = shutil.which(binary)
-    if found:
-        return found
-    for path in fallbacks:
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    return None
-
-
 def _run(command: list, timeout_s: float, runner: Runner) -> tuple:
     """(output text, reason if it failed) - never raises."""
     try:
@@ -224,7 +215,7 @@ def read_power_state(timeout_s: float = 3.0, runner: Runner = subprocess.run, sy
             state.update(power_state_from_jtop(jtop_fields))
             if state:
                 state["power_state_source"] = "jtop"
-        nvp_bin = nvpmodel or _find("nvpmodel", ("/usr/sbin/nvpmodel", "/usr/bin/nvpmodel"))
+        nvp_bin = nvpmodel or find_executable("nvpmodel", ("/usr/sbin/nvpmodel", "/usr/bin/nvpmodel"))
         if "power_mode" not in state:
             if nvp_bin is None:
                 reasons.append("nvpmodel is not on this machine")
@@ -235,7 +226,7 @@ def read_power_state(timeout_s: float = 3.0, runner: Runner = subprocess.run, sy
                     state.update(mode)
                 else:
                     reasons.append(why or f"`{nvp_bin} -q` printed no power mode")
-        jc_bin = jetson_clocks or _find("jetson_clocks", ("/usr/bin/jetson_clocks", "/usr/sbin/jetson_clocks"))
+        jc_bin = jetson_clocks or find_executable("jetson_clocks", ("/usr/bin/jetson_clocks", "/usr/sbin/jetson_clocks"))
         clocks: dict = {}
         if jc_bin is None:
             reasons.append("jetson_clocks is not on this machine")

@@ -32,23 +32,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
+from harness.atomic_io import json_safe
+
 from .energy import energy_figures, energy_over_spans
 
 READING_TIME_KEY = "reading_t_monotonic_s"
-
-
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return _json_safe(value.item())
-    return str(value)
 
 
 def _is_number(value) -> bool:
@@ -88,7 +76,7 @@ class TelemetryRecorder:
 
     # -- file --------------------------------------------------------------------------------------
     def _write(self, record: dict) -> None:
-        data = (json.dumps(_json_safe(record), separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+        data = (json.dumps(json_safe(record), separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
         with self._write_lock:
             if self._fd is None:
                 return

@@ -9,7 +9,6 @@ board power (the whole-board rail, else the sum of the rails; :meth:`TegrastatsS
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import threading
@@ -20,20 +19,16 @@ from typing import Optional
 from .source_base import TelemetrySource
 from .tegrastats_parser import parse_tegrastats_line, total_power
 
+from harness.telemetry.executables import find_executable, is_executable
+
 DEFAULT_BINARY = "tegrastats"
 FALLBACK_PATHS = ("/usr/bin/tegrastats", "/usr/sbin/tegrastats")
 
 
 def find_tegrastats(binary: Optional[str] = None) -> Optional[str]:
     if binary:
-        return binary if os.path.isfile(binary) and os.access(binary, os.X_OK) else shutil.which(binary)
-    found = shutil.which(DEFAULT_BINARY)
-    if found:
-        return found
-    for path in FALLBACK_PATHS:
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    return None
+        return binary if is_executable(binary) else shutil.which(binary)
+    return find_executable(DEFAULT_BINARY, FALLBACK_PATHS)
 
 
 class TegrastatsSource(TelemetrySource):
