@@ -39,6 +39,38 @@ def sequences_for(setup: dict, config_path: Path, imgsz: int) -> list:
     ]
 
 
+def post_measurement(runner, planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module) -> dict:
+    """After the measured passes, outside the timed region: the --e2e loop, fidelity against the FP32 reference,
+    accuracy. Returns {"samples", "metrics", "unavailable", "fidelity", "accuracy"}."""
+    out = {"samples": {}, "metrics": {}, "unavailable": {}, "fidelity": {}, "accuracy": {}}
+    extra = planned.get("extra") or {}
+    if (extra.get("runner_options") or {}).get("e2e"):
+        from harness.phase_b.e2e_passes import original_frames, run_e2e
+
+        frames = original_frames(setup, config_path, min(int(measurement["max_frames_in_mem"]), 64))
+        samples, figures, unavailable = run_e2e(
+            runner, frames, int(planned["batch"]), int(planned["imgsz"]), int(measurement["iters"]),
+            float(measurement.get("min_duration_s", 0.0)), extra.get("task") == "detect", torch_module,
+            int(measurement["warmup"]))
+        out["samples"].update({f"e2e.{k}": v for k, v in samples.items()})
+        out["metrics"].update(figures)
+        out["unavailable"].update(unavailable)
+    figures, out["fidelity"], unavailable = check_fidelity(runner, planned, setup, config_path)
+    out["metrics"].update(figures)
+    out["unavailable"].update(unavailable)
+    try:
+        figures, out["accuracy"], unavailable = check_accuracy(runner, planned, setup, config_path, measurement)
+    except Exception as exc:  # noqa: BLE001 - the timing figures stand; only accuracy is missing
+        if is_oom_exception(exc):
+            raise
+        why = f"the accuracy check failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+        figures, unavailable = {}, {name: why for name in ("map50", "map50_95", "dense_rmse", "dense_mae")}
+        log.warning("run %s: %s", planned["run_id"], why)
+    out["metrics"].update(figures)
+    out["unavailable"].update(unavailable)
+    return out
+
+
 def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
                 run_key: str, on_pass=None, runner_options: dict = None, telemetry_path: Path = None,
                 post_checks: bool = True) -> dict:
@@ -92,58 +124,42 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
         telemetry.mark("after")
         tracker.end_measure()
         budget_peak = tracker.budget_peak_mb()
-        e2e_samples, e2e_figures, e2e_unavailable = {}, {}, {}
-        if post_checks and (planned.get("extra") or {}).get("runner_options", {}).get("e2e"):
-            stage = "e2e"
-            from harness.phase_b.e2e_passes import original_frames, run_e2e
-
-            frames = original_frames(setup, config_path, min(int(measurement["max_frames_in_mem"]), 64))
-            detect = (planned.get("extra") or {}).get("task") == "detect"
-            e2e_samples, e2e_figures, e2e_unavailable = run_e2e(
-                runner, frames, int(planned["batch"]), int(planned["imgsz"]), int(measurement["iters"]),
-                float(measurement.get("min_duration_s", 0.0)), detect, torch_module, int(measurement["warmup"]))
-        fidelity, fidelity_details, fidelity_unavailable, accuracy, accuracy_details, accuracy_unavailable = (
-            {}, {}, {}, {}, {}, {})
-        if post_checks:
-            stage = "fidelity"
-            fidelity, fidelity_details, fidelity_unavailable = check_fidelity(runner, planned, setup, config_path)
-            stage = "accuracy"
-            try:
-                accuracy, accuracy_details, accuracy_unavailable = check_accuracy(runner, planned, setup, config_path,
-                                                                                  measurement)
-            except Exception as exc:  # noqa: BLE001 - the timing figures stand; only accuracy is missing
-                if is_oom_exception(exc):
-                    raise
-                why = f"the accuracy check failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                accuracy_unavailable = {name: why[:300] for name in ("map50", "map50_95", "dense_rmse", "dense_mae")}
-                log.warning("run %s: %s", planned["run_id"], why)
+        stage = "the checks after the measured passes (e2e, fidelity, accuracy)"
+        post = post_measurement(runner, planned, setup, config_path, measurement, torch_module) if post_checks else {}
+        stage = "summary"
         busy_s = sum(passes.latency_ms) / 1000.0
         images = int(planned["batch"]) * runner.batches_per_pass() * len(passes.latency_ms)
         telemetry_metrics, telemetry_details, telemetry_unavailable = telemetry.figures(images, busy_s)
         result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms, **passes.extra,
-                             **{f"e2e.{k}": v for k, v in e2e_samples.items()}}
+                             **post.get("samples", {})}
         timing_figures, timing_unavailable = timing_metrics(passes, why_no_gpu)
         result["metrics"] = {
             **timing_figures,
             "throughput_img_per_s": throughput_img_per_s(images, busy_s),
             "model_load_s": model_load_s,
             **tracker.figures,
-            **fidelity,
-            **accuracy,
+            **post.get("metrics", {}),
             **telemetry_metrics,
-            **e2e_figures,
             "compile_s": getattr(runner, "compile_s", None),
             "gpu_mem_limit_mb": budget_mb,
             "budget_peak_pct": (budget_peak / budget_mb * 100.0) if (budget_peak is not None and budget_mb) else None,
         }
-        result["unavailable"] = {**tracker.unavailable, **fidelity_unavailable, **telemetry_unavailable,
-                                 **timing_unavailable, **e2e_unavailable, **accuracy_unavailable}
-        result["accuracy"] = accuracy_details
+        result["unavailable"] = {**tracker.unavailable, **telemetry_unavailable, **timing_unavailable,
+                                 **post.get("unavailable", {})}
+        result["accuracy"] = post.get("accuracy", {})
+        result["fidelity"] = post.get("fidelity", {})
         result["telemetry"] = telemetry_details
         result["warnings"] = run_warnings(result["metrics"], result["unavailable"], telemetry_details)
+        calibration = (planned.get("extra") or {}).get("calibration")
+        if calibration:  # an INT8 engine: how it was calibrated travels with every one of its results
+            result["calibration"] = calibration
+            if calibration.get("random"):
+                result["warnings"].append("INT8 calibrated on random data (--int8_random_calibration): the speed is "
+                                          "real, the accuracy is meaningless")
+            elif calibration.get("warning"):
+                result["warnings"].append(calibration["warning"])
         if result["metrics"]["compile_s"] is None:
             result["unavailable"]["compile_s"] = "only torch_compile runs compile"
-        result["fidelity"] = fidelity_details
         if budget_mb is None:
             for name in ("gpu_mem_limit_mb", "budget_peak_pct", "budget_violations_n"):
                 result["unavailable"][name] = memory.get("budget_source") or "no GPU memory budget"
