@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# The last GPU session: timing validation with the harness's samplers off (diagnosis), and torch.compile.
+# The GPU evidence still owed after earlier sessions, in two calls of under 10 minutes each:
+#   bash bench/gpu_final.sh OUT_DIR timing    # timing re-validation, memory isolation, Phase A preparation
+#   bash bench/gpu_final.sh OUT_DIR compile   # torch.compile on yolo11n + yolo11s, warm and cold cache
 set -uo pipefail
-OUT=${1:?usage: gpu_final.sh OUT_DIR}
+OUT=${1:?usage: gpu_final.sh OUT_DIR timing|compile}
+PART=${2:?usage: gpu_final.sh OUT_DIR timing|compile}
 mkdir -p "$OUT"
 step() { local name=$1 limit=$2; shift 2; local s=$(date +%s); timeout "$limit" "$@" > "$OUT/$name.txt" 2>&1;
          echo "$name rc=$? $(( $(date +%s) - s ))s"; }
-step validate_quiet 170 python3 bench/validate_timing.py --workdir /tmp/jb_quiet --models yolo11n,yolo11s --batch 1,16 \
-    --precision fp16 --iters 500 --harness_flags "--metrics_interval 0 --memory_sample_ms 0"
-tail -n 8 "$OUT/validate_quiet.txt"
-WORK=/tmp/jb_backends step compile 330 bash bench/gpu_backends_evidence.sh "$OUT/compile_part" compile
-tail -n 6 "$OUT/compile_part/table_compile.md"
-cp "$OUT"/compile_part/*.tgz "$OUT"/compile_part/*.md "$OUT"/ 2>/dev/null; rm -rf "$OUT/compile_part"
+case "$PART" in
+  timing)
+    step validate_timing 240 python3 bench/validate_timing.py --workdir /tmp/jb_timing --models yolo11n,yolo11s \
+        --batch 1,16 --precision fp16 --iters 500
+    tail -n 8 "$OUT/validate_timing.txt"
+    step memory_isolation 150 python3 bench/memory_isolation.py --model yolo11s --batch 16 --imgsz 640 --precision fp16
+    tail -n 6 "$OUT/memory_isolation.txt"
+    WORK=/tmp/jb_prepare bash bench/gpu_backends_evidence.sh "$OUT/prepare" prepare
+    cp "$OUT"/prepare/table_prepare.md "$OUT"/prepare/setup_prepare.json "$OUT"/ ; rm -rf "$OUT/prepare"
+    tar czf "$OUT/timing_runs.tgz" -C /tmp/jb_timing harness/runs ;;
+  compile)
+    WORK=/tmp/jb_compile bash bench/gpu_backends_evidence.sh "$OUT/compile_part" compile
+    cp "$OUT"/compile_part/* "$OUT"/ 2>/dev/null
+    tail -n 3 "$OUT"/compile.txt; rm -rf "$OUT/compile_part" ;;
+esac
