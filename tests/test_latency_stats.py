@@ -88,7 +88,11 @@ def test_warnings_from_figures():
     assert any(w.startswith("noisy: the host end-to-end latency varies with a CV of 11.0 %") for w in text)
     assert not any("GPU compute time varies" in w for w in text)
     assert any(w.startswith("too few samples to bound p99: 100 samples") for w in text)
-    assert any(w.startswith("enqueue-bound") for w in text) and any(w.startswith("transfer-bound") for w in text)
+    enqueue = [w for w in text if w.startswith("enqueue-bound: submitting the work takes 0.9 ms against 1 ms")]
+    assert enqueue and "gpu_compute_ms measures how fast this process launched the work" in enqueue[0]
+    assert any(w.startswith("transfer-bound") for w in text)
+    below = run_warnings({**figures, "enqueue_ms_p50": 0.7}, {}, telemetry)  # 0.7 < 0.8 x 1.0: GPU-bound
+    assert not any(w.startswith("enqueue-bound") for w in below)
     assert any(w.startswith("host overhead dominates: GPU compute is 33 %") for w in text)
     assert any("slowdown in 25 %" in w for w in text)
     assert run_warnings({"latency_cv_pct": 1.0, "latency_ms_p99_ucb99": 5.0}, {}, {}) == []

@@ -24,7 +24,9 @@ def run_warnings(metrics: dict, unavailable: dict, telemetry: dict) -> list:
         enqueue, prepare, host = metrics.get("enqueue_ms_p50"), metrics.get("prepare_ms_p50"), metrics.get("latency_ms_p50")
         if enqueue is not None and enqueue > ENQUEUE_BOUND_RATIO * gpu:
             warnings.append(f"enqueue-bound: submitting the work takes {enqueue:.3g} ms against {gpu:.3g} ms of GPU compute "
-                            "(median): the GPU waits for the host; CUDA graphs (--cuda_graph) or larger batches help")
+                            "(median): the GPU waits for the host, so gpu_compute_ms measures how fast this process "
+                            "launched the work and moves with the host's speed; CUDA graphs (--cuda_graph) or larger "
+                            "batches help")
         if prepare is not None and prepare > gpu:
             warnings.append(f"transfer-bound: copying and converting the batch takes {prepare:.3g} ms, more than the "
                             f"{gpu:.3g} ms of GPU compute (median)")
