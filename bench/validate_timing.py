@@ -85,18 +85,16 @@ def bare(args) -> None:
         # (d') the same with the batch gathered into a new array just before the clock (its pages are then
         # hot in the CPU cache, so the timed copy reads cache, not DRAM)
         host_view = measure(lambda i: host_pass(batch_view(frames, args.batch, i)), args.iters)
-        host_gathered = []
-        for i in range(max(args.iters, len(host_view))):
-            host_gathered.append(host_pass(frames[(np.arange(args.batch) + i * args.batch) % len(frames)]))
-    harness_step = harness_step_in_this_process(args, frames)
+        host_gathered = measure(lambda i: host_pass(frames[(np.arange(args.batch) + i * args.batch) % len(frames)]),
+                                len(host_view), min_s=0.0)  # as many passes as (d)
     print("RESULT " + json.dumps({"events_p50": statistics.median(events), "tub_median": tub_median_ms,
-                                                "events_fresh_input_p50": statistics.median(fresh),
-                                                "host_p50": statistics.median(host_view),
-                                                "host_gathered_p50": statistics.median(host_gathered),
-                                                **harness_step}), flush=True)
+                                  "events_fresh_input_p50": statistics.median(fresh),
+                                  "host_p50": statistics.median(host_view),
+                                  "host_gathered_p50": statistics.median(host_gathered),
+                                  "harness_step_gpu_p50": harness_step_gpu_p50(args, frames)}), flush=True)
 
 
-def harness_step_in_this_process(args, frames) -> dict:
+def harness_step_gpu_p50(args, frames) -> float:
     """(e) The harness's own runner and pass step (runners/torch_runner.py, harness/phase_b/pass_step.py),
     driven by a plain loop in this bare process. Agreeing with the bare loops puts a gap on the Phase B
     process around the code (its imports, threads, state); agreeing with Phase B puts it on the code path."""
@@ -111,15 +109,9 @@ def harness_step_in_this_process(args, frames) -> dict:
     for i in range(args.warmup):
         step(batch_view(frames, args.batch, i))
 
-    def one_pass(i):
-        t0 = time.perf_counter_ns()
-        result = step(batch_view(frames, args.batch, i))
-        return result.samples["gpu_compute_ms"], (time.perf_counter_ns() - t0) / 1e6
-
-    samples = measure(one_pass, args.iters)
+    samples = measure(lambda i: step(batch_view(frames, args.batch, i)).samples["gpu_compute_ms"], args.iters)
     runner.release()
-    return {"harness_step_gpu_p50": statistics.median(g for g, _ in samples),
-            "harness_step_host_p50": statistics.median(h for _, h in samples)}
+    return statistics.median(samples)
 
 
 def main() -> None:
