@@ -96,3 +96,27 @@ def test_video_flag_needs_a_video(tmp_path):
     (tmp_path / "a.txt").write_text("x")
     with pytest.raises(UserError, match="not a video file"):
         parse_source(f"video={tmp_path / 'a.txt'}", None, 300)
+
+
+def test_image_folder_tree_records_classes(tmp_path):
+    root = tmp_path / "pets"
+    for name, seed in (("cat/1.png", 0), ("cat/2.jpg", 1), ("dog/3.png", 2)):
+        write_image(root / name, random_image(8, 8, seed=seed))
+    (seq,) = scan_image_dir(root).sequences
+    assert seq.classes == {str(root / "cat" / "1.png"): "cat", str(root / "cat" / "2.jpg"): "cat",
+                           str(root / "dog" / "3.png"): "dog"}
+    assert seq.to_dict()["classes"] == seq.classes
+
+
+@pytest.mark.parametrize("layout", [
+    ("top.png", "cat/1.png"),                     # an image at the root: not an ImageFolder tree
+    ("cat/1.png", "cat/young/2.png"),             # one two folders deep
+    ("images/train/1.png", "images/val/2.png"),  # YOLO layout scanned from its images/ folder
+    ("labels/1.png", "cat/2.png"),                # a labels/ folder one level down
+])
+def test_not_an_image_folder_tree_has_no_classes(tmp_path, layout):
+    for index, name in enumerate(layout):
+        write_image(tmp_path / "data" / name, random_image(8, 8, seed=index))
+    root = tmp_path / "data" / "images" if layout[0].startswith("images/") else tmp_path / "data"
+    (seq,) = scan_image_dir(root).sequences
+    assert len(seq.files) == 2 and seq.classes == {}

@@ -1,4 +1,5 @@
-"""Preprocessed frames on disk: one ``.npy`` array per sequence and size, N x 3 x S x S uint8 (RGB, CHW).
+"""Preprocessed frames on disk: one ``.npy`` array per sequence and frames key (size and resize mode),
+N x 3 x H x W uint8 (RGB, CHW).
 
 Phase A writes them through :class:`FrameWriter` (memory-mapped, so a long video never sits in RAM);
 Phase B opens them with ``np.load(mmap_mode="r")`` and copies at most ``--max_frames_in_mem`` frames at a
@@ -17,14 +18,16 @@ import numpy as np
 class FrameWriter:
     """Append CHW frames to an ``.npy`` of fixed capacity; :meth:`close` trims it to what was written."""
 
-    def __init__(self, path: str | os.PathLike, capacity: int, size: int):
+    def __init__(self, path: str | os.PathLike, capacity: int, size):
+        """``size``: an int (square) or (height, width)."""
+        height, width = (size, size) if isinstance(size, int) else tuple(size)
         if capacity <= 0:
             raise ValueError("capacity must be positive")
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.capacity = capacity
         self.count = 0
-        self._array = np.lib.format.open_memmap(self.path, mode="w+", dtype=np.uint8, shape=(capacity, 3, size, size))
+        self._array = np.lib.format.open_memmap(self.path, mode="w+", dtype=np.uint8, shape=(capacity, 3, height, width))
 
     def append(self, frame_chw: np.ndarray) -> int:
         if self.count >= self.capacity:

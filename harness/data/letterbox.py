@@ -1,6 +1,6 @@
-"""Letterbox: resize keeping the aspect ratio, pad to a square with grey (114).
+"""Letterbox: resize keeping the aspect ratio, pad with grey (114) to a square or a (height, width) target.
 
-Same geometry and rounding as Ultralytics' ``LetterBox(auto=False, scaleup=True, center=True)``, so our
+Same geometry and rounding as Ultralytics' ``LetterBox(new_shape, auto=False, scaleup=True, center=True)``, so our
 preprocessed frames equal what an Ultralytics predictor would feed the model (tests check pixel equality).
 """
 
@@ -24,14 +24,25 @@ class LetterboxGeometry:
     pad_bottom: int
 
 
-def letterbox_geometry(orig_h: int, orig_w: int, size: int) -> LetterboxGeometry:
-    if orig_h <= 0 or orig_w <= 0 or size <= 0:
+def _hw(size) -> tuple:
+    """An int -> (size, size); a (height, width) pair -> (height, width) as ints."""
+    if isinstance(size, (int, np.integer)):
+        return int(size), int(size)
+    if len(size) != 2:
+        raise ValueError(f"size must be an int or (height, width), got {size!r}")
+    return int(size[0]), int(size[1])
+
+
+def letterbox_geometry(orig_h: int, orig_w: int, size) -> LetterboxGeometry:
+    """``size``: an int (square) or (height, width), as Ultralytics' LetterBox(new_shape=...)."""
+    height, width = _hw(size)
+    if orig_h <= 0 or orig_w <= 0 or height <= 0 or width <= 0:
         raise ValueError("sizes must be positive")
-    scale = min(size / orig_h, size / orig_w)
+    scale = min(height / orig_h, width / orig_w)
     resized_w = max(round(orig_w * scale), 1)
     resized_h = max(round(orig_h * scale), 1)
-    dw = (size - resized_w) / 2
-    dh = (size - resized_h) / 2
+    dw = (width - resized_w) / 2
+    dh = (height - resized_h) / 2
     return LetterboxGeometry(
         scale=scale,
         resized_w=resized_w,
@@ -43,8 +54,8 @@ def letterbox_geometry(orig_h: int, orig_w: int, size: int) -> LetterboxGeometry
     )
 
 
-def letterbox(image_hwc: np.ndarray, size: int) -> np.ndarray:
-    """HxWx3 uint8 -> size x size x 3 uint8."""
+def letterbox(image_hwc: np.ndarray, size) -> np.ndarray:
+    """HxWx3 uint8 -> height x width x 3 uint8 (``size``: an int for a square, or (height, width))."""
     import cv2
 
     h, w = image_hwc.shape[:2]
@@ -55,5 +66,5 @@ def letterbox(image_hwc: np.ndarray, size: int) -> np.ndarray:
         image_hwc, geo.pad_top, geo.pad_bottom, geo.pad_left, geo.pad_right,
         cv2.BORDER_CONSTANT, value=(PAD_VALUE, PAD_VALUE, PAD_VALUE),
     )
-    assert out.shape[:2] == (size, size), out.shape
+    assert out.shape[:2] == _hw(size), out.shape
     return out

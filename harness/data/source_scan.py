@@ -18,7 +18,7 @@ from harness.data.source_spec import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, SourceS
 from harness.errors import UserError
 
 # Bump when decoding, letterboxing or the frame store layout changes: old preprocessed data is then stale.
-PREPROCESS_VERSION = 1
+PREPROCESS_VERSION = 2  # 2: frames per size and resize mode, EXIF orientation
 
 
 @dataclass
@@ -29,6 +29,7 @@ class SequencePlan:
     kind: str                                   # images | video | frames
     files: list = field(default_factory=list)   # absolute paths, in frame order
     labels: dict = field(default_factory=dict)  # image path -> YOLO label file, where one exists
+    classes: dict = field(default_factory=dict)  # image path -> class folder, in an ImageFolder tree
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -74,13 +75,29 @@ def _image_sequence(name: str, kind: str, images: list[Path]) -> SequencePlan:
     return SequencePlan(name=name, kind=kind, files=[str(p) for p in images], labels=labels)
 
 
+def image_folder_classes(folder: Path, images: list) -> dict:
+    """image path -> class folder name, when ``folder`` is an ImageFolder tree (``folder/<class>/<image>``).
+
+    That is: every image sits exactly one folder below ``folder``, and no folder on an image's absolute path
+    is named ``images`` or ``labels`` (a YOLO layout, e.g. ``images/train/x.jpg``). Otherwise empty.
+    """
+    relative = [p.relative_to(folder).parts for p in images]
+    if not relative or any(len(parts) != 2 for parts in relative):
+        return {}
+    if any({"images", "labels"} & set(p.parent.parts) for p in images):
+        return {}
+    return {str(path): parts[0] for path, parts in zip(images, relative)}
+
+
 def scan_image_dir(folder: Path, name: str = "images") -> SourceScan:
     files = _sorted_files(folder, recursive=True)
     images = [p for p in files if has_extension(p, IMAGE_EXTENSIONS)]
     ignored = [str(p) for p in files if not has_extension(p, IMAGE_EXTENSIONS) and p.suffix.lower() != ".txt"]
     if not images:
         raise UserError(f"no images found in {folder} (looked for {', '.join(sorted(IMAGE_EXTENSIONS))})")
-    return SourceScan([_image_sequence(name, "images", images)], ignored)
+    sequence = _image_sequence(name, "images", images)
+    sequence.classes = image_folder_classes(folder, images)
+    return SourceScan([sequence], ignored)
 
 
 def scan_split_dir(folder: Path, limit_videos: int) -> SourceScan:
@@ -165,7 +182,7 @@ def source_fingerprint(scan: SourceScan, imgsz: list, max_frames: int, limit_vid
             entries.append([path, None, None])
     payload = {
         "files": entries,
-        "imgsz": sorted(int(s) for s in imgsz),
+        "imgsz": sorted(str(s) for s in imgsz),
         "max_frames": int(max_frames),
         "limit_videos": int(limit_videos),
         "preprocess_version": PREPROCESS_VERSION,
