@@ -7,6 +7,9 @@ from typing import Any, Optional
 
 import numpy as np
 
+from harness.data.image_size import parse_size
+from harness.model_input.input_spec import InputSpec
+
 
 def unenforced(budget_mb: Optional[float], why: str) -> dict:
     """A budget we can only monitor (violations are still counted by the memory sampler)."""
@@ -22,17 +25,21 @@ class Runner(ABC):
     """Load an artifact, allocate inputs, run a batch, synchronize, release.
 
     ``prepare`` + ``infer`` + ``synchronize`` together are one measured pass (host end-to-end: the copy of
-    the uint8 batch to the device and its conversion to the model's input type are inside).
+    the uint8 batch to the device and its conversion to the model's input type are inside). ``input_spec``
+    says how that conversion is done (layout, dtype, normalization, channel order, extra inputs); without one
+    the model takes ``imgsz`` RGB NCHW float in [0, 1].
     """
 
     backend: str = ""
 
-    def __init__(self, artifact: str, device: str, precision: str, imgsz: int, batch: int,
-                 memory_budget_mb: Optional[float] = None, options: Optional[dict] = None):
+    def __init__(self, artifact: str, device: str, precision: str, imgsz, batch: int,
+                 memory_budget_mb: Optional[float] = None, options: Optional[dict] = None,
+                 input_spec: Optional[InputSpec] = None):
         self.artifact = artifact
         self.device = device
         self.precision = precision
-        self.imgsz = imgsz
+        self.input = input_spec or InputSpec(*parse_size(imgsz))
+        self.imgsz = self.input.size
         self.batch = batch
         self.memory_budget_mb = memory_budget_mb
         self.options = dict(options or {})
@@ -67,8 +74,13 @@ class Runner(ABC):
         return "the run executes on the CPU: there is no GPU compute time"
 
     @abstractmethod
-    def to_numpy(self, outputs: Any) -> np.ndarray:
-        """The primary output as a float32 numpy array (outside the timed region)."""
+    def to_numpy(self, outputs: Any) -> list:
+        """Every output of the model, in the graph's order, as float32 numpy arrays (outside the timed region)."""
+
+    def image_input_shape(self) -> tuple:
+        """The image input's shape for this run, in the model's layout."""
+        h, w = self.input.height, self.input.width
+        return (self.batch, h, w, 3) if self.input.layout == "nhwc" else (self.batch, 3, h, w)
 
     def cleanup(self) -> None:
         """Release cached, unused memory between chunks (outside the timed region)."""

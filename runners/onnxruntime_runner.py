@@ -10,6 +10,9 @@ from typing import Any
 import numpy as np
 
 from runners.base import BackendUnavailable, Runner, unenforced
+from runners.input_conversion import convert_numpy, extra_feeds
+
+ORT_DTYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(uint8)": np.uint8}
 
 
 def _device_id(device: str) -> int:
@@ -50,10 +53,24 @@ class OnnxRuntimeRunner(Runner):
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(self.artifact, sess_options=options, providers=providers)
-        model_input = self.session.get_inputs()[0]
+        from runners.onnx_dynamic_dims import symbolic_zero_dims
+
+        patched = symbolic_zero_dims(self.artifact)
+        self.zero_dims_made_symbolic = patched is not None
+        self.session = ort.InferenceSession(patched if patched is not None else self.artifact, sess_options=options,
+                                            providers=providers)
+        inputs = {i.name: i for i in self.session.get_inputs()}
+        model_input = inputs.get(self.input.name) or self.session.get_inputs()[0]
         self.input_name = model_input.name
-        self.input_dtype = np.float16 if "float16" in model_input.type else np.float32
+        if model_input.type not in ORT_DTYPES:
+            raise BackendUnavailable(f"the image input {model_input.name!r} is {model_input.type}; supported: "
+                                     "float32, float16, uint8")
+        self.input_dtype = ORT_DTYPES[model_input.type]
+        self.extra = extra_feeds(self.input, self.batch)
+        unfilled = sorted(set(inputs) - {self.input_name} - set(self.extra))
+        if unfilled:
+            raise BackendUnavailable(f"input(s) {', '.join(unfilled)} cannot be filled: declare them in "
+                                     "<model>.model.json as \"extra_inputs\": {\"name\": {\"value\": ..., \"dtype\": ...}}")
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.used = self.session.get_providers()
         self.on_gpu = self.used[0] in ("CUDAExecutionProvider", "TensorrtExecutionProvider")
@@ -68,19 +85,21 @@ class OnnxRuntimeRunner(Runner):
                                            "runs on the CPU execution provider: no GPU memory is used")
 
     def prepare(self, frames_nchw_uint8: np.ndarray) -> Any:
-        x = frames_nchw_uint8.astype(self.input_dtype)
-        x /= self.input_dtype(255.0)
+        x = convert_numpy(frames_nchw_uint8, self.input, self.input_dtype)
         if self.io is None:
             return x
         return self.ort.OrtValue.ortvalue_from_numpy(x, "cuda", _device_id(self.device))  # the copy to the GPU
 
     def infer(self, inputs: Any) -> Any:
         if self.io is None:
-            return self.session.run(self.output_names[:1], {self.input_name: inputs})[0]
+            return self.session.run(self.output_names, {self.input_name: inputs, **self.extra})
         self.io.bind_ortvalue_input(self.input_name, inputs)
-        self.io.bind_output(self.output_names[0], "cuda", _device_id(self.device))
+        for name, value in self.extra.items():
+            self.io.bind_cpu_input(name, value)
+        for name in self.output_names:
+            self.io.bind_output(name, "cuda", _device_id(self.device))
         self.session.run_with_iobinding(self.io)  # returns when the device work is done
-        return self.io.get_outputs()[0]
+        return self.io.get_outputs()
 
     def gpu_timing_unavailable(self) -> str:
         if getattr(self, "on_gpu", False):
@@ -88,10 +107,10 @@ class OnnxRuntimeRunner(Runner):
                     "so only the host end-to-end latency is measured")
         return "the run executes on ONNX Runtime's CPU provider: there is no GPU compute time"
 
-    def to_numpy(self, outputs: Any) -> np.ndarray:
+    def to_numpy(self, outputs: Any) -> list:
         if self.io is not None:
-            outputs = outputs.numpy()
-        return np.asarray(outputs, dtype=np.float32)
+            outputs = [o.numpy() for o in outputs]
+        return [np.asarray(o, dtype=np.float32) for o in outputs]
 
     def cleanup(self) -> None:
         gc.collect()
@@ -107,5 +126,6 @@ class OnnxRuntimeRunner(Runner):
             "providers": used,
             "execution_device": self.device if getattr(self, "on_gpu", False) else "cpu",
             "io_binding": getattr(self, "io", None) is not None,
+            "zero_dims_made_symbolic": getattr(self, "zero_dims_made_symbolic", None),
             "input_dtype": np.dtype(self.input_dtype).name if hasattr(self, "input_dtype") else None,
         }

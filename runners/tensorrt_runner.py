@@ -15,6 +15,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from runners.base import BackendUnavailable, Runner, unenforced
+from runners.input_conversion import convert_torch
 
 MB = 2**20
 TENSORRT_MISSING = "TensorRT is not installed (it comes with JetPack on a Jetson; see README)"
@@ -45,17 +46,19 @@ def torch_dtype_name(trt_dtype) -> str:
     return TORCH_DTYPE_NAMES[name]
 
 
-def resolve_input_shape(engine_shape: Sequence[int], batch: int, imgsz: int) -> tuple:
-    """The concrete NCHW input shape for this run: -1 dimensions take the batch, 3 channels and imgsz; a
-    fixed dimension that disagrees with the run makes it impossible here (BackendUnavailable)."""
+def resolve_input_shape(engine_shape: Sequence[int], batch: int, imgsz, layout: str = "nchw") -> tuple:
+    """The concrete input shape for this run: -1 dimensions take the batch, 3 channels and the size (an int
+    for a square one, or (height, width)); a fixed dimension that disagrees with the run makes it impossible
+    here (BackendUnavailable)."""
     shape = [int(d) for d in engine_shape]
     if len(shape) != 4:
-        raise BackendUnavailable(f"expected an NCHW image input, the engine's input has shape {shape}")
-    wanted = [batch, 3, imgsz, imgsz]
+        raise BackendUnavailable(f"expected a rank-4 image input, the engine's input has shape {shape}")
+    height, width = (imgsz, imgsz) if isinstance(imgsz, int) else tuple(imgsz)
+    wanted = [batch, height, width, 3] if layout == "nhwc" else [batch, 3, height, width]
     resolved = []
     for axis, (have, want) in enumerate(zip(shape, wanted)):
         if have not in (-1, want):
-            what = "batch" if axis == 0 else "NCHW"[axis]
+            what = "batch" if axis == 0 else layout.upper()[axis]
             raise BackendUnavailable(f"the engine has a fixed {what} of {have}, this run needs {want} "
                                      f"(rebuild the engine for it)")
         resolved.append(want)
@@ -162,7 +165,8 @@ class TensorRTRunner(Runner):
                                      f"this one has inputs {inputs} and outputs {outputs}")
         self.input_name, self.output_names = inputs[0], outputs
         engine_shape = tuple(engine.get_tensor_shape(self.input_name))
-        self.input_shape = resolve_input_shape(engine_shape, self.batch, self.imgsz)
+        self.input_shape = resolve_input_shape(engine_shape, self.batch, (self.input.height, self.input.width),
+                                               self.input.layout)
         if -1 in engine_shape:
             low, _, high = engine.get_tensor_profile_shape(self.input_name, 0)
             problem = profile_problem(self.input_shape, tuple(low), tuple(high))
@@ -178,7 +182,7 @@ class TensorRTRunner(Runner):
             shapes[name] = shape
         dtypes = {name: getattr(torch, torch_dtype_name(engine.get_tensor_dtype(name))) for name in [self.input_name] + outputs}
         io_bytes = sum(int(np.prod(shapes[n])) * torch.empty((), dtype=dtypes[n]).element_size() for n in shapes)
-        io_bytes += int(np.prod(self.input_shape))  # the uint8 staging copy of the input
+        io_bytes += int(np.prod(self.input_shape))  # the uint8 staging copy of the input (NCHW, as stored)
         problem = memory_problem(self.activation_bytes, plan_bytes, io_bytes, self.memory_budget_mb)
         if problem:
             raise EngineMemoryExceeded(problem)
@@ -187,7 +191,9 @@ class TensorRTRunner(Runner):
         for name, tensor in self.buffers.items():
             if not self.context.set_tensor_address(name, int(tensor.data_ptr())):
                 raise RuntimeError(f"set_tensor_address({name}) was refused")
-        self.staging = torch.empty(self.input_shape, dtype=torch.uint8, device=self.torch_device)
+        self.staging = torch.empty(self.image_input_shape() if self.input.layout == "nchw" else
+                                   (self.batch, 3, self.input.height, self.input.width), dtype=torch.uint8,
+                                   device=self.torch_device)
         self.input_normalized = self.buffers[self.input_name].is_floating_point()
         self.io_tensors = [{"name": n, "mode": "input" if n == self.input_name else "output", "shape": list(shapes[n]),
                             "dtype": str(dtypes[n]).replace("torch.", "")} for n in [self.input_name] + outputs]
@@ -218,14 +224,12 @@ class TensorRTRunner(Runner):
 
     def prepare(self, frames_nchw_uint8: np.ndarray) -> Any:
         host = self.torch.from_numpy(np.ascontiguousarray(frames_nchw_uint8))
-        if tuple(host.shape) != self.input_shape:
+        if tuple(host.shape) != tuple(self.staging.shape):
             raise ValueError(f"batch of shape {tuple(host.shape)}, the engine's input is {self.input_shape}")
         target = self.buffers[self.input_name]
         with self.torch.cuda.stream(self.stream):
             self.staging.copy_(host)
-            target.copy_(self.staging)
-            if self.input_normalized:
-                target.div_(255.0)
+            target.copy_(convert_torch(self.staging, self.input, target.dtype, self.torch))
         return target
 
     def infer(self, inputs: Any) -> Any:
@@ -234,7 +238,7 @@ class TensorRTRunner(Runner):
                 self.graph.replay()
         else:
             self._enqueue()
-        return self.buffers[self.output_names[0]]
+        return [self.buffers[name] for name in self.output_names]
 
     def synchronize(self) -> None:
         self.stream.synchronize()
@@ -242,9 +246,9 @@ class TensorRTRunner(Runner):
     def gpu_stream(self):
         return self.stream
 
-    def to_numpy(self, outputs: Any) -> np.ndarray:
+    def to_numpy(self, outputs: Any) -> list:
         self.stream.synchronize()
-        return outputs.detach().float().cpu().numpy()
+        return [o.detach().float().cpu().numpy() for o in outputs]
 
     def cleanup(self) -> None:
         gc.collect()

@@ -59,8 +59,8 @@ class TorchCompileRunner(TorchRunner):
         super().load()
         # The first call at this shape compiles (or loads from the cache): do it now, inside the load.
         started = time.perf_counter()
-        probe = self.torch.zeros((self.batch, 3, self.imgsz, self.imgsz), dtype=self.dtype, device=self.torch_device)
-        self._run(probe.contiguous(memory_format=self.memory_format))
+        probe = self.torch.zeros(self.image_input_shape(), dtype=self.input_dtype, device=self.torch_device)
+        self._run(probe.contiguous(memory_format=self.memory_format) if self.input.layout == "nchw" else probe)
         self.synchronize()
         self.compile_s = time.perf_counter() - started
         self.cache_counters = cache_counters()

@@ -1,5 +1,6 @@
-"""PyTorch eager: an Ultralytics checkpoint (.pt), Conv+BN fused, fp32 or fp16; optionally channels-last
-memory format and CUDA graph replay (``options``: channels_last, cuda_graph)."""
+"""PyTorch eager: an Ultralytics checkpoint (.pt, Conv+BN fused), a TorchScript archive or a torch.export
+program (.pt2), fp32 or fp16; optionally channels-last memory format and CUDA graph replay (``options``:
+model_file_kind, channels_last, cuda_graph). The input conversion follows the run's InputSpec."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from runners.base import BackendUnavailable, Runner, unenforced
+from runners.input_conversion import convert_torch
 
 MB = 2**20
 GRAPH_WARMUP_PASSES = 3  # passes on a side stream before capture, as torch.cuda.graphs requires
@@ -32,7 +34,8 @@ class TorchRunner(Runner):
 
     def load(self) -> None:
         import torch
-        from ultralytics.nn.tasks import load_checkpoint
+
+        from runners.torch_model_files import load_torch_model
 
         self.torch = torch
         self.torch_device = torch.device(self.device)
@@ -42,9 +45,13 @@ class TorchRunner(Runner):
         if self.options.get("cuda_graph") and not on_cuda:
             raise BackendUnavailable("CUDA graphs need a CUDA device")
         self.memory_limit = apply_torch_memory_fraction(torch, self.torch_device, self.memory_budget_mb)
-        model, _ = load_checkpoint(self.artifact, device="cpu", fuse=True)
-        model = model.to(self.torch_device).eval()
+        if self.input.extra_inputs:
+            raise BackendUnavailable("the torch backend feeds the image input only; run a model with several inputs "
+                                     "from its ONNX file (onnxruntime or tensorrt)")
+        kind = self.options.get("model_file_kind", "ultralytics")
+        model = load_torch_model(self.artifact, kind, "cpu").to(self.torch_device)
         self.dtype = torch.float16 if self.precision == "fp16" else torch.float32
+        self.input_dtype = torch.uint8 if self.input.raw_pixels else self.dtype
         if self.dtype == torch.float16:
             model = model.half()
         self.memory_format = torch.channels_last if self.options.get("channels_last") else torch.contiguous_format
@@ -69,20 +76,22 @@ class TorchRunner(Runner):
 
     def _to_input(self, frames_nchw_uint8: np.ndarray):
         tensor = self.torch.from_numpy(frames_nchw_uint8).to(self.torch_device)
-        tensor = tensor.to(self.dtype).div_(255.0)
+        tensor = convert_torch(tensor, self.input, self.input_dtype, self.torch)
+        if self.input.layout == "nhwc":
+            return tensor
         return tensor.contiguous(memory_format=self.memory_format)
 
     def _run(self, inputs):
+        """Every output the model returns (the synchronize after it waits for all of them)."""
         with self.torch.inference_mode():
-            out = self.forward(inputs)
-        return out[0] if isinstance(out, (list, tuple)) else out
+            return self.forward(inputs)
 
     def _capture(self) -> None:
         """Capture one forward pass on a static input buffer; replaying it skips the per-kernel launches."""
         torch = self.torch
-        shape = (self.batch, 3, self.imgsz, self.imgsz)
-        self.static_input = torch.zeros(shape, dtype=self.dtype, device=self.torch_device).contiguous(
-            memory_format=self.memory_format)
+        self.static_input = torch.zeros(self.image_input_shape(), dtype=self.input_dtype, device=self.torch_device)
+        if self.input.layout == "nchw":
+            self.static_input = self.static_input.contiguous(memory_format=self.memory_format)
         try:
             side = torch.cuda.Stream(self.torch_device)
             side.wait_stream(torch.cuda.current_stream(self.torch_device))
@@ -92,8 +101,7 @@ class TorchRunner(Runner):
             torch.cuda.current_stream(self.torch_device).wait_stream(side)
             self.graph = torch.cuda.CUDAGraph()
             with torch.inference_mode(), torch.cuda.graph(self.graph):
-                out = self.forward(self.static_input)
-            self.static_output = out[0] if isinstance(out, (list, tuple)) else out
+                self.static_output = self.forward(self.static_input)
             torch.cuda.synchronize(self.torch_device)
         except Exception as exc:  # noqa: BLE001 - capture is not possible for every model
             self.graph = None
@@ -142,10 +150,12 @@ class TorchRunner(Runner):
     def batches_per_pass(self) -> int:
         return max(1, len(self.streams))
 
-    def to_numpy(self, outputs: Any) -> np.ndarray:
-        if isinstance(outputs, list):  # several streams ran the same batch: the first stream's copy
+    def to_numpy(self, outputs: Any) -> list:
+        from runners.torch_model_files import flatten_outputs
+
+        if self.streams:  # several streams ran the same batch: the first stream's copy
             outputs = outputs[0]
-        return outputs.detach().float().cpu().numpy()
+        return [t.detach().float().cpu().numpy() for t in flatten_outputs(outputs)]
 
     def cleanup(self) -> None:
         gc.collect()
@@ -159,6 +169,8 @@ class TorchRunner(Runner):
         self.cleanup()
 
     def describe(self) -> dict:
-        return {**super().describe(), "dtype": str(self.dtype).replace("torch.", ""), "fused_conv_bn": True,
+        kind = self.options.get("model_file_kind", "ultralytics")
+        return {**super().describe(), "dtype": str(self.dtype).replace("torch.", ""), "model_file_kind": kind,
+                "fused_conv_bn": kind == "ultralytics",
                 "channels_last": bool(self.options.get("channels_last")), "cuda_graph": self.graph is not None,
                 "streams": int(self.options.get("streams") or 1)}

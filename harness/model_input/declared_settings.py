@@ -1,0 +1,60 @@
+"""What the user declares about a model: the flags (--task, --input_norm, --color, --layout, --resize) and,
+winning over them for that model, ``<stem>.model.json`` in --weights_dir with the same keys plus
+``extra_inputs``, ``kpt_shape`` and ``names``. Pure Python."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+from harness.data.frame_resize import RESIZE_MODES
+from harness.model_input.input_spec import COLORS, LAYOUTS, parse_norm
+from harness.tasks.task_settings import TASKS
+
+KEYS = ("task", "input_norm", "color", "layout", "resize", "extra_inputs", "kpt_shape", "names")
+CHOICES = {"task": TASKS, "color": COLORS, "layout": LAYOUTS, "resize": RESIZE_MODES}
+
+
+class BadModelSettings(ValueError):
+    """A declaration that cannot be used; the message is one line."""
+
+
+def check_declared(values: dict, where: str) -> dict:
+    """Only known keys, valid choices, a parseable norm. Returns the values that are set."""
+    unknown = sorted(set(values) - set(KEYS))
+    if unknown:
+        raise BadModelSettings(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(KEYS)}")
+    for key, choices in CHOICES.items():
+        if values.get(key) is not None and values[key] not in choices:
+            raise BadModelSettings(f"{where}: {key} {values[key]!r}: choose one of {', '.join(choices)}")
+    if values.get("input_norm") is not None:
+        try:
+            parse_norm(values["input_norm"])
+        except ValueError as exc:
+            raise BadModelSettings(f"{where}: input_norm {exc}") from None
+    if values.get("extra_inputs") is not None and not isinstance(values["extra_inputs"], dict):
+        raise BadModelSettings(f"{where}: extra_inputs must be an object {{name: {{value, dtype, shape}}}}")
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def read_model_file(path: Optional[str]) -> dict:
+    """The declarations in a ``.model.json`` (empty when there is none)."""
+    if not path:
+        return {}
+    try:
+        values = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise BadModelSettings(f"{Path(path).name}: not readable JSON ({exc})") from None
+    if not isinstance(values, dict):
+        raise BadModelSettings(f"{Path(path).name}: expected a JSON object")
+    return check_declared(values, Path(path).name)
+
+
+def declared_for(flag_values: dict, model_file: Optional[str]) -> tuple:
+    """(declarations, where each came from): the model file's keys win over the flags'."""
+    flags = {k: v for k, v in flag_values.items() if v is not None}
+    from_file = read_model_file(model_file)
+    merged = {**flags, **from_file}
+    sources = {k: (Path(model_file).name if k in from_file else f"--{k}") for k in merged}
+    return merged, sources

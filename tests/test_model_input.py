@@ -1,0 +1,99 @@
+"""The model's input: sizes, norms, the conversion every backend runs, and the resolution of detected and
+declared facts."""
+
+import json
+
+import numpy as np
+import pytest
+
+from harness.data.image_size import canonical, frames_key, parse_size
+from harness.model_input.declared_settings import BadModelSettings, declared_for
+from harness.model_input.input_spec import InputSpec, parse_norm
+from harness.model_input.resolve import model_sizes, resolve_input, resolve_task, size_problem, unfilled_inputs
+from runners.input_conversion import convert_numpy, convert_torch, extra_feeds
+
+
+def test_sizes_and_frames_keys():
+    assert parse_size(640) == (640, 640) and parse_size("480x640") == (480, 640)
+    assert canonical("64x64") == 64 and canonical("48X320") == "48x320"
+    assert frames_key(640, "letterbox") == "640" and frames_key("224", "crop") == "224-crop"
+    with pytest.raises(ValueError, match="not a size"):
+        parse_size("12x")
+
+
+def test_norms():
+    assert parse_norm("imagenet")[1] == pytest.approx((123.675, 116.28, 103.53))
+    name, mean, std = parse_norm("mean=1,2,3;std=4,5,6")
+    assert (name, mean, std) == ("custom", (1.0, 2.0, 3.0), (4.0, 5.0, 6.0))
+    with pytest.raises(ValueError, match="use unit"):
+        parse_norm("mean=1,2")
+
+
+def _batch():
+    return np.random.default_rng(0).integers(0, 256, size=(2, 3, 4, 5), dtype=np.uint8)
+
+
+def test_numpy_conversion_bgr_imagenet_nhwc_by_hand():
+    batch = _batch()
+    spec = InputSpec(4, 5, layout="nhwc", color="bgr", norm="imagenet", mean=parse_norm("imagenet")[1],
+                     std=parse_norm("imagenet")[2])
+    got = convert_numpy(batch, spec, np.float32)
+    bgr = batch[:, ::-1].astype(np.float64)
+    expected = ((bgr - np.array(spec.mean).reshape(1, 3, 1, 1)) / np.array(spec.std).reshape(1, 3, 1, 1)).transpose(0, 2, 3, 1)
+    assert got.shape == (2, 4, 5, 3) and np.allclose(got, expected, atol=1e-5)
+    raw = convert_numpy(batch, InputSpec(4, 5, dtype="uint8"), np.uint8)
+    assert raw.dtype == np.uint8 and np.array_equal(raw, batch)  # a uint8 model gets the pixels as they are
+    unit = convert_numpy(batch, InputSpec(4, 5), np.float32)
+    assert np.allclose(unit, batch / 255.0)
+
+
+def test_torch_conversion_equals_numpy_conversion():
+    torch = pytest.importorskip("torch")
+    batch = _batch()
+    for spec in (InputSpec(4, 5), InputSpec(4, 5, layout="nhwc", color="bgr", norm="custom", mean=(10, 20, 30),
+                                             std=(2, 3, 4))):
+        got = convert_torch(torch.from_numpy(batch), spec, torch.float32, torch).numpy()
+        assert np.allclose(got, convert_numpy(batch, spec, np.float32), atol=1e-5)
+
+
+def test_extra_feeds_take_the_batch_on_a_dynamic_first_dim():
+    from harness.model_input.input_spec import ExtraInput
+
+    spec = InputSpec(4, 5, extra_inputs=(ExtraInput("scale", "float32", (None, 1), 2.0),
+                                         ExtraInput("ids", "int64", (3,), 1)))
+    feeds = extra_feeds(spec, batch=4)
+    assert feeds["scale"].shape == (4, 1) and feeds["scale"][0, 0] == 2.0 and feeds["ids"].dtype == np.int64
+
+
+def test_model_file_wins_over_flags_and_bad_files_are_one_line(tmp_path):
+    path = tmp_path / "m.model.json"
+    path.write_text(json.dumps({"task": "classify", "input_norm": "imagenet"}))
+    declared, sources = declared_for({"task": "depth", "color": "bgr", "layout": None}, str(path))
+    assert declared == {"task": "classify", "input_norm": "imagenet", "color": "bgr"}
+    assert sources["task"] == "m.model.json" and sources["color"] == "--color"
+    path.write_text(json.dumps({"task": "tracking"}))
+    with pytest.raises(BadModelSettings, match="m.model.json: task 'tracking': choose one of"):
+        declared_for({}, str(path))
+    path.write_text("{not json")
+    with pytest.raises(BadModelSettings, match="not readable JSON"):
+        declared_for({}, str(path))
+
+
+def test_resolution_detected_beats_declared_layout_and_fixed_size_is_used():
+    detected = {"task": "detect", "layout": "nhwc", "dtype": "uint8", "input_name": "x", "fixed_hw": [224, 224],
+                "extra_input_names": ["scale"], "source": "m.onnx"}
+    declared = {"layout": "nchw", "input_norm": "imagenet", "extra_inputs": {"scale": {"value": 1.0}}}
+    sources = {"layout": "--layout", "input_norm": "--input_norm", "extra_inputs": "m.model.json"}
+    task = resolve_task(detected, declared, sources, {"conf": 0.3})
+    assert task.task == "detect" and task.task_source == "m.onnx" and task.conf == 0.3
+    assert model_sizes(detected, [640], explicit=False) == ([224], "the model's fixed input size")
+    assert model_sizes(detected, [640], explicit=True)[0] == [640]
+    spec = resolve_input(detected, declared, sources, task.task, 224)
+    assert (spec.layout, spec.dtype, spec.name, spec.norm, spec.resize) == ("nhwc", "uint8", "x", "imagenet", "letterbox")
+    assert spec.sources["layout"] == "m.onnx" and spec.sources["norm"] == "--input_norm"
+    assert [e.name for e in spec.extra_inputs] == ["scale"] and unfilled_inputs(detected, declared) == []
+    assert unfilled_inputs(detected, {}) == ["scale"]
+    assert "fixed input of 224x224" in size_problem(resolve_input(detected, {}, {}, "detect", 640), detected)
+    assert "multiple of the model's stride 32" in size_problem(InputSpec(100, 100), {"stride": 32})
+    assert resolve_input({}, {}, {}, "classify", "48x320").resize == "crop"  # the task's default
+    assert InputSpec.from_dict(spec.to_dict()) == spec
