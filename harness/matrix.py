@@ -10,6 +10,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Optional, Sequence
 
+from harness.data.image_size import canonical
+
 BACKENDS = ("torch", "torch_compile", "onnxruntime", "tensorrt")
 PRECISIONS = ("fp32", "fp16", "int8")
 # Artifact priority when a model comes as several files and --backend is auto: .engine > .onnx > .pt
@@ -29,7 +31,7 @@ class RunSpec:
     model: str
     backend: str
     precision: str
-    imgsz: int
+    imgsz: object        # a size label: 640 (square) or "480x640"
     batch: int
     variant: str = ""   # execution modes that change what is measured, e.g. "cudagraph", "channelslast+cudagraph"
 
@@ -49,7 +51,7 @@ class RunSpec:
             model=str(data["model"]),
             backend=str(data["backend"]),
             precision=str(data["precision"]),
-            imgsz=int(data["imgsz"]),
+            imgsz=canonical(data["imgsz"]),
             batch=int(data["batch"]),
             variant=str(data.get("variant") or ""),
         )
@@ -110,18 +112,21 @@ def expand_matrix(
     batches: Sequence[int],
     modes: Optional[dict] = None,
     backends_per_model: Optional[dict] = None,
+    sizes_per_model: Optional[dict] = None,
 ) -> list[RunSpec]:
     """Cross product in a stable, readable order (model outermost, batch innermost); no duplicates.
-    ``backends_per_model`` overrides ``backends`` for the models it names (backend "auto")."""
+    ``backends_per_model`` overrides ``backends`` for the models it names (backend "auto");
+    ``sizes_per_model`` overrides ``imgsz`` likewise (a model with a fixed input or its own imgsz)."""
     seen: set[str] = set()
     specs: list[RunSpec] = []
     modes = modes or {}
     stream_counts = modes.get("streams_list") or [1]
     for model in models:
         model_backends = (backends_per_model or {}).get(model, backends)
-        for backend, precision, size, batch, streams in itertools.product(model_backends, precisions, imgsz, batches,
-                                                                           stream_counts):
-            spec = RunSpec(model, backend, precision, int(size), int(batch),
+        model_sizes = (sizes_per_model or {}).get(model, imgsz)
+        for backend, precision, size, batch, streams in itertools.product(model_backends, precisions, model_sizes,
+                                                                           batches, stream_counts):
+            spec = RunSpec(model, backend, precision, canonical(size), int(batch),
                            variant_for(backend, {**modes, "streams": streams}))
             if spec.run_id not in seen:
                 seen.add(spec.run_id)

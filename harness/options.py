@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
+from harness.data.image_size import canonical
 from harness.errors import UserError
 from harness.matrix import BACKENDS, PRECISIONS
 
@@ -29,7 +30,7 @@ class Options:
     split_dir: Optional[str] = None
     models: list = field(default_factory=list)
     weights_dir: Optional[str] = None
-    imgsz: list = field(default_factory=lambda: [640])
+    imgsz: list = field(default_factory=lambda: [640])   # size labels: 640 (square) or "480x640" (H x W)
     batch: list = field(default_factory=lambda: [1])
     backend: list = field(default_factory=lambda: ["auto"])
     precision: list = field(default_factory=lambda: ["fp32"])
@@ -49,6 +50,17 @@ class Options:
     accuracy_images: int = 500
     dense_gt: Optional[str] = None
     accuracy_hook: Optional[str] = None
+    # what the model is and takes (None: detected from the model, else the task's default)
+    task: Optional[str] = None
+    input_norm: Optional[str] = None
+    color: Optional[str] = None
+    layout: Optional[str] = None
+    resize: Optional[str] = None
+    trust_pickle: bool = False
+    conf: float = 0.25
+    iou: float = 0.45
+    depth_scale: float = 1.0
+    depth_median_scaling: bool = False
     # how to measure
     warmup: int = 10
     iters: int = 50
@@ -82,6 +94,16 @@ class Options:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def declared_model_settings(self) -> dict:
+        """What the flags declare about every model (a <stem>.model.json wins over them)."""
+        return {"task": self.task, "input_norm": self.input_norm, "color": self.color, "layout": self.layout,
+                "resize": self.resize}
+
+    def task_run_settings(self) -> dict:
+        """The task settings that come from flags and apply to every model."""
+        return {"conf": self.conf, "iou": self.iou, "depth_scale": self.depth_scale,
+                "depth_median_scaling": self.depth_median_scaling, "dense_gt": self.dense_gt}
+
     @classmethod
     def from_dict(cls, data: dict) -> "Options":
         known = {f.name for f in fields(cls)}
@@ -97,7 +119,8 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                        "architecture names built with random weights (yolo11n, yolov8s, ...). "
                        f"Default: {','.join(DEFAULT_MODELS)} when --weights_dir is not given"),
     "weights_dir": ("str", "folder of *.pt, *.onnx, *.engine, *.yaml model files"),
-    "imgsz": ("ints", "square input size(s) in pixels, e.g. 320,640 (default 640)"),
+    "imgsz": ("sizes", "input size(s): S (square) or HxW, e.g. 320,640 or 480x640,48x320 (default 640; a model with a "
+                       "fixed input or its own imgsz uses that when --imgsz is not given)"),
     "batch": ("ints", "batch size(s), e.g. 1,8 (default 1)"),
     "backend": ("strs", f"backend(s): auto or {', '.join(BACKENDS)} (default auto: a model given as files runs on its "
                         "best artifact, .engine > .onnx > .pt; built-in architectures run on torch and onnxruntime)"),
@@ -121,7 +144,23 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                                         "result of such an engine is marked: speed only, accuracy meaningless"),
     "fidelity_frames": ("int", "fixed frames on which outputs are compared with the FP32 reference (default 4; 0 = off)"),
     "accuracy_images": ("int", "most still images scored per run for mAP (YOLO labels) or --dense_gt (default 500; 0 = off)"),
-    "dense_gt": ("str", "folder of <image stem>.npy ground-truth arrays for dense outputs (e.g. depth): RMSE and MAE"),
+    "dense_gt": ("str", "folder of depth ground truth per image: <image stem>.npy (metres) or .png (16-bit mm): "
+                        "AbsRel, RMSE, delta1"),
+    "depth_scale": ("float", "ground truth x this = metres (default: 1 for .npy, 0.001 for .png)"),
+    "depth_median_scaling": ("flag", "depth: scale each prediction by median(gt)/median(pred) before scoring "
+                                     "(for scale-free monocular models)"),
+    "task": (("detect", "segment", "pose", "obb", "classify", "depth", "generic"),
+             "what the models do when their files do not say (Ultralytics models carry it; default generic)"),
+    "input_norm": ("str", "input normalization: unit (/255, default), imagenet, none, or mean=R,G,B;std=R,G,B "
+                          "(0-255 units)"),
+    "color": (("rgb", "bgr"), "channel order the model takes (default rgb)"),
+    "layout": (("nchw", "nhwc"), "input layout when the model file cannot say (ONNX files say; default nchw)"),
+    "resize": (("letterbox", "stretch", "crop"), "how frames are resized to the input (default: the task's: letterbox "
+                                                 "for YOLO tasks, crop for classify, stretch for depth and generic)"),
+    "conf": ("float", "confidence threshold of the detection-family NMS for detections per frame and --e2e "
+                      "(default 0.25; mAP uses the validator's 0.001)"),
+    "iou": ("float", "IoU threshold of that NMS (default 0.45; mAP uses the validator's 0.7)"),
+    "trust_pickle": ("flag", "allow loading a pickled nn.Module .pt (runs its code: only for files you trust)"),
     "accuracy_hook": ("str", "package.module:function called with each scored frame's output and metadata; returns "
                              "{figure: value}"),
     "warmup": ("int", "warm-up passes per run, discarded (default 10)"),
@@ -168,6 +207,14 @@ def _parse_value(name: str, kind: Any, raw: Any) -> Any:
         return value
     if kind == "str":
         return str(raw)
+    if kind == "sizes":
+        try:
+            values = [canonical(v) for v in _split_list(raw)]
+        except ValueError as exc:
+            raise UserError(f"--{name} {raw}: {exc}") from None
+        if not values:
+            raise UserError(f"--{name} is empty")
+        return values
     try:
         if kind == "int":
             return int(raw)
@@ -212,11 +259,17 @@ def resolve(namespace: argparse.Namespace) -> Options:
 
 
 def validate(opts: Options) -> None:
-    for size in opts.imgsz:
-        if size <= 0:
-            raise UserError(f"--imgsz {size}: must be a positive number of pixels")
-        if size % 32:
-            raise UserError(f"--imgsz {size}: must be a multiple of 32 (the models' largest stride)")
+    if not 0 < opts.conf < 1 or not 0 < opts.iou < 1:
+        raise UserError("--conf and --iou must be between 0 and 1")
+    if opts.depth_scale <= 0:
+        raise UserError(f"--depth_scale {opts.depth_scale}: must be positive")
+    if opts.input_norm is not None:
+        from harness.model_input.input_spec import parse_norm
+
+        try:
+            parse_norm(opts.input_norm)
+        except ValueError as exc:
+            raise UserError(f"--input_norm {exc}") from None
     for batch in opts.batch:
         if batch <= 0:
             raise UserError(f"--batch {batch}: must be at least 1")

@@ -20,7 +20,7 @@ from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_RUN_FAILURES, UserError
 from harness.launcher import ChildOutcome, run_phase
 from harness.matrix import group_runs
 from harness.measurement_request import measurement_settings, write_request
-from harness.oom import oom_from_exit
+from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.options import Options, check_writable_dir
 from harness.progress import Progress
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
@@ -117,10 +117,10 @@ def _parent_result(run: dict, status: str, reason: str, key: str, evidence: dict
 def _record_dead_child(run: dict, key: str, outcome: ChildOutcome, out_dir: Path) -> dict:
     evidence = {"returncode": outcome.returncode, "signal": outcome.signal_name, "timed_out": outcome.timed_out,
                 "child_wall_s": round(outcome.wall_s, 3), "log_tail": outcome.tail[-15:]}
-    oom = None if outcome.timed_out else oom_from_exit(outcome.returncode)
-    if oom:
-        status, reason = STATUS_SKIPPED_OOM, oom
-    elif outcome.timed_out:
+    ending = classify_ending(outcome, None)
+    if ending.kind == OOM_KILLED:
+        status, reason = STATUS_SKIPPED_OOM, ending.detail
+    elif ending.kind == TIMEOUT:
         status, reason = STATUS_FAILED, f"Phase B process exceeded --run_timeout_s and was killed after {outcome.wall_s:.0f} s"
     else:
         detail = outcome.signal_name or f"exit code {outcome.returncode}"

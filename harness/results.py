@@ -36,11 +36,13 @@ def result_path(out_dir: str | os.PathLike, run_id: str) -> Path:
 
 
 def run_key(planned_run: dict, measurement: dict, dataset_fingerprint: str) -> str:
-    """What makes two results of one run_id comparable: the run, its artifact, the measurement settings
-    and the data. A stored result with another key is redone, not reused."""
+    """What makes two results of one run_id comparable: the run, its artifact, the model's resolved input and
+    task settings, the measurement settings and the data. A stored result with another key is redone, not reused."""
     payload = {
         "run": {k: planned_run.get(k) for k in ("model", "backend", "variant", "precision", "imgsz", "batch", "artifact")},
         "artifact_sha": planned_run.get("artifact_sha256"),
+        "input": (planned_run.get("extra") or {}).get("input"),
+        "task": (planned_run.get("extra") or {}).get("task_settings"),
         "measurement": measurement,
         "dataset": dataset_fingerprint,
     }

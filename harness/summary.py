@@ -11,9 +11,9 @@ from harness.results import load_results
 
 SUMMARY_CSV = "jetson_benchmark_summary.csv"
 SUMMARY_MD = "jetson_benchmark_summary.md"
-IDENTITY = ["run_id", "model", "backend", "variant", "precision", "imgsz", "batch", "status", "reason"]
+IDENTITY = ["run_id", "model", "task", "backend", "variant", "precision", "imgsz", "batch", "status", "reason"]
 CONSOLE_COLUMNS = [
-    ("model", "model"), ("backend", "backend"), ("variant", "mode"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
+    ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
     ("status", "status"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
     ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("peak_rss_mb", "peak RSS MiB"),
     ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"),
@@ -25,6 +25,12 @@ def result_row(result: dict) -> dict:
     row = {key: run.get(key) for key in IDENTITY if key in run}
     row["variant"] = run.get("variant") or (result["run_id"].split("__")[5] if result["run_id"].count("__") >= 5 else "")
     row.update({"run_id": result["run_id"], "status": result.get("status"), "reason": result.get("reason")})
+    row["imgsz"] = str(run.get("imgsz")) if run.get("imgsz") is not None else None  # 640 or "480x640": one type
+    row["task"] = (result.get("task") or {}).get("task")
+    row["fidelity_compared_with"] = (result.get("fidelity") or {}).get("compared_with")
+    spec = result.get("input") or {}
+    row["input"] = (f"{spec['layout']} {spec['dtype']} {spec['color']} {spec['norm']} {spec['resize']}"
+                    if spec else None)
     metrics = result.get("metrics", {})
     for name in metric_names():
         row[name] = metrics.get(name)
@@ -47,7 +53,8 @@ def summary_frame(results: list):
     extra = sorted({k for r in results for k in (r.get("metrics") or {}) if k not in known})  # e.g. --accuracy_hook figures
     for row, result in zip(rows, results):
         row.update({k: (result.get("metrics") or {}).get(k) for k in extra})
-    columns = IDENTITY + metric_names() + extra + ["device_name", "execution_device", "providers",
+    columns = IDENTITY + metric_names() + extra + ["fidelity_compared_with", "input", "device_name",
+                                                   "execution_device", "providers",
                                                    "phase_b_pid", "phase_a_pid", "created_at"]
     frame = pd.DataFrame(rows, columns=columns)
     if not frame.empty:

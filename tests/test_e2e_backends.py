@@ -97,33 +97,39 @@ def test_torch_compile_warm_cache_from_phase_a_and_cold(tmp_path):
     assert warm["metrics"]["fidelity_max_abs_err"] < 1e-2
 
 
-def test_dense_ground_truth_and_custom_accuracy_hook(tmp_path):
-    """A dense model (Conv+Relu ONNX, output N x 4 x H x W) scored against ground-truth arrays, RMSE checked
-    against an independent computation on the same preprocessed frames."""
+def test_depth_ground_truth_and_custom_accuracy_hook(tmp_path):
+    """A dense model (Conv+Relu ONNX, output N x 1 x H x W) declared as depth and scored against ground-truth
+    maps; AbsRel / RMSE / delta1 checked against an independent computation on the same preprocessed frames."""
+    import json
+
     import numpy as np
     import onnxruntime as ort
 
     from conftest import random_image, write_image
 
     weights, source, gt = tmp_path / "w", tmp_path / "imgs", tmp_path / "gt"
-    model = write_conv_onnx(weights / "dense.onnx")
+    model = write_conv_onnx(weights / "dense.onnx", out_channels=1)
+    (weights / "dense.model.json").write_text(json.dumps({"task": "depth"}))
     for i in range(3):
         write_image(source / f"im{i}.png", random_image(48, 80, seed=i))
     gt.mkdir()
-    for i in range(2):  # ground truth for two of the three images only
-        np.save(gt / f"im{i}.npy", np.full((4, 64, 64), 0.25, dtype=np.float32))
+    for i in range(2):  # ground truth for two of the three images only, at the original size
+        np.save(gt / f"im{i}.npy", np.full((48, 80), 0.25, dtype=np.float32))
     proc = run_cli("--weights_dir", weights, "--source", f"image_dir={source}", *TINY, "--dense_gt", gt,
                    "--accuracy_hook", "tests.accuracy_hook_example:mean_output", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (result,) = _results(tmp_path / "jetson_results").values()
-    frames = np.load(tmp_path / "preprocessed_data" / "frames" / "img64" / "images.npy")
+    frames = np.load(tmp_path / "preprocessed_data" / "frames" / "img64-stretch" / "images.npy")  # depth stretches
     session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
-    outputs = [session.run(None, {"images": frames[i:i + 1].astype(np.float32) / 255})[0][0] for i in range(3)]
-    errors = np.concatenate([(outputs[i] - 0.25).ravel() for i in range(2)])
+    outputs = [session.run(None, {"images": frames[i:i + 1].astype(np.float32) / 255})[0][0, 0] for i in range(3)]
+    # every ground-truth pixel is valid (0.25 m, stretched over the whole input): per-frame figures, averaged
+    per_frame = [(np.mean(np.abs(np.maximum(o, 1e-9) - 0.25) / 0.25), np.sqrt(np.mean((np.maximum(o, 1e-9) - 0.25) ** 2)),
+                  np.mean(np.maximum(np.maximum(o, 1e-9) / 0.25, 0.25 / np.maximum(o, 1e-9)) < 1.25)) for o in outputs[:2]]
     m = result["metrics"]
-    assert m["dense_rmse"] == pytest.approx(float(np.sqrt(np.mean(errors ** 2))), rel=1e-5)
-    assert m["dense_mae"] == pytest.approx(float(np.mean(np.abs(errors))), rel=1e-5)
-    assert result["accuracy"]["dense"]["frames_n"] == 2
+    assert m["depth_abs_rel"] == pytest.approx(np.mean([f[0] for f in per_frame]), rel=1e-4)
+    assert m["depth_rmse"] == pytest.approx(np.mean([f[1] for f in per_frame]), rel=1e-4)
+    assert m["depth_delta1"] == pytest.approx(np.mean([f[2] for f in per_frame]), abs=1e-6)
+    assert result["accuracy"]["depth"]["frames_n"] == 2 and result["accuracy"]["depth"]["missing_ground_truth_n"] == 1
     assert m["hook_mean_output"] == pytest.approx(float(np.mean([o.mean() for o in outputs])), rel=1e-5)
     assert m["hook_frames_n"] == 3
-    assert m["map50"] is None and result["unavailable"]["map50"] == "not a YOLO detect output"
+    assert result["task"]["task"] == "depth" and "map50" not in m

@@ -66,7 +66,7 @@ def test_weights_file_that_is_not_a_model(tmp_path):
     weights.mkdir()
     (weights / "fake.pt").write_bytes(b"definitely not a checkpoint")
     proc = run_cli("--weights_dir", weights, *TINY, cwd=tmp_path)
-    assert_one_line_error(proc, "fake.pt is not a model")
+    assert_one_line_error(proc, "fake.pt is neither a zip archive torch writes nor a pickle")
 
 
 def test_onnx_file_that_is_not_a_model(tmp_path):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from harness.measure.detection_agreement import box_agreement, iou_matrix, matched_boxes
+from harness.tasks.box_agreement import box_agreement, iou_matrix, matched_boxes
 from harness.measure.fidelity import compare_outputs
 from harness.phase_a.reference_outputs import fixed_frames
 

@@ -24,8 +24,8 @@ def test_defaults_and_explicit():
 @pytest.mark.parametrize("argv,message", [
     (["--imgsz", "0"], "must be a positive"),
     (["--imgsz", "-32"], "must be a positive"),
-    (["--imgsz", "100"], "multiple of 32"),
-    (["--imgsz", "abc"], "comma-separated integers"),
+    (["--imgsz", "48x0"], "must be a positive"),
+    (["--imgsz", "abc"], "not a size: use S"),
     (["--batch", "0"], "at least 1"),
     (["--backend", "tensorflow"], "unknown backend"),
     (["--backend", "auto,torch"], "cannot be combined"),

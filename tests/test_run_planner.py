@@ -25,12 +25,32 @@ def test_gpu_without_ort_cuda_skips_only_ort_fp16():
 
 
 def test_missing_artifacts_are_named():
-    onnx_only = {"name": "o", "artifacts": {"onnxruntime": {"any/fp32": "/o.onnx"}}, "onnx_input_shape": [1, 3, 64, 64]}
+    onnx_only = {"name": "o", "artifacts": {"onnxruntime": {"any/fp32": "/o.onnx"}}, "detected": {"fixed_batch": 1},
+                 "size_problems": {"128": "the model has a fixed input of 64x64; this run asks for 128x128"}}
     runs = by_id(plan_runs([onnx_only], ["torch", "onnxruntime"], ["fp32"], [64, 128], [1, 2], CPU))
     assert "no PyTorch artifact" in runs["o__torch__fp32__img64__b1"].skip_reason
     assert runs["o__onnxruntime__fp32__img64__b1"].skip_status is None
     assert "fixed batch of 1" in runs["o__onnxruntime__fp32__img64__b2"].skip_reason
     assert "fixed input of 64x64" in runs["o__onnxruntime__fp32__img128__b1"].skip_reason
+
+
+def test_refused_models_and_unfilled_inputs_skip_every_run_with_the_reason():
+    refused = {"name": "r", "refused": "r.pt: a state_dict (weights without the architecture), not a model"}
+    two_inputs = {"name": "t", "artifacts": {"onnxruntime": {"any/fp32": "/t.onnx"}}, "unfilled_inputs": ["scale"]}
+    runs = by_id(plan_runs([refused, two_inputs], ["onnxruntime"], ["fp32"], [64], [1], CPU))
+    assert runs["r__onnxruntime__fp32__img64__b1"].skip_reason.startswith("r.pt: a state_dict")
+    assert "scale cannot be filled" in runs["t__onnxruntime__fp32__img64__b1"].skip_reason
+    assert "t.model.json" in runs["t__onnxruntime__fp32__img64__b1"].skip_reason
+
+
+def test_per_model_sizes_and_input_spec_travel_with_the_run():
+    spec = {"height": 48, "width": 320, "frames_key": "48x320-stretch", "size": "48x320"}
+    model = {"name": "ocr", "artifacts": {"onnxruntime": {"any/fp32": "/ocr.onnx"}}, "sizes": ["48x320"],
+             "inputs": {"48x320": spec}, "task": "generic", "task_settings": {"task": "generic"}}
+    runs = by_id(plan_runs([model], ["onnxruntime"], ["fp32"], [640], [1], CPU))
+    assert list(runs) == ["ocr__onnxruntime__fp32__img48x320__b1"]
+    run = runs["ocr__onnxruntime__fp32__img48x320__b1"]
+    assert run.skip_status is None and run.extra["input"] == spec and run.extra["task_settings"]["task"] == "generic"
 
 
 def test_profile_rules_and_probe_verdicts_become_skipped_oom():

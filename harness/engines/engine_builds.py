@@ -30,7 +30,7 @@ from harness.artifact_sidecar import read_sidecar, reusable, write_sidecar
 from harness.atomic_io import atomic_write_json
 from harness.engines.calibration import calibration_warning
 from harness.launcher import run_phase
-from harness.oom import oom_from_exit
+from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.probe.workspace_search import ALLOCATION_FAILED, BUILT, initial_workspace_mb, search_workspace
 
 TENSORRT_MISSING = "TensorRT is not installed here (it comes with JetPack on a Jetson; see README)"
@@ -89,16 +89,15 @@ def attempt_record(outcome, workspace_mb: float, timeout_s: float) -> dict:
     record = {"workspace_mb": workspace_mb, "pid": outcome.pid, "returncode": outcome.returncode,
               "wall_s": round(outcome.wall_s, 3)}
     record.update({k: v for k, v in event.items() if k not in ("event", "workspace_mb")})
-    killed = oom_from_exit(outcome.returncode)
-    if outcome.timed_out:
+    ending = classify_ending(outcome, "build_result", timeout_s)
+    if ending.kind == TIMEOUT:
         record.update(outcome="timeout", detail=f"no answer within {timeout_s:.0f} s")
-    elif killed:
-        record.update(outcome=ALLOCATION_FAILED, detail=killed)
+    elif ending.kind == OOM_KILLED:
+        record.update(outcome=ALLOCATION_FAILED, detail=ending.detail)
     elif event.get("outcome") == BUILT and outcome.returncode == 0:
         record["outcome"] = BUILT
     elif event.get("outcome") not in (ALLOCATION_FAILED, "failed", "unavailable"):
-        record.update(outcome="error", detail=f"the builder died ({outcome.signal_name or outcome.returncode}) "
-                                              f"without a verdict", log_tail=outcome.tail[-5:])
+        record.update(outcome="error", detail=f"the builder {ending.detail}", log_tail=outcome.tail[-5:])
     if record.get("outcome") == "failed" and not record.get("detail"):
         errors = (record.get("parser_errors") or []) + (record.get("builder_errors") or [])
         record["detail"] = errors[-1] if errors else "the builder failed without saying why"

@@ -60,10 +60,11 @@ METRICS: list = [
     Metric("throughput_img_per_s", "images/s", "host clock",
            "images processed per second of measured pass time: batch x passes / sum of host end-to-end latencies"),
     *[Metric(f"{series}_{stat}", "ms", "host clock", f"--e2e: {stat} of {what}") for series, what in (
-        ("e2e_ms", "the whole application pass: letterbox from the original frame + inference + NMS"),
-        ("preprocess_ms", "letterboxing the original frames and stacking them (host)"),
+        ("e2e_ms", "the whole application pass: resize from the original frame + inference + post-processing"),
+        ("preprocess_ms", "resizing the original frames as Phase A did (letterbox / stretch / crop) and stacking them (host)"),
         ("inference_ms", "the standard pass (copy in, convert, forward, synchronize) inside the e2e loop"),
-        ("postprocess_ms", "Ultralytics NMS (conf 0.25, IoU 0.7, 300 boxes) and the boxes to the host"))
+        ("postprocess_ms", "the task's post-processing (NMS at --conf / --iou, 300 boxes, for the YOLO tasks; top-5 "
+                           "for classify) and its result to the host"))
       for stat in ("p50", "p99", "mean")],
     Metric("e2e_img_per_s", "images/s", "host clock", "--e2e: images per second of whole application passes"),
     Metric("model_load_s", "s", "host clock",
@@ -75,15 +76,42 @@ METRICS: list = [
     Metric("fidelity_cos_sim_min", "1", "FP32 CPU reference",
            "smallest per-frame cosine similarity between this backend's flattened raw output and the reference (1 = same direction)"),
     Metric("fidelity_box_match_pct", "%", "FP32 CPU reference, Ultralytics NMS",
-           "share of the reference's boxes after NMS (conf 0.001, IoU 0.7, 100 per frame) that this backend reproduces "
-           "(same class, IoU >= 0.5)"),
-    Metric("map50", "fraction 0-1", "Ultralytics DetMetrics",
-           "mAP at IoU 0.5 of this run's own outputs on the labeled still images (Ultralytics' val post-processing: "
-           "conf 0.001, IoU 0.7, 300 boxes)"),
-    Metric("map50_95", "fraction 0-1", "Ultralytics DetMetrics", "mAP averaged over IoU 0.50:0.95, the same way"),
-    Metric("dense_rmse", "output units", "--dense_gt arrays", "root mean square error of a dense output against the "
-           "ground-truth arrays, over every element of every frame that has one"),
-    Metric("dense_mae", "output units", "--dense_gt arrays", "mean absolute error, the same way"),
+           "detect / segment / pose: share of the reference's boxes after NMS (conf 0.001, IoU 0.7, 100 per frame) that "
+           "this backend reproduces (same class, IoU >= 0.5)"),
+    Metric("fidelity_obb_match_pct", "%", "FP32 CPU reference, Ultralytics rotated NMS",
+           "obb: the same for rotated boxes, matched with Ultralytics' probiou >= 0.5"),
+    Metric("fidelity_mask_iou_mean", "fraction 0-1", "FP32 CPU reference, Ultralytics process_mask",
+           "segment: mean IoU of the instance masks of matched reference / backend boxes, at prototype resolution"),
+    Metric("fidelity_oks_mean", "fraction 0-1", "FP32 CPU reference, Ultralytics kpt_iou",
+           "pose: mean object keypoint similarity of matched reference / backend instances (COCO sigmas for 17 "
+           "keypoints, area 0.53 x box area)"),
+    Metric("fidelity_top1_agree_pct", "%", "FP32 CPU reference",
+           "classify: share of fixed frames whose top-1 class equals the reference's"),
+    Metric("fidelity_top5_overlap_pct", "%", "FP32 CPU reference",
+           "classify: mean share of the reference's top-5 classes found in this backend's top-5"),
+    Metric("detections_per_frame_mean", "count", "Ultralytics NMS at --conf / --iou",
+           "detect / segment / pose / obb: mean number of detections per scored frame after NMS at --conf (default "
+           "0.25) and --iou (default 0.45), 300 at most"),
+    Metric("detections_per_frame_min", "count", "Ultralytics NMS at --conf / --iou", "fewest detections in a scored frame"),
+    Metric("detections_per_frame_max", "count", "Ultralytics NMS at --conf / --iou", "most detections in a scored frame"),
+    Metric("map50", "fraction 0-1", "Ultralytics validator metrics",
+           "box mAP at IoU 0.5 of this run's own outputs on the labeled still images (detect, segment, pose; "
+           "Ultralytics' val post-processing: conf 0.001, IoU 0.7, 300 boxes)"),
+    Metric("map50_95", "fraction 0-1", "Ultralytics validator metrics", "box mAP averaged over IoU 0.50:0.95, the same way"),
+    Metric("mask_map50", "fraction 0-1", "Ultralytics SegmentMetrics", "segment: mask mAP at mask IoU 0.5 (polygon labels)"),
+    Metric("mask_map50_95", "fraction 0-1", "Ultralytics SegmentMetrics", "segment: mask mAP over mask IoU 0.50:0.95"),
+    Metric("pose_map50", "fraction 0-1", "Ultralytics PoseMetrics", "pose: keypoint mAP at OKS 0.5 (pose labels)"),
+    Metric("pose_map50_95", "fraction 0-1", "Ultralytics PoseMetrics", "pose: keypoint mAP over OKS 0.50:0.95"),
+    Metric("obb_map50", "fraction 0-1", "Ultralytics OBBMetrics", "obb: rotated-box mAP at probiou 0.5 (OBB labels)"),
+    Metric("obb_map50_95", "fraction 0-1", "Ultralytics OBBMetrics", "obb: rotated-box mAP over 0.50:0.95"),
+    Metric("top1_acc", "fraction 0-1", "ImageFolder classes", "classify: share of scored images whose top-1 class is "
+           "the image's folder"),
+    Metric("top5_acc", "fraction 0-1", "ImageFolder classes", "classify: share whose folder is among the top 5"),
+    Metric("depth_abs_rel", "fraction", "--dense_gt maps", "depth: mean |pred - gt| / gt over valid pixels, per frame, "
+           "averaged over frames"),
+    Metric("depth_rmse", "m", "--dense_gt maps", "depth: root mean square error in metres, per frame, averaged over frames"),
+    Metric("depth_delta1", "fraction 0-1", "--dense_gt maps", "depth: share of valid pixels with max(pred/gt, gt/pred) "
+           "< 1.25, per frame, averaged over frames"),
     Metric("baseline_rss_mb", "MiB", "/proc/self/status VmRSS",
            "process resident memory after imports and device initialization, before the model loads"),
     Metric("load_peak_rss_mb", "MiB", "/proc/self/status VmHWM", "largest resident memory from the baseline to the end of model load"),

@@ -69,10 +69,11 @@ def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict
     specs = ([(b, {"min": b, "opt": b, "max": b}) for b in batches] if opts.engine_batch == "static"
              else [(max(batches), {"min": 1, "opt": max(batches), "max": max(batches)})])
     missing = None
-    for size in opts.imgsz:
+    for size in model.get("sizes") or opts.imgsz:
         source = onnx.get(f"{size}/fp32") or onnx.get("any/fp32")
-        if not source:
+        if not source or not isinstance(size, int):  # engines are built for square sizes; others say so in the plan
             continue
+        frames_key = ((model.get("inputs") or {}).get(str(size)) or {}).get("frames_key", str(size))
         onnx_sha = (read_sidecar(source) or {}).get("artifact_sha256") or file_sha256(source)
         for precision in opts.precision:
             for batch, spec in specs:
@@ -80,7 +81,7 @@ def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict
                 if missing:
                     statuses[key] = {"status": "skipped", "reason": missing}
                     continue
-                calibration = (_calibration(opts, sequences, root, size, spec["opt"], onnx_sha, fingerprint)
+                calibration = (_calibration(opts, sequences, root, frames_key, spec["opt"], onnx_sha, fingerprint)
                                if precision == "int8" else None)
                 suffix = "dynamic" if opts.engine_batch == "dynamic" else f"b{batch}"
                 engine = root / "artifacts" / safe_name(model["name"]) / f"{safe_name(model['name'])}_img{size}_{precision}_{suffix}.engine"

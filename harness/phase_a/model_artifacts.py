@@ -2,9 +2,12 @@
 
 - An architecture (YAML) is built with a fixed seed and saved as a ``.pt`` in the artifacts folder, so
   every backend of that model runs the same weights.
-- A ``.pt`` the user gave is checked to load as a model (a file that does not is a one-line error).
+- A ``.pt`` the user gave is identified without unpickling it (Ultralytics checkpoint, TorchScript,
+  torch.export program); a pickled module or a bare state_dict is refused for that model only, in one line.
 - ONNX for onnxruntime comes from the Ultralytics exporter (dynamic batch), one per imgsz and precision,
   unless the user gave an ``.onnx``.
+- The model's task and input (per size) are resolved from what its files say and what the user declares
+  (harness.model_input.resolve) and recorded for the planner and Phase B.
 """
 
 from __future__ import annotations
@@ -66,36 +69,37 @@ def build_from_yaml(source: ModelSource, folder: Path, force: bool) -> Path:
     return target
 
 
-def check_checkpoint(path: str) -> str:
-    """A user's .pt must load as an Ultralytics model; returns its task."""
-    from ultralytics.nn.tasks import load_checkpoint
+class ModelRefused(Exception):
+    """This model cannot be benchmarked as given; the message (one line) says why and what to do."""
+
+
+def identify_pt(path: str, trust_pickle: bool) -> str:
+    """The kind of a user's .pt / .pt2 (ultralytics, torchscript, torch_export, pickled_module)."""
+    from runners.torch_model_files import UnsupportedModelFile, pt_file_kind
 
     try:
-        model, _ = load_checkpoint(path, device="cpu", fuse=False)
-    except Exception as exc:
-        raise UserError(f"{path} is not a model: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": "))
-    return getattr(model, "task", "detect")
+        return pt_file_kind(path, trust_pickle)
+    except UnsupportedModelFile as exc:
+        raise ModelRefused(str(exc)) from None
 
 
-def check_onnx(path: str) -> tuple:
-    """A user's .onnx must parse. Returns its first input's shape (ints for static dims, None for dynamic)
-    and its precision (fp16 when the input is float16, else fp32)."""
+def check_onnx(path: str) -> None:
+    """A user's .onnx must parse (refused for this model only, in one line, when it does not)."""
     import onnx
 
     try:
         model = onnx.load(path, load_external_data=False)
         onnx.checker.check_model(model)
     except Exception as exc:
-        raise UserError(f"{path} is not an ONNX model: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": "))
-    tensor_type = model.graph.input[0].type.tensor_type
-    shape = [d.dim_value if d.HasField("dim_value") else None for d in tensor_type.shape.dim]
-    precision = "fp16" if tensor_type.elem_type == onnx.TensorProto.FLOAT16 else "fp32"
-    return shape, precision
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise ModelRefused(f"{Path(path).name} is not an ONNX model: {type(exc).__name__}: {first}".rstrip(": ")) from None
 
 
-def export_onnx(checkpoint: Path, folder: Path, model_name: str, imgsz: int, half: bool, device: str, force: bool) -> Path:
-    """Ultralytics' exporter, dynamic batch. One file per imgsz and precision."""
+def export_onnx(checkpoint: Path, folder: Path, model_name: str, imgsz, half: bool, device: str, force: bool) -> Path:
+    """Ultralytics' exporter, dynamic batch. One file per imgsz (a square size or "HxW") and precision."""
     from ultralytics import YOLO
+
+    from harness.data.image_size import parse_size
 
     suffix = "_fp16" if half else ""
     target = folder / f"{safe_name(model_name)}_img{imgsz}{suffix}.onnx"
@@ -113,7 +117,7 @@ def export_onnx(checkpoint: Path, folder: Path, model_name: str, imgsz: int, hal
     started = time.perf_counter()
     try:
         exported = YOLO(str(staging)).export(
-            format="onnx", imgsz=imgsz, dynamic=True, simplify=True, half=half,
+            format="onnx", imgsz=list(parse_size(imgsz)), dynamic=True, simplify=True, half=half,
             device=device if half else "cpu", batch=1, verbose=False,
         )
         shutil.move(str(exported), target)
@@ -124,38 +128,89 @@ def export_onnx(checkpoint: Path, folder: Path, model_name: str, imgsz: int, hal
     return target
 
 
-def prepare_model(source: ModelSource, root: Path, sizes: list, backends: list, precisions: list,
-                  device: dict, force: bool) -> dict:
-    """Everything this model needs for the requested backends. Returns its record for the setup config."""
+def _torch_artifact(source: ModelSource, folder: Path, record: dict, trust_pickle: bool, force: bool) -> tuple:
+    """(checkpoint path or None, detected facts): the model's PyTorch artifact, identified or built."""
+    from harness.phase_a.model_detection import from_checkpoint
+
+    if "pt" in source.files:
+        kind = identify_pt(source.files["pt"], trust_pickle)
+        record["model_file_kind"] = kind
+        checkpoint = Path(source.files["pt"])
+        return checkpoint, (from_checkpoint(str(checkpoint)) if kind == "ultralytics" else {})
+    if "yaml" in source.files:
+        record["model_file_kind"] = "ultralytics"
+        checkpoint = build_from_yaml(source, folder, force)
+        return checkpoint, from_checkpoint(str(checkpoint))
+    return None, {}
+
+
+def _onnx_artifacts(source: ModelSource, checkpoint, folder: Path, record: dict, sizes: list, precisions: list,
+                    device: dict, force: bool) -> dict:
+    """precision key -> ONNX file: the user's, else exported from an Ultralytics checkpoint per size."""
+    onnx_artifacts = {}
+    if "onnx" in source.files:  # a float16 input means an fp16 graph
+        precision = "fp16" if record["detected"].get("dtype") == "float16" else "fp32"
+        onnx_artifacts[f"any/{precision}"] = source.files["onnx"]
+        return onnx_artifacts
+    if checkpoint is None or record.get("model_file_kind") != "ultralytics":
+        return onnx_artifacts
+    for size in sizes:
+        begun = time.perf_counter()
+        onnx_artifacts[f"{size}/fp32"] = str(export_onnx(checkpoint, folder, source.name, size, False, "cpu", force))
+        record["prepare_s"][f"onnx_{size}_fp32"] = round(time.perf_counter() - begun, 3)
+        if "fp16" in precisions and device.get("onnxruntime_cuda"):
+            begun = time.perf_counter()
+            onnx_artifacts[f"{size}/fp16"] = str(export_onnx(checkpoint, folder, source.name, size, True,
+                                                              device["resolved"], force))
+            record["prepare_s"][f"onnx_{size}_fp16"] = round(time.perf_counter() - begun, 3)
+    return onnx_artifacts
+
+
+def describe_model(record: dict, detected: dict, declarations: dict, opts) -> None:
+    """The model's task settings, its sizes and one resolved input spec per size, into its record."""
+    from harness.model_input.declared_settings import declared_for
+    from harness.model_input.resolve import model_sizes, resolve_input, resolve_task, size_problem, unfilled_inputs
+
+    declared, sources = declared_for(declarations, record["source_files"].get("model_json"))
+    settings = resolve_task(detected, declared, sources, opts.task_run_settings())
+    sizes, why = model_sizes(detected, opts.imgsz, "imgsz" in opts.explicit)
+    record.update(task=settings.task, task_settings=settings.to_dict(), sizes=sizes, sizes_from=why, detected=detected,
+                  unfilled_inputs=unfilled_inputs(detected, declared), inputs={}, size_problems={})
+    for size in sizes:
+        spec = resolve_input(detected, declared, sources, settings.task, size)
+        record["inputs"][str(size)] = spec.to_dict()
+        problem = size_problem(spec, detected)
+        if problem:
+            record["size_problems"][str(size)] = problem
+
+
+def prepare_model(source: ModelSource, root: Path, opts, backends: list, device: dict) -> dict:
+    """Everything this model needs for the requested backends. Returns its record for the setup config;
+    a model that cannot run as given has ``refused`` (one line) and no artifacts."""
+    from harness.model_input.declared_settings import BadModelSettings
+    from harness.phase_a.model_detection import from_onnx
+
     folder = root / "artifacts" / safe_name(source.name)
     record: dict = {"name": source.name, "source_files": dict(source.files), "builtin": source.builtin,
                     "artifacts": {}, "prepare_s": {}}
     started = time.perf_counter()
-    checkpoint = None
-    if "pt" in source.files:
-        record["task"] = check_checkpoint(source.files["pt"])
-        checkpoint = Path(source.files["pt"])
-    elif "yaml" in source.files:
-        checkpoint = build_from_yaml(source, folder, force)
-        record["task"] = "detect"
-    record["prepare_s"]["checkpoint"] = round(time.perf_counter() - started, 3)
+    try:
+        checkpoint, detected = _torch_artifact(source, folder, record, opts.trust_pickle, opts.force)
+        record["prepare_s"]["checkpoint"] = round(time.perf_counter() - started, 3)
+        if "onnx" in source.files:
+            check_onnx(source.files["onnx"])
+            try:
+                detected = {**detected, **from_onnx(source.files["onnx"])}
+            except ValueError as exc:
+                raise ModelRefused(f"{Path(source.files['onnx']).name}: {exc}") from None
+        describe_model(record, detected, opts.declared_model_settings(), opts)
+    except (ModelRefused, BadModelSettings) as exc:
+        record["refused"] = str(exc)
+        log.warning("%s: %s", source.name, exc)
+        return record
     if checkpoint is not None:
         record["artifacts"]["torch"] = str(checkpoint)
     if "onnxruntime" in backends or "tensorrt" in backends:  # TensorRT engines are built from the fp32 ONNX
-        onnx_artifacts = {}
-        if "onnx" in source.files:
-            shape, precision = check_onnx(source.files["onnx"])
-            record["onnx_input_shape"] = shape
-            onnx_artifacts[f"any/{precision}"] = source.files["onnx"]
-        elif checkpoint is not None:
-            for size in sizes:
-                begun = time.perf_counter()
-                onnx_artifacts[f"{size}/fp32"] = str(export_onnx(checkpoint, folder, source.name, size, False, "cpu", force))
-                record["prepare_s"][f"onnx_{size}_fp32"] = round(time.perf_counter() - begun, 3)
-                if "fp16" in precisions and "onnxruntime" in backends and device.get("onnxruntime_cuda"):
-                    begun = time.perf_counter()
-                    onnx_artifacts[f"{size}/fp16"] = str(export_onnx(checkpoint, folder, source.name, size, True,
-                                                                      device["resolved"], force))
-                    record["prepare_s"][f"onnx_{size}_fp16"] = round(time.perf_counter() - begun, 3)
-        record["artifacts"]["onnxruntime"] = onnx_artifacts
+        record["artifacts"]["onnxruntime"] = _onnx_artifacts(source, checkpoint, folder, record, record["sizes"],
+                                                             opts.precision, device, opts.force)
     return record

@@ -1,4 +1,5 @@
-"""Decode the source once, letterbox to each imgsz, store frames for Phase B, write metadata.json.
+"""Decode the source once, resize to each frames target (size x resize mode the models need: letterbox for
+YOLO tasks, stretch or center crop for others), store frames for Phase B, write metadata.json.
 
 Reused without decoding when ``metadata.json`` carries the same source fingerprint and every frame file
 is still there (``--force`` rebuilds).
@@ -16,7 +17,8 @@ import numpy as np
 from harness.atomic_io import atomic_write_json, read_json
 from harness.data.frame_store import FrameWriter
 from harness.data.image_decode import UnreadableImage, decode_image, to_rgb_uint8
-from harness.data.letterbox import letterbox
+from harness.data.frame_resize import resize_frame
+from harness.data.image_size import parse_size
 from harness.data.source_scan import PREPROCESS_VERSION, SequencePlan, SourceScan
 from harness.data.source_spec import SourceSpec
 from harness.errors import UserError
@@ -24,21 +26,33 @@ from harness.matrix import safe_name
 from harness.setup_config import METADATA_FILENAME
 
 log = logging.getLogger("jetson_benchmark.phase_a")
-METADATA_SCHEMA_VERSION = 1
+METADATA_SCHEMA_VERSION = 2  # 2: frames keyed by size and resize mode; class_name per image
 
 
-def frames_relpath(size: int, sequence_name: str) -> str:
-    return f"frames/img{size}/{safe_name(sequence_name)}.npy"
+def frames_relpath(key: str, sequence_name: str) -> str:
+    return f"frames/img{key}/{safe_name(sequence_name)}.npy"
 
 
-def existing_metadata(root: Path, fingerprint: str) -> dict | None:
-    """The stored metadata if it was made from exactly this source and its frame files exist."""
+def frame_targets(keys: list) -> list:
+    """(frames key, (height, width), resize mode) for each key ("640", "480x640", "224-crop")."""
+    targets = []
+    for key in keys:
+        size, _, mode = str(key).partition("-")
+        targets.append((str(key), parse_size(size), mode or "letterbox"))
+    return targets
+
+
+def existing_metadata(root: Path, fingerprint: str, keys: list) -> dict | None:
+    """The stored metadata if it was made from exactly this source, holds every frames key asked for, and its
+    frame files exist."""
     path = root / METADATA_FILENAME
     try:
         meta = read_json(path)
     except (OSError, ValueError):
         return None
     if meta.get("fingerprint") != fingerprint or meta.get("schema_version") != METADATA_SCHEMA_VERSION:
+        return None
+    if not set(map(str, keys)) <= set(map(str, meta.get("frames_keys", []))):
         return None
     for seq in meta.get("sequences", []):
         for rel in seq.get("frames", {}).values():
@@ -48,15 +62,15 @@ def existing_metadata(root: Path, fingerprint: str) -> dict | None:
 
 
 class _Writers:
-    """One frame writer per imgsz for the sequence being decoded."""
+    """One frame writer per frames target for the sequence being decoded."""
 
-    def __init__(self, root: Path, sizes: list, name: str, capacity: int):
-        self.sizes = sizes
-        self.writers = {s: FrameWriter(root / frames_relpath(s, name), capacity, s) for s in sizes}
+    def __init__(self, root: Path, keys: list, name: str, capacity: int):
+        self.targets = frame_targets(keys)
+        self.writers = {key: FrameWriter(root / frames_relpath(key, name), capacity, hw) for key, hw, _ in self.targets}
 
     def append(self, rgb: np.ndarray) -> None:
-        for size, writer in self.writers.items():
-            writer.append(np.ascontiguousarray(letterbox(rgb, size).transpose(2, 0, 1)))
+        for key, hw, mode in self.targets:
+            self.writers[key].append(np.ascontiguousarray(resize_frame(rgb, hw, mode).transpose(2, 0, 1)))
 
     @property
     def full(self) -> bool:
@@ -68,8 +82,8 @@ class _Writers:
         return counts.pop()
 
 
-def _image_sequence(seq: SequencePlan, root: Path, sizes: list, skipped: list) -> dict:
-    writers = _Writers(root, sizes, seq.name, max(1, len(seq.files)))
+def _image_sequence(seq: SequencePlan, root: Path, keys: list, skipped: list) -> dict:
+    writers = _Writers(root, keys, seq.name, max(1, len(seq.files)))
     items = []
     for path in seq.files:
         try:
@@ -82,13 +96,13 @@ def _image_sequence(seq: SequencePlan, root: Path, sizes: list, skipped: list) -
         items.append({
             "source_path": path, "frame_index": len(items), "frame_count": 1,
             "original_size": [int(rgb.shape[1]), int(rgb.shape[0])],
-            "conversion": conversion, "label_path": seq.labels.get(path),
+            "conversion": conversion, "label_path": seq.labels.get(path), "class_name": seq.classes.get(path),
         })
     count = writers.close()
     return {"name": seq.name, "kind": seq.kind, "num_frames": count, "items": items}
 
 
-def _video_sequence(seq: SequencePlan, root: Path, sizes: list, max_frames: int, skipped: list) -> dict:
+def _video_sequence(seq: SequencePlan, root: Path, keys: list, max_frames: int, skipped: list) -> dict:
     import cv2
 
     path = seq.files[0]
@@ -99,7 +113,7 @@ def _video_sequence(seq: SequencePlan, root: Path, sizes: list, max_frames: int,
     reported = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0) or None
     capacity = min(max_frames, reported) if reported > 0 else max_frames
-    writers = _Writers(root, sizes, seq.name, max(1, capacity))
+    writers = _Writers(root, keys, seq.name, max(1, capacity))
     original = None
     try:
         while not writers.full:
@@ -120,11 +134,11 @@ def _video_sequence(seq: SequencePlan, root: Path, sizes: list, max_frames: int,
     return {"name": seq.name, "kind": "video", "num_frames": count, "items": [item]}
 
 
-def preprocess(scan: SourceScan, spec: SourceSpec, sizes: list, root: Path, fingerprint: str,
+def preprocess(scan: SourceScan, spec: SourceSpec, keys: list, root: Path, fingerprint: str,
                max_frames: int, force: bool) -> dict:
     """Returns the metadata dict (also written to ``root/metadata.json``)."""
     if not force:
-        meta = existing_metadata(root, fingerprint)
+        meta = existing_metadata(root, fingerprint, keys)
         if meta is not None:
             log.info("preprocessed data matches the source fingerprint: reused, nothing decoded")
             return {**meta, "reused": True}
@@ -136,14 +150,14 @@ def preprocess(scan: SourceScan, spec: SourceSpec, sizes: list, root: Path, fing
     sequences = []
     for seq in scan.sequences:
         if seq.kind == "video":
-            record = _video_sequence(seq, root, sizes, max_frames, skipped)
+            record = _video_sequence(seq, root, keys, max_frames, skipped)
         else:
-            record = _image_sequence(seq, root, sizes, skipped)
+            record = _image_sequence(seq, root, keys, skipped)
         if record["num_frames"] == 0:
-            for size in sizes:
-                (root / frames_relpath(size, seq.name)).unlink(missing_ok=True)
+            for key in keys:
+                (root / frames_relpath(key, seq.name)).unlink(missing_ok=True)
             continue
-        record["frames"] = {str(s): frames_relpath(s, seq.name) for s in sizes}
+        record["frames"] = {str(s): frames_relpath(s, seq.name) for s in keys}
         sequences.append(record)
         log.info("sequence %s: %d frames", seq.name, record["num_frames"])
     total = sum(s["num_frames"] for s in sequences)
@@ -155,8 +169,9 @@ def preprocess(scan: SourceScan, spec: SourceSpec, sizes: list, root: Path, fing
         "preprocess_version": PREPROCESS_VERSION,
         "fingerprint": fingerprint,
         "source": spec.to_dict(),
-        "imgsz": sizes,
-        "layout": "uint8 N x 3 x S x S, RGB, letterboxed (pad 114), one .npy per sequence and size",
+        "frames_keys": keys,
+        "layout": "uint8 N x 3 x H x W, RGB, resized per frames key (letterbox pads with 114), one .npy per sequence "
+                  "and key",
         "sequences": sequences,
         "skipped": skipped,
         "ignored_files": scan.ignored_files,

@@ -15,6 +15,7 @@ import numpy as np
 from harness.atomic_io import atomic_write_bytes
 from harness.data.frame_store import open_frames
 from harness.matrix import safe_name
+from harness.model_input.input_spec import InputSpec
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 
@@ -28,56 +29,65 @@ def fixed_frames(sequences: list, count: int) -> list:
     return [list(flat[int(k * step)]) for k in range(min(count, len(flat)))]
 
 
-def load_frames(frames: list, sequences: list, root: Path, imgsz: int) -> np.ndarray:
-    """The uint8 K x 3 x S x S frames named by (sequence, index), read from the memory-mapped store."""
-    paths = {s["name"]: root / s["frames"][str(imgsz)] for s in sequences}
+def load_frames(frames: list, sequences: list, root: Path, frames_key) -> np.ndarray:
+    """The uint8 K x 3 x H x W frames named by (sequence, index), read from the memory-mapped store."""
+    paths = {s["name"]: root / s["frames"][str(frames_key)] for s in sequences}
     return np.stack([np.array(open_frames(paths[name])[index]) for name, index in frames])
 
 
-def _torch_reference(checkpoint: str, frames: np.ndarray) -> np.ndarray:
-    import torch
-    from ultralytics.nn.tasks import load_checkpoint
+def reference_runner(model: dict, size: str, spec: InputSpec):
+    """The runner that makes the reference: torch fp32 on the CPU when there is a PyTorch artifact, else ONNX
+    Runtime's CPU provider on the fp32 ONNX; None when neither exists (an engine alone)."""
+    from runners.registry import runner_class
 
-    model, _ = load_checkpoint(checkpoint, device="cpu", fuse=True)
-    model = model.float().eval()
-    with torch.inference_mode():
-        out = model(torch.from_numpy(frames).float() / 255.0)
-    out = out[0] if isinstance(out, (list, tuple)) else out
-    return out.numpy().astype(np.float32)
-
-
-def _onnx_reference(path: str, frames: np.ndarray) -> np.ndarray:
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    name = session.get_inputs()[0].name
-    rows = [session.run(None, {name: frames[i:i + 1].astype(np.float32) / 255.0})[0] for i in range(len(frames))]
-    return np.concatenate(rows).astype(np.float32)
-
-
-def compute_references(model: dict, sequences: list, root: Path, sizes: list, count: int) -> dict:
-    """imgsz -> reference record (npz path, frames, how it was computed), or {} when the model has no
-    artifact that runs in fp32 on the CPU (an engine alone)."""
     artifacts = model.get("artifacts", {})
-    onnx_any = (artifacts.get("onnxruntime") or {})
+    onnx = artifacts.get("onnxruntime") or {}
+    if artifacts.get("torch"):
+        backend, artifact = "torch", artifacts["torch"]
+    elif onnx.get(f"{size}/fp32") or onnx.get("any/fp32"):
+        backend, artifact = "onnxruntime", onnx.get(f"{size}/fp32") or onnx.get("any/fp32")
+    else:
+        return None
+    return runner_class(backend)(artifact, "cpu", "fp32", spec.size, 1, options={
+        "model_file_kind": model.get("model_file_kind", "ultralytics")}, input_spec=spec)
+
+
+def run_reference(runner, pixels: np.ndarray) -> list:
+    """Every output of the runner on each frame in turn, stacked: one array per model output."""
+    runner.load()
+    try:
+        rows = [runner.to_numpy(runner.infer(runner.prepare(pixels[i:i + 1]))) for i in range(len(pixels))]
+    finally:
+        runner.release()
+    return [np.concatenate([row[k] for row in rows]).astype(np.float32) for k in range(len(rows[0]))]
+
+
+def save_outputs(path: Path, outputs: list) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, **{f"output_{k}": o for k, o in enumerate(outputs)})
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_outputs(path) -> list:
+    with np.load(path) as data:
+        return [data[f"output_{k}"] for k in range(len(data.files))]
+
+
+def compute_references(model: dict, sequences: list, root: Path, count: int) -> dict:
+    """size -> reference record (npz path, frames, how it was computed, the backend and device it ran on), or
+    {} when the model has no artifact that runs in fp32 on the CPU."""
     records = {}
-    for size in sizes:
-        frames = fixed_frames(sequences, count)
-        if not frames:
-            return {}
-        pixels = load_frames(frames, sequences, root, size)
-        onnx_path = onnx_any.get(f"{size}/fp32") or onnx_any.get("any/fp32")
-        if artifacts.get("torch"):
-            output, how = _torch_reference(artifacts["torch"], pixels), "torch fp32 on the CPU"
-        elif onnx_path:
-            output, how = _onnx_reference(onnx_path, pixels), "onnxruntime fp32 on the CPU"
-        else:
-            return {}
+    frames = fixed_frames(sequences, count)
+    for size, spec_dict in (model.get("inputs") or {}).items():
+        spec = InputSpec.from_dict(spec_dict)
+        runner = reference_runner(model, size, spec)
+        if not frames or runner is None or size in (model.get("size_problems") or {}):
+            continue
+        outputs = run_reference(runner, load_frames(frames, sequences, root, spec.frames_key))
         path = root / "references" / f"{safe_name(model['name'])}_img{size}.npz"
-        buffer = io.BytesIO()
-        np.savez(buffer, output=output)
-        atomic_write_bytes(path, buffer.getvalue())
-        records[str(size)] = {"path": str(path), "frames": frames, "computed_with": how,
-                              "output_shape": list(output.shape), "task": model.get("task")}
-        log.info("reference outputs for %s at %d: %s on %d frames", model["name"], size, how, len(frames))
+        save_outputs(path, outputs)
+        records[str(size)] = {"path": str(path), "frames": frames, "backend": runner.backend, "precision": "fp32",
+                              "device": "cpu", "computed_with": f"{runner.backend} fp32 on the CPU",
+                              "output_shapes": [list(o.shape) for o in outputs], "task": model.get("task")}
+        log.info("reference outputs for %s at %s: %s on %d frames", model["name"], size, runner.backend, len(frames))
     return records

@@ -48,15 +48,21 @@ def _probe_verdict(probe: dict, batch: int) -> Optional[str]:
     return f"batch probe: the largest batch that fit {limit}is {fit}; batch {first_oom} ran out of memory ({where})"
 
 
-def _static_mismatch(shape: Optional[list], spec: RunSpec) -> Optional[str]:
-    """A user ONNX with fixed input dims cannot take other batch sizes or image sizes."""
-    if not shape or len(shape) != 4:
-        return None
-    batch, _, height, width = shape
-    if batch is not None and batch != spec.batch:
-        return f"the ONNX file has a fixed batch of {batch}"
-    if (height is not None and height != spec.imgsz) or (width is not None and width != spec.imgsz):
-        return f"the ONNX file has a fixed input of {height}x{width}"
+def model_problem(model: dict, spec: RunSpec) -> Optional[str]:
+    """Why this model cannot run this size or batch at all, on any backend: a refused file, a fixed input of
+    another size or batch, a size off the model's stride, an input nothing fills."""
+    if model.get("refused"):
+        return model["refused"]
+    problem = (model.get("size_problems") or {}).get(str(spec.imgsz))
+    if problem:
+        return problem
+    fixed = (model.get("detected") or {}).get("fixed_batch")
+    if fixed is not None and fixed != spec.batch:
+        return f"the model has a fixed batch of {fixed}; this run asks for {spec.batch}"
+    unfilled = model.get("unfilled_inputs") or []
+    if unfilled:
+        return (f"input(s) {', '.join(unfilled)} cannot be filled: declare them in {spec.model}.model.json as "
+                '"extra_inputs": {"NAME": {"value": ..., "dtype": ..., "shape": [...]}}')
     return None
 
 
@@ -73,6 +79,9 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
         return None, STATUS_SKIPPED, "multi-stream runs need a CUDA device"
     if streams > 1 and "cudagraph" in spec.variant:
         return None, STATUS_SKIPPED, "CUDA graph replay and multiple streams are separate modes: run them separately"
+    problem = model_problem(model, spec)
+    if problem:
+        return None, STATUS_SKIPPED, problem
     if spec.backend in ("torch", "torch_compile"):
         if not artifacts.get("torch"):
             return None, STATUS_SKIPPED, f"no PyTorch artifact (.pt or .yaml) for {spec.model}"
@@ -85,9 +94,10 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
         if spec.precision == "fp16" and not device.get("onnxruntime_cuda"):
             return path, STATUS_SKIPPED, "fp16 ONNX needs onnxruntime's CUDA execution provider, which this install lacks"
         if not path:
-            return None, STATUS_SKIPPED, f"no ONNX artifact for {spec.model} at {spec.precision}"
-        mismatch = _static_mismatch(model.get("onnx_input_shape"), spec) if f"any/{spec.precision}" in onnx else None
-        return path, (STATUS_SKIPPED if mismatch else None), mismatch
+            why = (" (a TorchScript or torch.export model runs on onnxruntime from an .onnx file beside it)"
+                   if model.get("model_file_kind") in ("torchscript", "torch_export", "pickled_module") else "")
+            return None, STATUS_SKIPPED, f"no ONNX artifact for {spec.model} at {spec.precision}{why}"
+        return path, None, None
     if spec.backend == "tensorrt":
         engines = artifacts.get("tensorrt", {})
         key = engine_key(spec.imgsz, spec.precision, spec.batch, modes.get("engine_batch", "static"))
@@ -113,8 +123,10 @@ def _streams(variant: str) -> int:
     return 1
 
 
-def _runner_options(spec: RunSpec, modes: dict) -> dict:
+def _runner_options(spec: RunSpec, modes: dict, model: dict) -> dict:
     options = {}
+    if spec.backend in ("torch", "torch_compile") and model.get("model_file_kind"):
+        options["model_file_kind"] = model["model_file_kind"]
     if _streams(spec.variant) > 1:
         options["streams"] = _streams(spec.variant)
     if "e2e" in spec.variant:
@@ -140,8 +152,9 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
     by_name = {m["name"]: m for m in models}
     per_model = {name: resolve_backends(backends, m.get("source_files", {}), bool(m.get("builtin")))
                  for name, m in by_name.items()}
+    sizes_per_model = {name: m["sizes"] for name, m in by_name.items() if m.get("sizes")}
     planned = []
-    for spec in expand_matrix(list(by_name), backends, precisions, sizes, batches, modes, per_model):
+    for spec in expand_matrix(list(by_name), backends, precisions, sizes, batches, modes, per_model, sizes_per_model):
         model = by_name[spec.model]
         run = PlannedRun(spec=spec)
         run.artifact, run.skip_status, run.skip_reason = _artifact(model, spec, device, modes)
@@ -160,11 +173,14 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
                                                          ("largest_fit", "first_oom", "budget_mb", "attempts")}}
         if spec.backend in ("torch", "torch_compile") and cudnn and key in cudnn:
             run.extra["cudnn_benchmark"] = bool(cudnn[key]["value"])
-        options = _runner_options(spec, modes)
+        options = _runner_options(spec, modes, model)
         if options:
             run.extra["runner_options"] = options
         if model.get("task"):
             run.extra["task"] = model["task"]
+            run.extra["task_settings"] = model.get("task_settings")
+        if (model.get("inputs") or {}).get(str(spec.imgsz)):
+            run.extra["input"] = model["inputs"][str(spec.imgsz)]
         if model.get("reference"):
             run.extra["reference"] = model["reference"].get(str(spec.imgsz))
         elif model.get("reference_error"):

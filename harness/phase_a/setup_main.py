@@ -61,9 +61,14 @@ def prepare_models(sources: list, root: Path, opts: Options, device: dict) -> li
     prepared = []
     for source in sources:
         backends = resolve_backends(opts.backend, source.files, source.builtin)
-        prepared.append((source, backends, prepare_model(source, root, opts.imgsz, backends, opts.precision, device,
-                                                         opts.force)))
+        prepared.append((source, backends, prepare_model(source, root, opts, backends, device)))
     return prepared
+
+
+def frames_keys(models: list) -> list:
+    """Every (size, resize mode) some model's input needs, as frames keys, in a stable order."""
+    keys = {spec["frames_key"] for model in models for spec in (model.get("inputs") or {}).values()}
+    return sorted(keys) or ["640"]
 
 
 def prepare_references_and_engines(prepared: list, meta: dict, root: Path, opts: Options, device: dict, memory: dict,
@@ -77,7 +82,7 @@ def prepare_references_and_engines(prepared: list, meta: dict, root: Path, opts:
         model["reference"] = {}
         if opts.fidelity_frames:
             try:
-                model["reference"] = compute_references(model, meta["sequences"], root, opts.imgsz, opts.fidelity_frames)
+                model["reference"] = compute_references(model, meta["sequences"], root, opts.fidelity_frames)
             except Exception as exc:  # noqa: BLE001 - a model that cannot run fails in its own runs, not here
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                 model["reference_error"] = f"the FP32 reference could not be computed: {type(exc).__name__}: {first}"[:300]
@@ -108,10 +113,13 @@ def run_setup(opts: Options, started_at: float) -> Path:
     # Models before decoding: a bad model name or file must fail fast, not after minutes of work.
     prepared = step("models", prepare_models, sources, root, opts, device)
     models = [model for _, _, model in prepared]
+    if all(model.get("refused") for model in models):  # nothing left to measure: the input itself is bad
+        raise UserError(models[0]["refused"] if len(models) == 1 else
+                        f"none of the {len(models)} models can be benchmarked; first: {models[0]['refused']}")
 
     from harness.phase_a.preprocess import preprocess
 
-    meta = step("preprocess", preprocess, scan, spec, opts.imgsz, root, fingerprint, opts.max_frames, opts.force)
+    meta = step("preprocess", preprocess, scan, spec, frames_keys(models), root, fingerprint, opts.max_frames, opts.force)
     child_protocol.emit("preprocessed", frames=meta["totals"]["frames"], skipped=meta["skipped"],
                         reused=meta["reused"], sequences=len(meta["sequences"]))
     engine_builds = step("references_and_engines", prepare_references_and_engines, prepared, meta, root, opts, device,

@@ -1,11 +1,9 @@
 """Accuracy from a backend's own outputs, after the measured passes (outside the timed region).
 
-- Detection: mAP50 and mAP50-95 over the labeled frames (YOLO txt labels found by Phase A), with Ultralytics'
-  metrics code (see harness.measure.detection_map).
-- Dense outputs (e.g. depth): ``--dense_gt DIR`` holds ``<image stem>.npy`` ground truth with the output's
-  shape; RMSE and MAE over every frame that has one.
-- Anything else: ``--accuracy_hook package.module:function`` is called with the frames' outputs and their
-  metadata records and returns {figure name: value} (names should carry their unit).
+The task scores the frames batch by batch (its accumulator keeps only what its metric needs, never every
+output at once). ``--accuracy_hook package.module:function`` is called once with every scored frame's first output and the
+frames' metadata records and returns {figure name: value} (names should carry their unit); only then are
+the outputs kept until the end.
 """
 
 from __future__ import annotations
@@ -19,95 +17,56 @@ from harness.atomic_io import read_json
 from harness.data.frame_store import open_frames
 from harness.phase_b.fidelity_check import backend_outputs
 from harness.setup_config import resolve_path
+from harness.tasks.base import Figures
 
-FIGURES = ("map50", "map50_95", "dense_rmse", "dense_mae")
+SCORE_BATCH_FRAMES = 32  # frames decoded from the store and scored together
 
 
-def labeled_frames(setup: dict, config_path: Path, imgsz: int, limit: int) -> list:
-    """(frame array path, index, metadata record) for up to ``limit`` image frames."""
+def scored_frames(setup: dict, config_path: Path, frames_key: str, limit: int) -> list:
+    """(frame array path, index, metadata record) for up to ``limit`` still images."""
     meta = read_json(resolve_path(config_path, setup["dataset"]["metadata"]))
     out = []
     for sequence in meta["sequences"]:
         if sequence["kind"] == "video":
             continue
-        path = resolve_path(config_path, sequence["frames"][str(imgsz)])
+        path = resolve_path(config_path, sequence["frames"][str(frames_key)])
         for item in sequence["items"]:
             if len(out) < limit:
                 out.append((path, item["frame_index"], item))
     return out
 
 
-def _outputs(runner, frames: list, batch: int) -> np.ndarray:
-    pixels = np.stack([np.array(open_frames(path)[index]) for path, index, _ in frames])
-    return backend_outputs(runner, pixels, batch)
-
-
-def _detection_map(outputs: np.ndarray, frames: list, imgsz: int) -> tuple:
-    from harness.measure.detection_map import MapAccumulator, labels_to_letterbox_xyxy, read_yolo_labels
-
-    accumulator = MapAccumulator(outputs.shape[1] - 4)
-    labels_n = 0
-    for output, (_, _, record) in zip(outputs, frames):
-        labels = read_yolo_labels(record.get("label_path"))
-        labels_n += len(labels)
-        w, h = record["original_size"]
-        accumulator.add(output, labels_to_letterbox_xyxy(labels, w, h, imgsz), labels[:, 0], Path(record["source_path"]).name)
-    result = accumulator.result()
-    return ({"map50": result["map50"], "map50_95": result["map50_95"]},
-            {"images_n": accumulator.images, "labels_n": labels_n, "precision": result["precision"],
-             "recall": result["recall"], "computed_with": "Ultralytics DetectionValidator postprocess + match_predictions + DetMetrics"})
-
-
-def _dense(outputs: np.ndarray, frames: list, gt_dir: Path) -> tuple:
-    errors = []
-    for output, (_, _, record) in zip(outputs, frames):
-        gt_path = gt_dir / (Path(record["source_path"]).stem + ".npy")
-        if gt_path.is_file():
-            gt = np.load(gt_path).astype(np.float64)
-            errors.append(output.astype(np.float64).reshape(gt.shape) - gt)
-    if not errors:
-        return None, f"no <image stem>.npy ground truth in {gt_dir} matches the frames"
-    flat = np.concatenate([e.ravel() for e in errors])
-    return {"dense_rmse": float(np.sqrt(np.mean(flat ** 2))), "dense_mae": float(np.mean(np.abs(flat))),
-            "frames_n": len(errors)}, None
-
-
-def check_accuracy(runner, planned: dict, setup: dict, config_path: Path, measurement: dict) -> tuple:
-    """Returns (metrics, details, unavailable)."""
-    metrics = {name: None for name in FIGURES}
-    unavailable, details = {}, {}
-    limit = int(measurement.get("accuracy_images", 500))
-    frames = labeled_frames(setup, config_path, int(planned["imgsz"]), limit) if limit else []
-    if not frames:
-        reason = "--accuracy_images 0" if not limit else "the source has no still images to score"
-        return metrics, details, {name: reason for name in FIGURES}
-    outputs = _outputs(runner, frames, int(planned["batch"]))
-    task = (planned.get("extra") or {}).get("task")
-    shaped_like_yolo = outputs.ndim == 3 and outputs.shape[1] > 4
-    detect = shaped_like_yolo and (task == "detect" if task else outputs.shape[2] > outputs.shape[1])
-    if detect and any(record.get("label_path") for _, _, record in frames):
-        found, details["detection"] = _detection_map(outputs, frames, int(planned["imgsz"]))
-        metrics.update(found)
-    else:
-        reason = ("not a YOLO detect output" if not detect else "the source has no YOLO-format labels "
-                  "(labels/<name>.txt beside images/, or <name>.txt beside each image)")
-        unavailable.update({"map50": reason, "map50_95": reason})
-    gt_dir = measurement.get("dense_gt")
-    if gt_dir:
-        dense, why = _dense(outputs, frames, Path(gt_dir))
-        if dense:
-            metrics.update({k: dense[k] for k in ("dense_rmse", "dense_mae")})
-            details["dense"] = {"frames_n": dense["frames_n"], "ground_truth": str(gt_dir)}
-        else:
-            unavailable.update({"dense_rmse": why, "dense_mae": why})
-    else:
-        unavailable.update({"dense_rmse": "no --dense_gt given", "dense_mae": "no --dense_gt given"})
+def _hook(measurement: dict):
     hook = measurement.get("accuracy_hook")
-    if hook:
-        module_name, function_name = hook.split(":", 1)
-        function = getattr(importlib.import_module(module_name), function_name)
-        produced = function(list(outputs), [record for _, _, record in frames])
-        metrics.update({str(k): float(v) for k, v in produced.items()})
-        details["hook"] = hook
-    details["frames_n"] = len(frames)
-    return metrics, details, unavailable
+    if not hook:
+        return None
+    module_name, function_name = hook.split(":", 1)
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def check_accuracy(runner, task, spec, planned: dict, setup: dict, config_path: Path, measurement: dict) -> Figures:
+    limit = int(measurement.get("accuracy_images", 500))
+    frames = scored_frames(setup, config_path, spec.frames_key, limit) if limit else []
+    if not frames:
+        return Figures().missing(task.accuracy_figures, "--accuracy_images 0" if not limit else
+                                 "the source has no still images to score")
+    accumulator, hook = task.accuracy(spec), _hook(measurement)
+    if accumulator is None and hook is None:
+        return Figures().missing(task.accuracy_figures, task.accuracy_unavailable())
+    hook_outputs, hook_records = [], []
+    for start in range(0, len(frames), SCORE_BATCH_FRAMES):
+        part = frames[start:start + SCORE_BATCH_FRAMES]
+        pixels = np.stack([np.array(open_frames(path)[index]) for path, index, _ in part])
+        outputs = backend_outputs(runner, pixels, int(planned["batch"]))
+        records = [record for _, _, record in part]
+        if accumulator is not None:
+            accumulator.add(outputs, records)
+        if hook is not None:
+            hook_outputs.extend(outputs[0])
+            hook_records.extend(records)
+    figures = accumulator.result() if accumulator is not None else Figures().missing(
+        task.accuracy_figures, task.accuracy_unavailable())
+    if hook is not None:
+        figures.metrics.update({str(k): float(v) for k, v in hook(hook_outputs, hook_records).items()})
+    figures.details.update({"frames_n": len(frames), **({"hook": measurement["accuracy_hook"]} if hook else {})})
+    return figures

@@ -1,12 +1,13 @@
 """--e2e: what an application sees per batch, stage by stage, after the standard measured passes.
 
 Per pass, on original-resolution frames (decoded before the loop, so decoding is not in it):
-- ``preprocess_ms``: letterbox each frame to imgsz (OpenCV, as Ultralytics' LetterBox) and stack them;
+- ``preprocess_ms``: resize each frame to the model's input as Phase A did (letterbox as Ultralytics'
+  LetterBox, stretch or center crop) and stack them;
 - ``inference_ms``: the runner's prepare + infer + synchronize (the standard pass);
-- ``postprocess_ms``: Ultralytics' non_max_suppression with its predict defaults (conf 0.25, IoU 0.7, 300 boxes)
-  on the raw output, and the boxes brought to the host;
+- ``postprocess_ms``: the task's post-processing of the raw outputs (NMS at --conf / --iou for the YOLO tasks,
+  top-5 for classify), with its result brought to the host;
 - ``e2e_ms``: all three, on the host clock.
-Post-processing needs a YOLO detect output; for other models it is empty with the reason.
+A task without post-processing (depth, generic) leaves it empty with the reason.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import numpy as np
 from harness.measure.latency_stats import summarize_latency
 from harness.setup_config import resolve_path
 
-PREDICT_CONF, PREDICT_IOU, PREDICT_MAX_DET = 0.25, 0.7, 300
 SERIES = ("e2e_ms", "preprocess_ms", "inference_ms", "postprocess_ms")
 
 
@@ -52,23 +52,14 @@ def original_frames(setup: dict, config_path: Path, limit: int) -> list:
     return frames
 
 
-def _nms(outputs, torch_module):
-    try:
-        from ultralytics.utils.nms import non_max_suppression
-    except ImportError:
-        from ultralytics.utils.ops import non_max_suppression
-    tensor = outputs if hasattr(outputs, "shape") and not isinstance(outputs, np.ndarray) else torch_module.from_numpy(
-        np.asarray(outputs, dtype=np.float32))
-    boxes = non_max_suppression(tensor, conf_thres=PREDICT_CONF, iou_thres=PREDICT_IOU, max_det=PREDICT_MAX_DET)
-    return [b.cpu() for b in boxes]
-
-
-def run_e2e(runner, frames: list, batch: int, imgsz: int, passes: int, min_duration_s: float, detect: bool,
+def run_e2e(runner, frames: list, batch: int, spec, passes: int, min_duration_s: float, task,
             torch_module, warmup: int = 0) -> tuple:
     """(samples by series, figures, unavailable). ``warmup`` passes run first and are discarded (the first
     NMS call, for one, pays one-time costs)."""
-    from harness.data.letterbox import letterbox
+    from harness.data.frame_resize import resize_frame
 
+    size_hw = (spec.height, spec.width)
+    post = task.postprocess_description() is not None
     samples = {name: [] for name in SERIES}
     clock = time.perf_counter_ns
     started = None
@@ -80,13 +71,13 @@ def run_e2e(runner, frames: list, batch: int, imgsz: int, passes: int, min_durat
         images = [frames[(index + i) % len(frames)] for i in range(batch)]
         index += batch
         t0 = clock()
-        stacked = np.stack([letterbox(image, imgsz).transpose(2, 0, 1) for image in images])
+        stacked = np.stack([resize_frame(image, size_hw, spec.resize).transpose(2, 0, 1) for image in images])
         t1 = clock()
         outputs = runner.infer(runner.prepare(np.ascontiguousarray(stacked)))
         runner.synchronize()
         t2 = clock()
-        if detect:
-            _nms(outputs[0] if isinstance(outputs, list) else outputs, torch_module)
+        if post:
+            task.postprocess(outputs, torch_module)
         t3 = clock()
         samples["preprocess_ms"].append((t1 - t0) / 1e6)
         samples["inference_ms"].append((t2 - t1) / 1e6)
@@ -97,10 +88,10 @@ def run_e2e(runner, frames: list, batch: int, imgsz: int, passes: int, min_durat
         stats = summarize_latency(samples[name], name)
         figures.update({f"{name}_p50": stats[f"{name}_p50"], f"{name}_p99": stats[f"{name}_p99"],
                         f"{name}_mean": stats[f"{name}_mean"]})
-    if not detect:
+    if not post:
         for suffix in ("p50", "p99", "mean"):
             figures[f"postprocess_ms_{suffix}"] = None
-            unavailable[f"postprocess_ms_{suffix}"] = "NMS post-processing applies to YOLO detect outputs only"
+            unavailable[f"postprocess_ms_{suffix}"] = f"the {task.name} task has no post-processing step"
     total = sum(samples["e2e_ms"]) / 1000.0
     figures["e2e_img_per_s"] = batch * runner.batches_per_pass() * len(samples["e2e_ms"]) / total if total else None
     return samples, figures, unavailable

@@ -1,5 +1,6 @@
-"""After the measured passes (outside the timed region): run the backend on the reference frames and
-compare its raw outputs with the FP32 reference Phase A stored."""
+"""After the measured passes (outside the timed region): run the backend on the reference frames and let the
+task compare its outputs with the FP32 reference Phase A stored. A run whose backend, precision and device
+are the reference's own compares the backend with itself, and the result says so."""
 
 from __future__ import annotations
 
@@ -7,51 +8,42 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.measure.fidelity import compare_outputs
-from harness.phase_a.reference_outputs import load_frames
-
-FIGURES = ("fidelity_max_abs_err", "fidelity_cos_sim_min", "fidelity_box_match_pct")
+from harness.phase_a.reference_outputs import load_frames, load_outputs
+from harness.tasks.base import Figures
 
 
-def backend_outputs(runner, frames: np.ndarray, batch: int) -> np.ndarray:
-    """The runner's outputs for ``frames``, run at its own batch size (short batches padded by repeating)."""
+def backend_outputs(runner, frames: np.ndarray, batch: int) -> list:
+    """The runner's outputs for ``frames``, one array per model output, run at its own batch size (short batches
+    padded by repeating)."""
     rows = []
     for start in range(0, len(frames), batch):
         chunk = frames[start:start + batch]
         padded = chunk[np.arange(batch) % len(chunk)]
         outputs = runner.infer(runner.prepare(np.ascontiguousarray(padded)))
         runner.synchronize()
-        rows.append(runner.to_numpy(outputs)[: len(chunk)])
-    return np.concatenate(rows)
+        rows.append([o[: len(chunk)] for o in runner.to_numpy(outputs)])
+    return [np.concatenate([row[k] for row in rows]) for k in range(len(rows[0]))]
 
 
-def check_fidelity(runner, planned: dict, setup: dict, config_path: Path) -> tuple:
-    """Returns (metrics, details, unavailable)."""
-    reference = (planned.get("extra") or {}).get("reference")
+def compared_with(reference: dict, planned: dict, device: str) -> str:
+    """``self`` when the run is the reference's own backend, precision and device; else what the reference is."""
+    same = (reference.get("backend") == planned["backend"] and reference.get("precision") == planned["precision"]
+            and reference.get("device") == "cpu" and device == "cpu"
+            and not (planned.get("variant") or ""))
+    return "self" if same else reference.get("computed_with", "the FP32 reference")
+
+
+def check_fidelity(runner, task, planned: dict, setup: dict, config_path: Path, frames_key: str,
+                   device: str) -> Figures:
+    extra = planned.get("extra") or {}
+    reference = extra.get("reference")
     if not reference:
-        reason = ((planned.get("extra") or {}).get("reference_error") or
+        reason = (extra.get("reference_error") or
                   "no FP32 reference: the model has no artifact that runs in fp32 on the CPU, or --fidelity_frames 0")
-        return {name: None for name in FIGURES}, {}, {name: reason for name in FIGURES}
-    expected = np.load(reference["path"])["output"]
-    frames = load_frames(reference["frames"], setup["dataset"]["sequences"], Path(config_path).parent,
-                         int(planned["imgsz"]))
-    actual = backend_outputs(runner, frames, int(planned["batch"]))
-    unavailable = {}
-    try:
-        comparison = compare_outputs(expected, actual)
-    except ValueError as exc:
-        return {name: None for name in FIGURES}, {}, {name: str(exc) for name in FIGURES}
-    metrics = {k: comparison[k] for k in ("fidelity_max_abs_err", "fidelity_cos_sim_min")}
-    details = {"reference": reference["computed_with"], "frames": reference["frames"], "per_frame": comparison["per_frame"]}
-    if reference.get("task") == "detect" and expected.ndim == 3:
-        from harness.measure.detection_agreement import box_agreement
-
-        agreement = box_agreement(expected, actual)
-        metrics["fidelity_box_match_pct"] = agreement.pop("fidelity_box_match_pct")
-        details["boxes"] = agreement
-        if metrics["fidelity_box_match_pct"] is None:
-            unavailable["fidelity_box_match_pct"] = agreement.get("note", "no boxes")
-    else:
-        metrics["fidelity_box_match_pct"] = None
-        unavailable["fidelity_box_match_pct"] = "not a detection output (box agreement needs a YOLO detect head)"
-    return metrics, details, unavailable
+        return Figures().missing(task.fidelity_figures, reason)
+    expected = load_outputs(reference["path"])
+    frames = load_frames(reference["frames"], setup["dataset"]["sequences"], Path(config_path).parent, frames_key)
+    figures = task.fidelity(expected, backend_outputs(runner, frames, int(planned["batch"])))
+    figures.details.update({"reference": reference["computed_with"], "frames": reference["frames"],
+                            "compared_with": compared_with(reference, planned, device)})
+    return figures

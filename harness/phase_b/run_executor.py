@@ -16,7 +16,10 @@ from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.timing_loop import run_passes
 from harness.oom import is_oom_exception
 from harness.phase_b.accuracy_check import check_accuracy
+from harness.phase_b.e2e_passes import SERIES
 from harness.phase_b.fidelity_check import check_fidelity
+from harness.phase_b.run_task import run_input, run_task
+from harness.tasks.base import Figures
 from harness.measure.gpu_memory_sources import cuda_device_uuid
 from harness.phase_b.frame_feed import FrameFeed, SequenceFrames
 from harness.phase_b.pass_step import make_step
@@ -31,43 +34,62 @@ from runners.registry import runner_class
 log = logging.getLogger("jetson_benchmark.phase_b")
 
 
-def sequences_for(setup: dict, config_path: Path, imgsz: int) -> list:
+def sequences_for(setup: dict, config_path: Path, frames_key: str) -> list:
     return [
-        SequenceFrames(s["name"], str(resolve_path(config_path, s["frames"][str(imgsz)])), int(s["num_frames"]))
+        SequenceFrames(s["name"], str(resolve_path(config_path, s["frames"][str(frames_key)])), int(s["num_frames"]))
         for s in setup["dataset"]["sequences"]
-        if str(imgsz) in s["frames"] and int(s["num_frames"]) > 0
+        if str(frames_key) in s["frames"] and int(s["num_frames"]) > 0
     ]
 
 
-def post_measurement(runner, planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module) -> dict:
-    """After the measured passes, outside the timed region: the --e2e loop, fidelity against the FP32 reference,
-    accuracy. Returns {"samples", "metrics", "unavailable", "fidelity", "accuracy"}."""
-    out = {"samples": {}, "metrics": {}, "unavailable": {}, "fidelity": {}, "accuracy": {}}
-    extra = planned.get("extra") or {}
-    if (extra.get("runner_options") or {}).get("e2e"):
-        from harness.phase_b.e2e_passes import original_frames, run_e2e
-
-        frames = original_frames(setup, config_path, min(int(measurement["max_frames_in_mem"]), 64))
-        samples, figures, unavailable = run_e2e(
-            runner, frames, int(planned["batch"]), int(planned["imgsz"]), int(measurement["iters"]),
-            float(measurement.get("min_duration_s", 0.0)), extra.get("task") == "detect", torch_module,
-            int(measurement["warmup"]))
-        out["samples"].update({f"e2e.{k}": v for k, v in samples.items()})
-        out["metrics"].update(figures)
-        out["unavailable"].update(unavailable)
-    figures, out["fidelity"], unavailable = check_fidelity(runner, planned, setup, config_path)
-    out["metrics"].update(figures)
-    out["unavailable"].update(unavailable)
+def guarded(name: str, figure_names, run_id: str, work) -> Figures:
+    """Run one check after the measurement; an exception (other than running out of memory, which is the run's
+    verdict) leaves its figures empty with the reason and never loses the measurement."""
     try:
-        figures, out["accuracy"], unavailable = check_accuracy(runner, planned, setup, config_path, measurement)
-    except Exception as exc:  # noqa: BLE001 - the timing figures stand; only accuracy is missing
+        return work()
+    except Exception as exc:  # noqa: BLE001 - the timing figures stand; only this check's figures are missing
         if is_oom_exception(exc):
             raise
-        why = f"the accuracy check failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
-        figures, unavailable = {}, {name: why for name in ("map50", "map50_95", "dense_rmse", "dense_mae")}
-        log.warning("run %s: %s", planned["run_id"], why)
-    out["metrics"].update(figures)
-    out["unavailable"].update(unavailable)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        why = f"the {name} check failed: {type(exc).__name__}: {first}"[:300]
+        log.warning("run %s: %s", run_id, why)
+        return Figures(details={f"{name}_error": why}).missing(figure_names, why)
+
+
+def e2e_figures(runner, task, spec, planned: dict, setup: dict, config_path: Path, measurement: dict,
+                torch_module) -> Figures:
+    from harness.phase_b.e2e_passes import original_frames, run_e2e
+
+    frames = original_frames(setup, config_path, min(int(measurement["max_frames_in_mem"]), 64))
+    samples, figures, unavailable = run_e2e(
+        runner, frames, int(planned["batch"]), spec, int(measurement["iters"]),
+        float(measurement.get("min_duration_s", 0.0)), task, torch_module, int(measurement["warmup"]))
+    return Figures(metrics=figures, details={"samples": {f"e2e.{k}": v for k, v in samples.items()}},
+                   unavailable=unavailable)
+
+
+def post_measurement(runner, planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module,
+                     device: str) -> dict:
+    """After the measured passes, outside the timed region: the --e2e loop, fidelity against the FP32 reference,
+    accuracy, each asked of the run's task and each guarded on its own."""
+    task, spec = run_task(planned), run_input(planned)
+    out = {"samples": {}, "metrics": {}, "unavailable": {}, "fidelity": {}, "accuracy": {}}
+    run_id = planned["run_id"]
+    if ((planned.get("extra") or {}).get("runner_options") or {}).get("e2e"):
+        e2e = guarded("e2e", [f"{s}_{k}" for s in SERIES for k in ("p50", "p99", "mean")], run_id,
+                      lambda: e2e_figures(runner, task, spec, planned, setup, config_path, measurement, torch_module))
+        out["samples"].update(e2e.details.pop("samples", {}))
+        out["metrics"].update(e2e.metrics)
+        out["unavailable"].update(e2e.unavailable)
+    for name, figure_names, work in (
+            ("fidelity", task.fidelity_figures,
+             lambda: check_fidelity(runner, task, planned, setup, config_path, spec.frames_key, device)),
+            ("accuracy", task.accuracy_figures,
+             lambda: check_accuracy(runner, task, spec, planned, setup, config_path, measurement))):
+        figures = guarded(name, figure_names, run_id, work)
+        out["metrics"].update(figures.metrics)
+        out["unavailable"].update(figures.unavailable)
+        out[name] = figures.details
     return out
 
 
@@ -89,10 +111,13 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
                              cuda_device_uuid(torch_module, device) if device.startswith("cuda") else None)
     tracker.baseline()
     telemetry.mark("load")
+    spec = run_input(planned)
     runner = runner_class(planned["backend"])(planned["artifact"], device, planned["precision"],
-                                              int(planned["imgsz"]), int(planned["batch"]), memory_budget_mb=budget_mb,
+                                              spec.size, int(planned["batch"]), memory_budget_mb=budget_mb,
                                               options={**((planned.get("extra") or {}).get("runner_options") or {}),
-                                                       **(runner_options or {})})
+                                                       **(runner_options or {})}, input_spec=spec)
+    result["task"] = run_task(planned).describe()
+    result["input"] = spec.to_dict()
     stage = "load"
     try:
         begun = time.perf_counter()
@@ -104,7 +129,7 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
         result["runner"] = runner.describe()
 
         stage = "measure"
-        sequences = sequences_for(setup, config_path, int(planned["imgsz"]))
+        sequences = sequences_for(setup, config_path, spec.frames_key)
         feed = FrameFeed(sequences, int(planned["batch"]),
                          int(measurement["max_frames_in_mem"]), on_chunk_change=runner.cleanup)
 
@@ -125,7 +150,8 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
         tracker.end_measure()
         budget_peak = tracker.budget_peak_mb()
         stage = "the checks after the measured passes (e2e, fidelity, accuracy)"
-        post = post_measurement(runner, planned, setup, config_path, measurement, torch_module) if post_checks else {}
+        post = (post_measurement(runner, planned, setup, config_path, measurement, torch_module, device)
+                if post_checks else {})
         stage = "summary"
         busy_s = sum(passes.latency_ms) / 1000.0
         images = int(planned["batch"]) * runner.batches_per_pass() * len(passes.latency_ms)

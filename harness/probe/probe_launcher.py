@@ -9,7 +9,7 @@ from typing import TextIO
 
 from harness.atomic_io import atomic_write_json
 from harness.launcher import run_phase
-from harness.oom import oom_from_exit
+from harness.child_ending import DIED, OOM_KILLED, TIMEOUT, VERDICT, classify_ending
 from harness.probe.batch_search import FITS, OOM
 
 
@@ -21,14 +21,13 @@ def run_attempt(request: dict, request_dir: Path, timeout_s: float, log_file: Te
     event = outcome.last_event("probe_result") or {}
     record = {"pid": outcome.pid, "returncode": outcome.returncode, "wall_s": round(outcome.wall_s, 3)}
     record.update({k: v for k, v in event.items() if k not in ("event",)})
-    killed = oom_from_exit(outcome.returncode)
-    if outcome.timed_out:
+    ending = classify_ending(outcome, "probe_result", timeout_s)
+    if ending.kind == TIMEOUT:
         record.update(outcome="timeout", detail=f"no answer within {timeout_s:.0f} s")
-    elif killed:
-        record.update(outcome=OOM, detail=killed)
-    elif outcome.returncode == 0 and event.get("outcome") == FITS:
+    elif ending.kind == OOM_KILLED:
+        record.update(outcome=OOM, detail=ending.detail)
+    elif ending.kind == VERDICT and outcome.returncode == 0 and event.get("outcome") == FITS:
         record["outcome"] = FITS
-    elif not event:
-        record.update(outcome="error", detail=f"probe died ({outcome.signal_name or outcome.returncode}) without a verdict",
-                      log_tail=outcome.tail[-5:])
+    elif ending.kind == DIED:
+        record.update(outcome="error", detail=f"probe {ending.detail}", log_tail=outcome.tail[-5:])
     return record

@@ -1,9 +1,10 @@
 """Do a backend's detections agree with the reference's after NMS? Boxes from Ultralytics' own
-non_max_suppression on both outputs, then greedy one-to-one matching (same class, IoU >= 0.5).
+non_max_suppression on both outputs, then greedy one-to-one matching (same class, IoU >= 0.5; for rotated
+boxes the IoU is Ultralytics' probiou).
 
 Thresholds follow Ultralytics' validator (conf 0.001, NMS IoU 0.7) so that even random-init weights give
 enough boxes for the comparison to mean something; the figure is the share of reference boxes that the
-backend reproduces.
+backend reproduces. The matched pairs are returned too: segment and pose compare masks and keypoints on them.
 """
 
 from __future__ import annotations
@@ -15,16 +16,20 @@ import numpy as np
 CONF, NMS_IOU, MAX_DET, MATCH_IOU = 0.001, 0.7, 100, 0.5
 
 
-def _nms(outputs: np.ndarray) -> list:
+def nms(outputs: np.ndarray, nc: int = 0, rotated: bool = False, conf: float = CONF, iou: float = NMS_IOU,
+        max_det: int = MAX_DET) -> list:
+    """Per frame: N x (6 + extra) rows (x1 y1 x2 y2 | cx cy w h for rotated, conf, class, extra channels)."""
     import torch
 
     try:
         from ultralytics.utils.nms import non_max_suppression
     except ImportError:  # older Ultralytics
         from ultralytics.utils.ops import non_max_suppression
-    boxes = non_max_suppression(torch.from_numpy(np.ascontiguousarray(outputs, dtype=np.float32)), conf_thres=CONF,
-                                iou_thres=NMS_IOU, max_det=MAX_DET)
-    return [b.numpy() for b in boxes]
+    tensor = outputs if isinstance(outputs, torch.Tensor) else torch.from_numpy(
+        np.ascontiguousarray(outputs, dtype=np.float32))
+    boxes = non_max_suppression(tensor.float(), conf_thres=conf, iou_thres=iou, max_det=max_det, nc=nc,
+                                rotated=rotated)
+    return [b.cpu().numpy() for b in boxes]
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -41,29 +46,51 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
 
 
-def matched_boxes(reference: np.ndarray, test: np.ndarray, iou: float = MATCH_IOU) -> int:
-    """Greedy, highest reference confidence first: each test box matches at most one reference box."""
+def rotated_iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """probiou of every (cx, cy, w, h, angle) box in ``a`` with every one in ``b`` (Ultralytics' batch_probiou)."""
+    from ultralytics.utils.metrics import batch_probiou
+
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    return np.asarray(batch_probiou(np.asarray(a, np.float32), np.asarray(b, np.float32)), dtype=np.float64)
+
+
+def _rotated(rows: np.ndarray) -> np.ndarray:
+    return np.concatenate([rows[:, :4], rows[:, -1:]], axis=1)
+
+
+def matched_pairs(reference: np.ndarray, test: np.ndarray, iou: float = MATCH_IOU, rotated: bool = False) -> list:
+    """Greedy, highest reference confidence first: (reference row, test row) pairs, each test box used once."""
     if len(reference) == 0 or len(test) == 0:
-        return 0
-    ious = iou_matrix(reference[:, :4], test[:, :4])
-    same_class = reference[:, None, 5] == test[None, :, 5]
-    ious = np.where(same_class, ious, 0.0)
+        return []
+    ious = rotated_iou_matrix(_rotated(reference), _rotated(test)) if rotated else iou_matrix(reference[:, :4], test[:, :4])
+    ious = np.where(reference[:, None, 5] == test[None, :, 5], ious, 0.0)
     used = np.zeros(len(test), dtype=bool)
-    matched = 0
+    pairs = []
     for r in np.argsort(-reference[:, 4]):
         candidates = np.where(~used & (ious[r] >= iou))[0]
         if len(candidates):
-            used[candidates[np.argmax(ious[r, candidates])]] = True
-            matched += 1
-    return matched
+            best = candidates[np.argmax(ious[r, candidates])]
+            used[best] = True
+            pairs.append((int(r), int(best)))
+    return pairs
 
 
-def box_agreement(reference_outputs: np.ndarray, test_outputs: np.ndarray) -> dict:
-    """``fidelity_box_match_pct``: reference boxes reproduced by the backend, over all frames, in %."""
-    ref_boxes, test_boxes = _nms(reference_outputs), _nms(test_outputs)
+def matched_boxes(reference: np.ndarray, test: np.ndarray, iou: float = MATCH_IOU) -> int:
+    return len(matched_pairs(reference, test, iou))
+
+
+def box_agreement(reference_outputs: np.ndarray, test_outputs: np.ndarray, nc: int = 0, rotated: bool = False,
+                  figure: str = "fidelity_box_match_pct") -> dict:
+    """``figure``: reference boxes reproduced by the backend, over all frames, in %. Also the boxes after NMS
+    (``reference_rows``, ``test_rows``) and the matched ``pairs`` per frame, for the task's own comparisons."""
+    ref_boxes, test_boxes = nms(reference_outputs, nc, rotated), nms(test_outputs, nc, rotated)
+    pairs = [matched_pairs(r, t, rotated=rotated) for r, t in zip(ref_boxes, test_boxes)]
     total = sum(len(b) for b in ref_boxes)
-    matched = sum(matched_boxes(r, t) for r, t in zip(ref_boxes, test_boxes))
+    matched = sum(len(p) for p in pairs)
     pct: Optional[float] = (matched / total * 100.0) if total else None
-    return {"fidelity_box_match_pct": pct, "reference_boxes_n": total, "test_boxes_n": sum(len(b) for b in test_boxes),
-            "matched_boxes_n": matched, "thresholds": {"conf": CONF, "nms_iou": NMS_IOU, "max_det": MAX_DET, "match_iou": MATCH_IOU},
+    return {figure: pct, "reference_boxes_n": total, "test_boxes_n": sum(len(b) for b in test_boxes),
+            "matched_boxes_n": matched, "thresholds": {"conf": CONF, "nms_iou": NMS_IOU, "max_det": MAX_DET,
+                                                       "match_iou": MATCH_IOU, "rotated": rotated},
+            "reference_rows": ref_boxes, "test_rows": test_boxes, "pairs": pairs,
             **({} if total else {"note": "the reference has no boxes above the confidence threshold"})}

@@ -1,9 +1,11 @@
-"""mAP50 and mAP50-95 of a detection backend's own raw outputs, with Ultralytics' metrics code.
+"""mAP of a YOLO-family backend's own raw outputs, with Ultralytics' own validators and metrics.
 
-The same steps as Ultralytics' DetectionValidator.update_metrics, through its public pieces: its NMS
-post-processing (conf 0.001, IoU 0.7, 300 boxes, multi-label), box_iou, match_predictions over IoU 0.50:0.95,
-and DetMetrics. Boxes are compared in the letterboxed input's pixel space, as the validator does; labels are
-YOLO txt files normalized to the original image and are mapped there with the letterbox geometry.
+For each scored frame: the task's validator post-processes the raw outputs (NMS at the validator's
+thresholds: conf 0.001, IoU 0.7, 300 boxes, multi-label), its ``_process_batch`` matches predictions with the
+targets (box IoU for detect, plus mask IoU for segment, OKS for pose, probiou for rotated boxes) over IoU
+0.50:0.95, and its metrics object (DetMetrics, SegmentMetrics, PoseMetrics, OBBMetrics) accumulates and
+computes the figures. This is the validator's own update_metrics, minus its dataloader. Targets are in the
+model input's pixel space, as the validator has them (see harness.tasks.yolo_labels).
 """
 
 from __future__ import annotations
@@ -12,60 +14,81 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.data.letterbox import letterbox_geometry
+from harness.tasks.yolo_labels import labels_to_letterbox_xyxy, read_yolo_labels  # noqa: F401 - re-exported
 
 VAL_CONF, VAL_IOU, VAL_MAX_DET = 0.001, 0.7, 300
+# Ultralytics' results_dict keys -> our figure names, per task
+FIGURE_KEYS = {
+    "detect": {"map50": "metrics/mAP50(B)", "map50_95": "metrics/mAP50-95(B)"},
+    "segment": {"map50": "metrics/mAP50(B)", "map50_95": "metrics/mAP50-95(B)",
+                "mask_map50": "metrics/mAP50(M)", "mask_map50_95": "metrics/mAP50-95(M)"},
+    "pose": {"map50": "metrics/mAP50(B)", "map50_95": "metrics/mAP50-95(B)",
+             "pose_map50": "metrics/mAP50(P)", "pose_map50_95": "metrics/mAP50-95(P)"},
+    "obb": {"obb_map50": "metrics/mAP50(B)", "obb_map50_95": "metrics/mAP50-95(B)"},
+}
 
 
-def read_yolo_labels(path) -> np.ndarray:
-    """N x 5 (class, cx, cy, w, h normalized); empty when the file is missing or empty."""
-    if not path or not Path(path).is_file():
-        return np.zeros((0, 5), dtype=np.float32)
-    rows = [line.split() for line in Path(path).read_text().splitlines() if line.strip()]
-    return np.array([[float(v) for v in row[:5]] for row in rows], dtype=np.float32).reshape(-1, 5)
+def _validator(task: str, nc: int, kpt_shape=None):
+    from ultralytics.models.yolo.detect import DetectionValidator
+    from ultralytics.models.yolo.obb import OBBValidator
+    from ultralytics.models.yolo.pose import PoseValidator
+    from ultralytics.models.yolo.segment import SegmentationValidator
+    from ultralytics.utils import ops
+    from ultralytics.utils.metrics import OKS_SIGMA
+
+    cls = {"detect": DetectionValidator, "segment": SegmentationValidator, "pose": PoseValidator,
+           "obb": OBBValidator}[task]
+    validator = cls(args={"conf": VAL_CONF, "iou": VAL_IOU, "max_det": VAL_MAX_DET, "task": task, "plots": False,
+                          "save_json": False, "save_txt": False})
+    validator.nc, validator.end2end = nc, False
+    validator.metrics.names = {i: str(i) for i in range(nc)}
+    if task == "segment":
+        validator.process = ops.process_mask  # init_metrics' choice without save_json / save_txt
+    if task == "pose":
+        validator.kpt_shape = list(kpt_shape)
+        validator.sigma = OKS_SIGMA if list(kpt_shape) == [17, 3] else np.ones(kpt_shape[0]) / kpt_shape[0]
+    return validator
 
 
-def labels_to_letterbox_xyxy(labels: np.ndarray, orig_w: int, orig_h: int, imgsz: int) -> np.ndarray:
-    """Normalized cx, cy, w, h on the original image -> x1, y1, x2, y2 in the letterboxed input's pixels."""
-    geo = letterbox_geometry(orig_h, orig_w, imgsz)
-    cx, cy, w, h = labels[:, 1] * orig_w, labels[:, 2] * orig_h, labels[:, 3] * orig_w, labels[:, 4] * orig_h
-    sx, sy = geo.resized_w / orig_w, geo.resized_h / orig_h
-    return np.stack([(cx - w / 2) * sx + geo.pad_left, (cy - h / 2) * sy + geo.pad_top,
-                     (cx + w / 2) * sx + geo.pad_left, (cy + h / 2) * sy + geo.pad_top], axis=1)
-
-
-class MapAccumulator:
-    def __init__(self, num_classes: int):
-        from ultralytics.models.yolo.detect import DetectionValidator
-
-        self.validator = DetectionValidator(args={"conf": VAL_CONF, "iou": VAL_IOU, "max_det": VAL_MAX_DET,
-                                                  "task": "detect", "plots": False, "save_json": False})
-        self.validator.nc = num_classes
-        self.validator.end2end = False
-        self.validator.metrics.names = {i: str(i) for i in range(num_classes)}
+class YoloMapAccumulator:
+    def __init__(self, task: str, nc: int, kpt_shape=None):
+        self.task = task
+        self.validator = _validator(task, nc, kpt_shape)
         self.images = 0
+        self.labels_n = 0
+
+    def add_frame(self, outputs: list, target: dict, name: str) -> None:
+        """One frame: its raw outputs (each without the batch dim) and its targets as tensors in input pixels
+        (``cls``, ``bboxes``; ``masks`` for segment, ``keypoints`` for pose)."""
+        import torch
+
+        batch = [torch.from_numpy(np.ascontiguousarray(o[None], dtype=np.float32)) for o in outputs]
+        preds = self.validator.postprocess(batch if self.task == "segment" else batch[0])[0]
+        no_pred = preds["cls"].shape[0] == 0
+        target_cls = target["cls"].numpy()
+        self.validator.metrics.update_stats({
+            **self.validator._process_batch(preds, target),
+            "target_cls": target_cls, "target_img": np.unique(target_cls),
+            "conf": np.zeros(0) if no_pred else preds["conf"].numpy(),
+            "pred_cls": np.zeros(0) if no_pred else preds["cls"].numpy(), "im_name": name})
+        self.images += 1
+        self.labels_n += len(target_cls)
 
     def add(self, raw_output: np.ndarray, labels_xyxy: np.ndarray, label_classes: np.ndarray, name: str) -> None:
-        """One image: its raw (4 + nc) x anchors output and its boxes in letterbox pixels."""
+        """Detection shorthand: one frame's raw (4 + nc) x anchors output and its boxes in input pixels."""
         import torch
-        from ultralytics.utils.metrics import box_iou
 
-        predn = self.validator.postprocess(torch.from_numpy(np.ascontiguousarray(raw_output[None], dtype=np.float32)))[0]
-        target_cls = torch.from_numpy(label_classes.astype(np.float32))
-        target_boxes = torch.from_numpy(labels_xyxy.astype(np.float32))
-        if len(target_cls) and len(predn["cls"]):
-            tp = self.validator.match_predictions(predn["cls"], target_cls, box_iou(target_boxes, predn["bboxes"])).numpy()
-        else:
-            tp = np.zeros((len(predn["cls"]), self.validator.niou), dtype=bool)
-        cls = target_cls.numpy()
-        self.validator.metrics.update_stats({"tp": tp, "target_cls": cls, "target_img": np.unique(cls),
-                                             "conf": predn["conf"].numpy(), "pred_cls": predn["cls"].numpy(),
-                                             "im_name": name})
-        self.images += 1
+        self.add_frame([raw_output], {"cls": torch.from_numpy(label_classes.astype(np.float32)),
+                                      "bboxes": torch.from_numpy(labels_xyxy.astype(np.float32))}, name)
 
     def result(self) -> dict:
         metrics = self.validator.metrics
         metrics.process(save_dir=Path("."), plot=False)
         values = metrics.results_dict
-        return {"map50": float(values["metrics/mAP50(B)"]), "map50_95": float(values["metrics/mAP50-95(B)"]),
-                "precision": float(values["metrics/precision(B)"]), "recall": float(values["metrics/recall(B)"])}
+        out = {name: float(values[key]) for name, key in FIGURE_KEYS[self.task].items()}
+        out.update({"precision": float(values["metrics/precision(B)"]), "recall": float(values["metrics/recall(B)"])})
+        return out
+
+
+def MapAccumulator(num_classes: int) -> YoloMapAccumulator:  # noqa: N802 - the detection accumulator's old name
+    return YoloMapAccumulator("detect", num_classes)

@@ -1,0 +1,39 @@
+"""What a model's own files say about it (Phase A): the ``detected`` record the input resolution reads.
+
+Keys (each optional): task, names, kpt_shape, imgsz, stride (model metadata); input_name, layout, dtype,
+fixed_hw, fixed_batch, extra_input_names (an ONNX file's image input and the others); source (which file said so).
+"""
+
+from __future__ import annotations
+
+from harness.model_input.onnx_signature import (fixed_batch, fixed_spatial, image_input, read_onnx_inputs,
+                                                 read_onnx_metadata)
+
+METADATA_KEYS = ("task", "names", "kpt_shape", "imgsz", "stride")
+
+
+def from_checkpoint(path: str) -> dict:
+    """An Ultralytics checkpoint: its task, names, kpt_shape, imgsz and stride."""
+    from runners.torch_model_files import checkpoint_metadata
+
+    meta = checkpoint_metadata(path)
+    return {**{k: meta.get(k) for k in METADATA_KEYS if meta.get(k) is not None},
+            "source": "Ultralytics checkpoint metadata"}
+
+
+def from_onnx(path: str) -> dict:
+    """An ONNX file: the image input (rank 4 with 1/3/4 channels), its dtype, layout and fixed dims, the other
+    inputs' names, and Ultralytics' metadata_props when the exporter wrote them. Raises ValueError when no
+    input is an image."""
+    inputs = read_onnx_inputs(path)
+    index, layout = image_input(inputs)
+    image = inputs[index]
+    height, width = fixed_spatial(image, layout)
+    meta = read_onnx_metadata(path)
+    detected = {k: meta[k] for k in METADATA_KEYS if meta.get(k) is not None}
+    if isinstance(detected.get("names"), dict):
+        detected["names"] = {str(k): str(v) for k, v in detected["names"].items()}
+    return {**detected, "input_name": image.name, "layout": layout, "dtype": image.dtype,
+            "fixed_hw": [height, width], "fixed_batch": fixed_batch(image),
+            "extra_input_names": [i.name for n, i in enumerate(inputs) if n != index],
+            "source": f"{path.rsplit('/', 1)[-1]} (ONNX graph and metadata)"}

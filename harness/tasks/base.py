@@ -1,0 +1,102 @@
+"""The interface every task implements, and the comparison every task starts from.
+
+Outputs travel as lists of float32 numpy arrays, one per model output, each with one row per frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from harness.measure.fidelity import compare_outputs
+from harness.tasks.task_settings import TaskSettings
+
+
+@dataclass
+class Figures:
+    """What a check produced: figures by name, details for the result, and why each missing figure is missing."""
+
+    metrics: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
+    unavailable: dict = field(default_factory=dict)
+
+    def missing(self, names, why: str) -> "Figures":
+        for name in names:
+            self.metrics[name] = None
+            self.unavailable[name] = why
+        return self
+
+    def merge(self, other: "Figures") -> "Figures":
+        self.metrics.update(other.metrics)
+        self.details.update(other.details)
+        self.unavailable.update(other.unavailable)
+        return self
+
+
+GENERIC_FIDELITY = ("fidelity_max_abs_err", "fidelity_cos_sim_min")
+
+
+def compare_every_output(reference: list, test: list) -> Figures:
+    """max abs error and smallest per-frame cosine similarity over every output, not only the first."""
+    if len(reference) != len(test):
+        return Figures().missing(GENERIC_FIDELITY, f"the backend returned {len(test)} outputs, the reference "
+                                                   f"{len(reference)}")
+    figures = Figures(metrics={"fidelity_max_abs_err": 0.0, "fidelity_cos_sim_min": 1.0}, details={"outputs": []})
+    for index, (ref, got) in enumerate(zip(reference, test)):
+        try:
+            one = compare_outputs(ref, got)
+        except ValueError as exc:
+            return Figures().missing(GENERIC_FIDELITY, f"output {index}: {exc}")
+        figures.details["outputs"].append({"index": index, "shape": list(np.shape(ref)), "per_frame": one["per_frame"],
+                                           "max_abs_err": one["fidelity_max_abs_err"]})
+        figures.metrics["fidelity_max_abs_err"] = max(figures.metrics["fidelity_max_abs_err"], one["fidelity_max_abs_err"])
+        cosine = one["fidelity_cos_sim_min"]
+        current = figures.metrics["fidelity_cos_sim_min"]
+        figures.metrics["fidelity_cos_sim_min"] = None if cosine is None or current is None else min(current, cosine)
+    return figures
+
+
+class AccuracyAccumulator:
+    """Scores a backend's outputs batch by batch, so the accuracy check never holds every output at once."""
+
+    def add(self, outputs: list, records: list) -> None:
+        """``outputs``: this batch's model outputs (one row per record); ``records``: their metadata.json items."""
+
+    def result(self) -> Figures:
+        raise NotImplementedError
+
+
+class Task:
+    name = "generic"
+    default_resize = "stretch"
+    fidelity_figures: tuple = GENERIC_FIDELITY
+    accuracy_figures: tuple = ()
+
+    def __init__(self, settings: TaskSettings):
+        self.settings = settings
+
+    def fidelity(self, reference: list, test: list) -> Figures:
+        """Every task reports the generic comparison; subclasses add what their outputs mean."""
+        return compare_every_output(reference, test)
+
+    def accuracy(self, spec) -> Optional[AccuracyAccumulator]:
+        """An accumulator for the scored frames, or None with :meth:`accuracy_unavailable` saying why."""
+        return None
+
+    def accuracy_unavailable(self) -> str:
+        return "unavailable: no task for this model (pass --task or a <model>.model.json to score it)"
+
+    def postprocess(self, outputs, torch_module):
+        """--e2e: the application's post-processing of one batch's raw outputs (None: there is none)."""
+        return None
+
+    def postprocess_description(self) -> Optional[str]:
+        return None
+
+    def describe(self) -> dict:
+        return {"task": self.name, "fidelity_figures": list(self.fidelity_figures),
+                "accuracy_figures": list(self.accuracy_figures), "settings": self.settings.to_dict(),
+                "accuracy_unavailable": None if self.accuracy_figures else self.accuracy_unavailable(),
+                "e2e_postprocess": self.postprocess_description()}

@@ -1,0 +1,34 @@
+"""The task-side settings of a run, as one typed record (written into the setup config and every result)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+TASKS = ("detect", "segment", "pose", "obb", "classify", "depth", "generic")
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    task: str = "generic"
+    conf: float = 0.25                  # detection-family confidence threshold for NMS (--conf)
+    iou: float = 0.45                   # NMS IoU threshold (--iou)
+    names: dict = field(default_factory=dict)      # class index (str) -> name, from the model's metadata
+    kpt_shape: Optional[tuple] = None   # pose: (keypoints, 2 or 3)
+    depth_scale: float = 1.0            # ground truth value x depth_scale = metres (--depth_scale)
+    depth_median_scaling: bool = False  # per-frame median scaling before scoring (--depth_median_scaling)
+    dense_gt: Optional[str] = None      # folder of ground-truth depth maps (--dense_gt)
+    task_source: str = "default"        # where the task came from: model metadata, --task, model.json, default
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["kpt_shape"] = list(self.kpt_shape) if self.kpt_shape else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TaskSettings":
+        data = dict(data or {})
+        if data.get("kpt_shape"):
+            data["kpt_shape"] = tuple(data["kpt_shape"])
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,142 @@
+"""What detect, segment, pose and obb share: a YOLO head whose first output is (4 + classes + extra) x
+anchors, Ultralytics' NMS, box agreement with the reference, mAP with Ultralytics' validators, and the
+count of detections per frame at --conf / --iou."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from harness.tasks.base import AccuracyAccumulator, Figures, Task
+from harness.tasks.box_agreement import box_agreement, nms
+from harness.tasks.yolo_labels import read_label_rows
+
+E2E_MAX_DET = 300
+DETECTIONS = ("detections_per_frame_mean", "detections_per_frame_min", "detections_per_frame_max")
+NO_LABELS = ("the source has no YOLO-format labels (labels/<name>.txt beside images/, or <name>.txt beside "
+             "each image)")
+
+
+class YoloHeadTask(Task):
+    default_resize = "letterbox"
+    rotated = False
+    agreement_figure = "fidelity_box_match_pct"
+    map_figures: tuple = ("map50", "map50_95")
+
+    @property
+    def fidelity_figures(self) -> tuple:
+        return ("fidelity_max_abs_err", "fidelity_cos_sim_min", self.agreement_figure, *self.matched_figures())
+
+    @property
+    def accuracy_figures(self) -> tuple:
+        return (*self.map_figures, *DETECTIONS)
+
+    def matched_figures(self) -> tuple:
+        """Figures the task computes on the matched box pairs (mask IoU, OKS)."""
+        return ()
+
+    def extra_channels(self, outputs: list) -> int:
+        """Channels after the class scores in the first output (mask coefficients, keypoints, angle)."""
+        return 0
+
+    def num_classes(self, outputs: list) -> int:
+        return int(outputs[0].shape[1]) - 4 - self.extra_channels(outputs)
+
+    def nms_nc(self, outputs: list) -> int:
+        """The ``nc`` Ultralytics' NMS needs to tell classes from extra channels (0: all are classes)."""
+        return self.num_classes(outputs) if self.extra_channels(outputs) else 0
+
+    def fidelity(self, reference: list, test: list) -> Figures:
+        figures = super().fidelity(reference, test)
+        if reference[0].ndim != 3 or reference[0].shape[1] <= 4 + self.extra_channels(reference):
+            return figures.missing(self.fidelity_figures[2:], f"output 0 of shape {list(reference[0].shape)} is not "
+                                                              "a YOLO head's (4 + classes + extra) x anchors")
+        agreement = box_agreement(reference[0], test[0], self.nms_nc(reference), self.rotated, self.agreement_figure)
+        figures.metrics[self.agreement_figure] = agreement[self.agreement_figure]
+        if agreement[self.agreement_figure] is None:
+            figures.unavailable[self.agreement_figure] = agreement["note"]
+        figures.merge(self.compare_matched(agreement, reference, test))
+        figures.details["boxes"] = {k: v for k, v in agreement.items()
+                                    if k not in ("reference_rows", "test_rows", "pairs", self.agreement_figure)}
+        return figures
+
+    def compare_matched(self, agreement: dict, reference: list, test: list) -> Figures:
+        return Figures()
+
+    label_format = "class cx cy w h"
+
+    def label_fits(self, row) -> bool:
+        """Whether one label line is in this task's YOLO format."""
+        return len(row) == 5
+
+    def targets(self, record: dict, spec, rows: list) -> dict:
+        """The frame's labels (rows that fit the format) as the validator's targets, in input pixels (tensors)."""
+        raise NotImplementedError
+
+    def accuracy(self, spec) -> Optional[AccuracyAccumulator]:
+        return YoloAccuracy(self, spec)
+
+    def postprocess(self, outputs, torch_module):
+        first = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
+        return nms(first, self.nms_nc(outputs if isinstance(outputs, (list, tuple)) else [outputs]), self.rotated,
+                   self.settings.conf, self.settings.iou, E2E_MAX_DET)
+
+    def postprocess_description(self) -> str:
+        return (f"Ultralytics non_max_suppression (conf {self.settings.conf}, IoU {self.settings.iou}, "
+                f"{E2E_MAX_DET} boxes{', rotated' if self.rotated else ''}) and the boxes to the host")
+
+
+class YoloAccuracy(AccuracyAccumulator):
+    """mAP over the labeled frames, and detections per frame (at --conf / --iou) over every scored frame."""
+
+    def __init__(self, task: YoloHeadTask, spec):
+        self.task, self.spec = task, spec
+        self.map = None
+        self.counts = []
+        self.foreign_rows = 0  # label lines in another task's format, left out
+
+    def add(self, outputs: list, records: list) -> None:
+        from harness.tasks.yolo_map import YoloMapAccumulator
+
+        kept = nms(outputs[0], self.task.nms_nc(outputs), self.task.rotated, self.task.settings.conf,
+                   self.task.settings.iou, E2E_MAX_DET)
+        self.counts.extend(len(k) for k in kept)
+        for index, record in enumerate(records):
+            if not record.get("label_path"):
+                continue
+            if self.map is None:
+                self.map = YoloMapAccumulator(self.task.name, self.task.num_classes(outputs), self.task.settings.kpt_shape)
+            rows = read_label_rows(record["label_path"])
+            fitting = [r for r in rows if self.task.label_fits(r)]
+            self.foreign_rows += len(rows) - len(fitting)
+            self.map.add_frame([o[index] for o in outputs], self.task.targets(record, self.spec, fitting),
+                               record["source_path"].rsplit("/", 1)[-1])
+
+    def result(self) -> Figures:
+        figures = Figures()
+        if self.counts:
+            figures.metrics.update({"detections_per_frame_mean": float(np.mean(self.counts)),
+                                    "detections_per_frame_min": float(min(self.counts)),
+                                    "detections_per_frame_max": float(max(self.counts))})
+            figures.details["detections"] = {"frames_n": len(self.counts), "conf": self.task.settings.conf,
+                                             "iou": self.task.settings.iou}
+        if self.map is None:
+            return figures.missing(self.task.map_figures, NO_LABELS)
+        if self.map.labels_n == 0 and self.foreign_rows:
+            return figures.missing(self.task.map_figures, f"none of the {self.foreign_rows} label lines is in the "
+                                   f"{self.task.name} format ({self.task.label_format})")
+        found = self.map.result()
+        figures.metrics.update({name: found[name] for name in self.task.map_figures})
+        figures.details[self.task.name] = {"images_n": self.map.images, "labels_n": self.map.labels_n,
+                                           "foreign_label_lines_n": self.foreign_rows,
+                                           "precision": found["precision"], "recall": found["recall"],
+                                           "computed_with": f"Ultralytics {self.map.validator.__class__.__name__} "
+                                                            "postprocess + _process_batch + its metrics"}
+        return figures
+
+
+def frame_geometry(record: dict, spec) -> tuple:
+    """(orig_w, orig_h, (height, width), resize mode) of one scored frame."""
+    w, h = record["original_size"]
+    return int(w), int(h), (spec.height, spec.width), spec.resize
