@@ -27,13 +27,43 @@ def safe_name(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class RunModes:
+    """Execution modes that change what is measured. The run id's variant label is derived from them, never
+    parsed back."""
+
+    channels_last: bool = False
+    cuda_graph: bool = False
+    cold_cache: bool = False
+    e2e: bool = False
+    streams: int = 1
+
+    @property
+    def label(self) -> str:
+        """e.g. "cudagraph", "channelslast+cudagraph", "streams4" ("" when no mode applies)."""
+        tokens = [name for name, on in (("channelslast", self.channels_last), ("cudagraph", self.cuda_graph),
+                                        ("coldcache", self.cold_cache), ("e2e", self.e2e)) if on]
+        return "+".join(tokens + ([f"streams{self.streams}"] if self.streams > 1 else []))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Optional[dict]) -> "RunModes":
+        return cls(**{k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
 class RunSpec:
     model: str
     backend: str
     precision: str
     imgsz: object        # a size label: 640 (square) or "480x640"
     batch: int
-    variant: str = ""   # execution modes that change what is measured, e.g. "cudagraph", "channelslast+cudagraph"
+    modes: RunModes = field(default_factory=RunModes)
+
+    @property
+    def variant(self) -> str:
+        return self.modes.label
 
     @property
     def run_id(self) -> str:
@@ -42,6 +72,7 @@ class RunSpec:
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        data["variant"] = self.variant
         data["run_id"] = self.run_id
         return data
 
@@ -53,7 +84,7 @@ class RunSpec:
             precision=str(data["precision"]),
             imgsz=canonical(data["imgsz"]),
             batch=int(data["batch"]),
-            variant=str(data.get("variant") or ""),
+            modes=RunModes.from_dict(data.get("modes")),
         )
 
 
@@ -87,21 +118,21 @@ class PlannedRun:
         )
 
 
+def modes_for(backend: str, modes: dict) -> RunModes:
+    """The modes that apply to a backend: channels-last (torch, torch_compile), CUDA graph replay (torch,
+    tensorrt), a cold compile cache (torch_compile), --e2e (all), several streams (torch, torch_compile,
+    tensorrt)."""
+    streams = int(modes.get("streams") or 1)
+    return RunModes(channels_last=bool(modes.get("channels_last")) and backend in ("torch", "torch_compile"),
+                    cuda_graph=bool(modes.get("cuda_graph")) and backend in ("torch", "tensorrt"),
+                    cold_cache=modes.get("compile_cache") == "cold" and backend == "torch_compile",
+                    e2e=bool(modes.get("e2e")) and backend in ("torch", "torch_compile", "onnxruntime", "tensorrt"),
+                    streams=streams if backend in ("torch", "torch_compile", "tensorrt") else 1)
+
+
 def variant_for(backend: str, modes: dict) -> str:
-    """The variant tokens that apply to a backend: CUDA graph replay (torch, tensorrt), channels-last
-    (torch, torch_compile), a cold compile cache (torch_compile)."""
-    tokens = []
-    if modes.get("channels_last") and backend in ("torch", "torch_compile"):
-        tokens.append("channelslast")
-    if modes.get("cuda_graph") and backend in ("torch", "tensorrt"):
-        tokens.append("cudagraph")
-    if modes.get("compile_cache") == "cold" and backend == "torch_compile":
-        tokens.append("coldcache")
-    if modes.get("e2e") and backend in ("torch", "torch_compile", "onnxruntime", "tensorrt"):
-        tokens.append("e2e")
-    if int(modes.get("streams") or 1) > 1 and backend in ("torch", "torch_compile", "tensorrt"):
-        tokens.append(f"streams{int(modes['streams'])}")
-    return "+".join(tokens)
+    """The run id's variant label for a backend under ``modes``."""
+    return modes_for(backend, modes).label
 
 
 def expand_matrix(
@@ -127,7 +158,7 @@ def expand_matrix(
         for backend, precision, size, batch, streams in itertools.product(model_backends, precisions, model_sizes,
                                                                            batches, stream_counts):
             spec = RunSpec(model, backend, precision, canonical(size), int(batch),
-                           variant_for(backend, {**modes, "streams": streams}))
+                           modes_for(backend, {**modes, "streams": streams}))
             if spec.run_id not in seen:
                 seen.add(spec.run_id)
                 specs.append(spec)

@@ -17,7 +17,7 @@ from typing import Optional
 from harness import __version__
 from harness.atomic_io import atomic_write_json, read_json
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 2  # 2: task, input, every-output fidelity
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
 STATUS_SKIPPED_OOM = "skipped_oom"

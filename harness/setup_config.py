@@ -7,7 +7,7 @@ from pathlib import Path
 from harness.atomic_io import atomic_write_json, read_json
 from harness.errors import UserError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: typed run modes, per-model sizes, input specs and task settings
 FILENAME = "setup_config.json"
 METADATA_FILENAME = "metadata.json"
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from harness.data.synthetic_dataset import CLASS_NAMES, generate
-from harness.tasks.yolo_map import MapAccumulator, labels_to_letterbox_xyxy, read_yolo_labels
+from harness.tasks.yolo_labels import labels_to_letterbox_xyxy, read_yolo_labels
+from harness.tasks.yolo_map import MapAccumulator
 
 IMGSZ, NC, ANCHORS = 320, 3, 200
 

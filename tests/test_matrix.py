@@ -29,3 +29,15 @@ def test_isolation_grouping():
     assert group_runs(["a", "b", "c"], "run") == [["a"], ["b"], ["c"]]
     assert group_runs(["a", "b", "c"], "phase") == [["a", "b", "c"]]
     assert group_runs([], "phase") == []
+
+
+def test_run_modes_are_typed_and_the_variant_label_is_derived():
+    from harness.matrix import RunModes, modes_for
+
+    modes = {"channels_last": True, "cuda_graph": True, "compile_cache": "cold", "e2e": True, "streams": 2}
+    assert modes_for("torch", modes) == RunModes(channels_last=True, cuda_graph=True, e2e=True, streams=2)
+    assert modes_for("onnxruntime", modes).label == "e2e"
+    assert modes_for("torch_compile", modes).label == "channelslast+coldcache+e2e+streams2"
+    spec = RunSpec("m", "tensorrt", "fp16", 640, 1, modes_for("tensorrt", modes))
+    again = RunSpec.from_dict(spec.to_dict())
+    assert again == spec and again.run_id == "m__tensorrt__fp16__img640__b1__cudagraph+e2e+streams2"

@@ -74,10 +74,10 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
         return None, STATUS_SKIPPED, "int8 is a TensorRT precision here (calibrated engines); use --backend tensorrt"
     if spec.precision in ("fp16", "int8") and not cuda and spec.backend != "tensorrt":
         return None, STATUS_SKIPPED, f"{spec.precision} needs a CUDA device; this run's device is {device['resolved']}"
-    streams = _streams(spec.variant)
+    streams = spec.modes.streams
     if streams > 1 and not cuda:
         return None, STATUS_SKIPPED, "multi-stream runs need a CUDA device"
-    if streams > 1 and "cudagraph" in spec.variant:
+    if streams > 1 and spec.modes.cuda_graph:
         return None, STATUS_SKIPPED, "CUDA graph replay and multiple streams are separate modes: run them separately"
     problem = model_problem(model, spec)
     if problem:
@@ -85,7 +85,7 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     if spec.backend in ("torch", "torch_compile"):
         if not artifacts.get("torch"):
             return None, STATUS_SKIPPED, f"no PyTorch artifact (.pt or .yaml) for {spec.model}"
-        if "cudagraph" in spec.variant and not cuda:
+        if spec.modes.cuda_graph and not cuda:
             return artifacts["torch"], STATUS_SKIPPED, "CUDA graphs need a CUDA device"
         return artifacts["torch"], None, None
     if spec.backend == "onnxruntime":
@@ -116,27 +116,20 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     return None, STATUS_SKIPPED, f"backend {spec.backend} is not available"
 
 
-def _streams(variant: str) -> int:
-    for token in variant.split("+"):
-        if token.startswith("streams"):
-            return int(token[len("streams"):])
-    return 1
-
-
 def _runner_options(spec: RunSpec, modes: dict, model: dict) -> dict:
     options = {}
     if spec.backend in ("torch", "torch_compile") and model.get("model_file_kind"):
         options["model_file_kind"] = model["model_file_kind"]
-    if _streams(spec.variant) > 1:
-        options["streams"] = _streams(spec.variant)
-    if "e2e" in spec.variant:
+    if spec.modes.streams > 1:
+        options["streams"] = spec.modes.streams
+    if spec.modes.e2e:
         options["e2e"] = True
-    if "cudagraph" in spec.variant:
+    if spec.modes.cuda_graph:
         options["cuda_graph"] = True
-    if "channelslast" in spec.variant:
+    if spec.modes.channels_last:
         options["channels_last"] = True
     if spec.backend == "torch_compile":
-        options["compile_cache"] = "cold" if "coldcache" in spec.variant else modes.get("compile_cache_dir")
+        options["compile_cache"] = "cold" if spec.modes.cold_cache else modes.get("compile_cache_dir")
     return options
 
 

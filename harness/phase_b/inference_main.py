@@ -84,6 +84,40 @@ def progress_reporter(run_id: str, measurement: dict, every_s: float = 1.0):
     return on_pass
 
 
+def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None:
+    """One run of this process: measured, annotated with the process facts, written atomically."""
+    from harness.phase_b.run_executor import execute_run
+
+    torch, setup, measurement = ctx["torch"], ctx["setup"], request["measurement"]
+    planned = request["runs"][run_id]
+    child_protocol.emit("run_start", run_id=run_id, pid=os.getpid())
+    key = run_key(planned, measurement, setup["dataset"]["fingerprint"])
+    cudnn_benchmark = bool((planned.get("extra") or {}).get("cudnn_benchmark", False))
+    torch.backends.cudnn.benchmark = cudnn_benchmark
+    out_dir = Path(request["out_dir"])
+    result = execute_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"], key,
+                         on_pass=progress_reporter(run_id, measurement) if request.get("progress") else None,
+                         telemetry_path=out_dir / "metrics.jsonl")
+    power_state, power_reason, clocks_note = ctx["power"]
+    if power_state is not None or power_reason:
+        result["power_state"] = power_state
+        result["power_state_unavailable"] = power_reason
+    if clocks_note:
+        result.setdefault("warnings", []).append(clocks_note)
+    started_at = ctx["process_started_at"]
+    result["process"] = {"phase": "B", "pid": os.getpid(), "isolation": request.get("isolation"),
+                         "process_started_at": started_at, "imports_and_device_init_s": ctx["imports_s"],
+                         "run_index_in_process": index, "process_wall_s_at_write": time.time() - started_at}
+    result["setup"] = {"config": str(ctx["config_path"]), "phase_a_pid": setup["phase_a"]["pid"],
+                       "dataset_fingerprint": setup["dataset"]["fingerprint"], "dataset_frames": setup["dataset"]["frames"]}
+    result["environment"] = ctx["environment"]
+    result["torch_settings"] = {**ctx["torch_settings"], "cudnn_benchmark": cudnn_benchmark}
+    result["measurement"] = measurement
+    write_result(out_dir, result)
+    child_protocol.emit("run_end", run_id=run_id, status=result["status"], reason=result["reason"],
+                        p50=result["metrics"].get("latency_ms_p50"))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.phase_b")
     parser.add_argument("--request", required=True)
@@ -112,42 +146,9 @@ def main(argv=None) -> int:
         child_protocol.emit("internal_error", message=f"{type(exc).__name__}: {exc}")
         return EXIT_INTERNAL
 
-    from harness.phase_b.run_executor import execute_run
-
-    power_state, power_reason, clocks_note = jetson_power_state(setup)
-    out_dir = Path(request["out_dir"])
-    measurement = request["measurement"]
+    context = {"config_path": config_path, "setup": setup, "device": device, "torch": torch,
+               "power": jetson_power_state(setup), "process_started_at": process_started_at, "imports_s": imports_s,
+               "environment": environment, "torch_settings": torch_settings}
     for index, run_id in enumerate(args.run_id):
-        planned = request["runs"][run_id]
-        child_protocol.emit("run_start", run_id=run_id, pid=os.getpid())
-
-        key = run_key(planned, measurement, setup["dataset"]["fingerprint"])
-        cudnn_benchmark = bool((planned.get("extra") or {}).get("cudnn_benchmark", False))
-        torch.backends.cudnn.benchmark = cudnn_benchmark
-        result = execute_run(planned, setup, config_path, measurement, torch, device, key,
-                             on_pass=progress_reporter(run_id, measurement) if request.get("progress") else None,
-                             telemetry_path=out_dir / "metrics.jsonl")
-        if power_state is not None or power_reason:
-            result["power_state"] = power_state
-            result["power_state_unavailable"] = power_reason
-        if clocks_note:
-            result.setdefault("warnings", []).append(clocks_note)
-        result["process"] = {
-            "phase": "B",
-            "pid": os.getpid(),
-            "isolation": request.get("isolation"),
-            "process_started_at": process_started_at,
-            "imports_and_device_init_s": imports_s,
-            "run_index_in_process": index,
-            "process_wall_s_at_write": time.time() - process_started_at,
-        }
-        result["setup"] = {"config": str(config_path), "phase_a_pid": setup["phase_a"]["pid"],
-                           "dataset_fingerprint": setup["dataset"]["fingerprint"],
-                           "dataset_frames": setup["dataset"]["frames"]}
-        result["environment"] = environment
-        result["torch_settings"] = {**torch_settings, "cudnn_benchmark": cudnn_benchmark}
-        result["measurement"] = measurement
-        write_result(out_dir, result)
-        child_protocol.emit("run_end", run_id=run_id, status=result["status"], reason=result["reason"],
-                            p50=result["metrics"].get("latency_ms_p50"))
+        measure_and_write(request, run_id, index, context)
     return EXIT_OK

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
-from harness.measure.latency_stats import throughput_img_per_s
 from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.timing_loop import run_passes
 from harness.oom import is_oom_exception
@@ -23,10 +22,9 @@ from harness.tasks.base import Figures
 from harness.measure.gpu_memory_sources import cuda_device_uuid
 from harness.phase_b.frame_feed import FrameFeed, SequenceFrames
 from harness.phase_b.pass_step import make_step
-from harness.phase_b.run_warnings import run_warnings
-from harness.phase_b.timing_figures import timing_metrics
+from harness.phase_b.run_summary import attach_calibration, fill_figures, memory_budget_record, record_failure
 from harness.phase_b.run_telemetry import RunTelemetry
-from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM, new_result
+from harness.results import STATUS_OK, STATUS_SKIPPED, new_result
 from harness.setup_config import resolve_path
 from runners.base import BackendUnavailable
 from runners.registry import runner_class
@@ -93,136 +91,135 @@ def post_measurement(runner, planned: dict, setup: dict, config_path: Path, meas
     return out
 
 
-def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
-                run_key: str, on_pass=None, runner_options: dict = None, telemetry_path: Path = None,
-                post_checks: bool = True) -> dict:
-    """Measure one planned run in this process. ``setup`` needs ``dataset.sequences`` and ``memory``.
-    ``telemetry_path``: the metrics.jsonl to append to (None: no telemetry, as in Phase A's probes).
-    ``post_checks``: run the e2e loop, fidelity and accuracy after the passes (Phase A's probes do not: they
-    only need to know whether the run fits)."""
-    run_started = time.perf_counter()
-    result = new_result(planned, STATUS_OK, run_key)
+@dataclass
+class RunContext:
+    """What one run's steps share."""
+
+    planned: dict
+    setup: dict
+    config_path: Path
+    measurement: dict
+    torch: object
+    device: str
+    tracker: MemoryTracker
+    telemetry: RunTelemetry
+    runner: object = None
+    spec: object = None
+
+    @property
+    def memory(self) -> dict:
+        return self.setup.get("memory", {})
+
+    @property
+    def budget_mb(self):
+        return self.memory.get("budget_mb")
+
+
+@dataclass
+class Measured:
+    passes: object
+    feed: FrameFeed
+    why_no_gpu: str
+    started_at: float
+    budget_peak_mb: float
+    dataset_frames: int
+
+
+def open_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
+             telemetry_path, runner_options) -> RunContext:
+    """The tracker's baseline (before anything of the run exists), telemetry, and the runner (not loaded)."""
     memory = setup.get("memory", {})
-    budget_mb = memory.get("budget_mb")
     tracker = MemoryTracker(torch_module, device, float(measurement.get("memory_sample_ms", 20)) / 1000.0,
-                            budget_mb, bool(memory.get("unified_memory")), bool(memory.get("jetson")))
+                            memory.get("budget_mb"), bool(memory.get("unified_memory")), bool(memory.get("jetson")))
     telemetry = RunTelemetry(telemetry_path, planned["run_id"], device, bool(memory.get("jetson")),
                              float(measurement.get("metrics_interval_s", 0.5)),
                              cuda_device_uuid(torch_module, device) if device.startswith("cuda") else None)
+    ctx = RunContext(planned, setup, config_path, measurement, torch_module, device, tracker, telemetry)
     tracker.baseline()
     telemetry.mark("load")
-    spec = run_input(planned)
-    runner = runner_class(planned["backend"])(planned["artifact"], device, planned["precision"],
-                                              spec.size, int(planned["batch"]), memory_budget_mb=budget_mb,
-                                              options={**((planned.get("extra") or {}).get("runner_options") or {}),
-                                                       **(runner_options or {})}, input_spec=spec)
-    result["task"] = run_task(planned).describe()
-    result["input"] = spec.to_dict()
+    ctx.spec = run_input(planned)
+    options = {**((planned.get("extra") or {}).get("runner_options") or {}), **(runner_options or {})}
+    ctx.runner = runner_class(planned["backend"])(planned["artifact"], device, planned["precision"], ctx.spec.size,
+                                                  int(planned["batch"]), memory_budget_mb=memory.get("budget_mb"),
+                                                  options=options, input_spec=ctx.spec)
+    return ctx
+
+
+def load_model(ctx: RunContext) -> float:
+    """Load onto the device, timed (model_load_s), with the tracker's load window around it."""
+    begun = time.perf_counter()
+    ctx.tracker.begin_load()
+    ctx.runner.load()
+    ctx.runner.synchronize()
+    ctx.tracker.end_load()
+    return time.perf_counter() - begun
+
+
+def measure(ctx: RunContext, on_pass) -> Measured:
+    """Warm-up and measured passes over the frame feed, the tracker's measure window around the measured ones."""
+    sequences = sequences_for(ctx.setup, ctx.config_path, ctx.spec.frames_key)
+    feed = FrameFeed(sequences, int(ctx.planned["batch"]), int(ctx.measurement["max_frames_in_mem"]),
+                     on_chunk_change=ctx.runner.cleanup)
+    step, why_no_gpu = make_step(ctx.runner, ctx.torch)
+    started = {}
+
+    def begin_measure():
+        ctx.telemetry.mark("measure")
+        ctx.tracker.begin_measure()
+        started["at"] = time.time()
+
+    ctx.telemetry.mark("warmup")
+    passes = run_passes(step, feed.batches(), int(ctx.measurement["warmup"]), int(ctx.measurement["iters"]),
+                        min_duration_s=float(ctx.measurement.get("min_duration_s", 0.0)), on_pass=on_pass,
+                        on_measure_start=begin_measure, needs_rewarm=feed.take_cleanup_flag)
+    ctx.telemetry.mark("after")
+    ctx.tracker.end_measure()
+    return Measured(passes, feed, why_no_gpu, started.get("at"), ctx.tracker.budget_peak_mb(),
+                    sum(s.num_frames for s in sequences))
+
+
+def close_run(ctx: RunContext, result: dict) -> None:
+    result["memory_budget"] = memory_budget_record(ctx)
+    ctx.tracker.close()
+    ctx.telemetry.stop()
+    try:
+        ctx.runner.release()
+    except Exception:  # noqa: BLE001 - release after a failure may fail too; the status stands
+        log.debug("release failed", exc_info=True)
+
+
+def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
+                run_key: str, on_pass=None, runner_options: dict = None, telemetry_path: Path = None,
+                post_checks: bool = True) -> dict:
+    """Measure one planned run in this process: open, load, measure, check, summarize, close. ``setup`` needs
+    ``dataset.sequences`` and ``memory``. ``telemetry_path``: the metrics.jsonl to append to (None: no
+    telemetry, as in Phase A's probes). ``post_checks``: run the e2e loop, fidelity and accuracy after the
+    passes (Phase A's probes do not: they only need to know whether the run fits)."""
+    run_started = time.perf_counter()
+    result = new_result(planned, STATUS_OK, run_key)
+    ctx = open_run(planned, setup, config_path, measurement, torch_module, device, telemetry_path, runner_options)
+    result["task"], result["input"] = run_task(planned).describe(), ctx.spec.to_dict()
     stage = "load"
     try:
-        begun = time.perf_counter()
-        tracker.begin_load()
-        runner.load()
-        runner.synchronize()
-        tracker.end_load()
-        model_load_s = time.perf_counter() - begun
-        result["runner"] = runner.describe()
-
+        model_load_s = load_model(ctx)
+        result["runner"] = ctx.runner.describe()
         stage = "measure"
-        sequences = sequences_for(setup, config_path, spec.frames_key)
-        feed = FrameFeed(sequences, int(planned["batch"]),
-                         int(measurement["max_frames_in_mem"]), on_chunk_change=runner.cleanup)
-
-        step, why_no_gpu = make_step(runner, torch_module)
-
-        measure_started = {}
-
-        def begin_measure():
-            telemetry.mark("measure")
-            tracker.begin_measure()
-            measure_started["at"] = time.time()
-
-        telemetry.mark("warmup")
-        passes = run_passes(step, feed.batches(), int(measurement["warmup"]), int(measurement["iters"]),
-                            min_duration_s=float(measurement.get("min_duration_s", 0.0)),
-                            on_pass=on_pass, on_measure_start=begin_measure, needs_rewarm=feed.take_cleanup_flag)
-        telemetry.mark("after")
-        tracker.end_measure()
-        budget_peak = tracker.budget_peak_mb()
+        measured = measure(ctx, on_pass)
         stage = "the checks after the measured passes (e2e, fidelity, accuracy)"
-        post = (post_measurement(runner, planned, setup, config_path, measurement, torch_module, device)
+        post = (post_measurement(ctx.runner, planned, setup, config_path, measurement, torch_module, device)
                 if post_checks else {})
         stage = "summary"
-        busy_s = sum(passes.latency_ms) / 1000.0
-        images = int(planned["batch"]) * runner.batches_per_pass() * len(passes.latency_ms)
-        telemetry_metrics, telemetry_details, telemetry_unavailable = telemetry.figures(images, busy_s)
-        result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms, **passes.extra,
-                             **post.get("samples", {})}
-        timing_figures, timing_unavailable = timing_metrics(passes, why_no_gpu)
-        result["metrics"] = {
-            **timing_figures,
-            "throughput_img_per_s": throughput_img_per_s(images, busy_s),
-            "model_load_s": model_load_s,
-            **tracker.figures,
-            **post.get("metrics", {}),
-            **telemetry_metrics,
-            "compile_s": getattr(runner, "compile_s", None),
-            "gpu_mem_limit_mb": budget_mb,
-            "budget_peak_pct": (budget_peak / budget_mb * 100.0) if (budget_peak is not None and budget_mb) else None,
-        }
-        result["unavailable"] = {**tracker.unavailable, **telemetry_unavailable, **timing_unavailable,
-                                 **post.get("unavailable", {})}
-        result["accuracy"] = post.get("accuracy", {})
-        result["fidelity"] = post.get("fidelity", {})
-        result["telemetry"] = telemetry_details
-        result["warnings"] = run_warnings(result["metrics"], result["unavailable"], telemetry_details)
-        calibration = (planned.get("extra") or {}).get("calibration")
-        if calibration:  # an INT8 engine: how it was calibrated travels with every one of its results
-            result["calibration"] = calibration
-            if calibration.get("random"):
-                result["warnings"].append("INT8 calibrated on random data (--int8_random_calibration): the speed is "
-                                          "real, the accuracy is meaningless")
-            elif calibration.get("warning"):
-                result["warnings"].append(calibration["warning"])
-        if result["metrics"]["compile_s"] is None:
-            result["unavailable"]["compile_s"] = "only torch_compile runs compile"
-        if budget_mb is None:
-            for name in ("gpu_mem_limit_mb", "budget_peak_pct", "budget_violations_n"):
-                result["unavailable"][name] = memory.get("budget_source") or "no GPU memory budget"
-        elif budget_peak is None:
-            result["unavailable"]["budget_peak_pct"] = "no sampled GPU memory figure to compare with the budget"
-            result["unavailable"]["budget_violations_n"] = result["unavailable"]["budget_peak_pct"]
-        result["memory_notes"] = dict(tracker.notes)
-        result["timings"] = {"model_load_s": model_load_s, "warmup_s": sum(passes.warmup_ms) / 1000.0,
-                             "measured_busy_s": busy_s, "measured_wall_s": passes.measured_wall_s,
-                             "measure_started_at": measure_started.get("at")}
-        result["feed"] = {"chunks_loaded": feed.chunks_loaded, "max_resident_frames": feed.max_resident_frames,
-                          "max_frames_in_mem": int(measurement["max_frames_in_mem"]),
-                          "frames_served": feed.frames_served, "rewarm_passes": passes.rewarm_passes,
-                          "dataset_frames": sum(s.num_frames for s in sequences)}
+        fill_figures(result, ctx, measured, post, model_load_s)
+        attach_calibration(result, planned)
+        result["memory_notes"] = dict(ctx.tracker.notes)
     except BackendUnavailable as exc:
         result["status"], result["reason"] = STATUS_SKIPPED, str(exc)
     except BaseException as exc:  # noqa: BLE001 - every failure becomes a recorded status
         if isinstance(exc, KeyboardInterrupt):
             raise
-        oom = is_oom_exception(exc)
-        result["status"] = STATUS_SKIPPED_OOM if oom else STATUS_FAILED
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        result["reason"] = f"{'out of memory' if oom else 'error'} during {stage}: {type(exc).__name__}: {first_line}"[:500]
-        result["evidence"] = {"exception": type(exc).__name__, "stage": stage,
-                              "traceback_tail": traceback.format_exc().splitlines()[-12:]}
+        record_failure(result, exc, stage)
         log.warning("run %s: %s", planned["run_id"], result["reason"])
     finally:
-        result["memory_budget"] = {
-            **runner.memory_limit, "limit_mb": budget_mb, "budget_source": memory.get("budget_source"),
-            "profile": memory.get("profile_name"), "emulated_profile": memory.get("emulated"),
-            "unified_memory": bool(memory.get("unified_memory")), "budget_figure": tracker.notes.get("budget_figure"),
-            "violations_n": tracker.figures.get("budget_violations_n")}
-        tracker.close()
-        telemetry.stop()
-        try:
-            runner.release()
-        except Exception:  # noqa: BLE001 - release after a failure may fail too; the status stands
-            log.debug("release failed", exc_info=True)
+        close_run(ctx, result)
     result["timings"] = {**result.get("timings", {}), "run_wall_s": time.perf_counter() - run_started}
     return result

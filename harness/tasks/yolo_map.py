@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.tasks.yolo_labels import labels_to_letterbox_xyxy, read_yolo_labels  # noqa: F401 - re-exported
 
 VAL_CONF, VAL_IOU, VAL_MAX_DET = 0.001, 0.7, 300
 # Ultralytics' results_dict keys -> our figure names, per task

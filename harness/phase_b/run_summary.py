@@ -1,0 +1,85 @@
+"""A measured run's figures, assembled into its result from the raw passes, the memory tracker, telemetry and
+the checks after the passes. Pure bookkeeping: nothing here runs the model."""
+
+from __future__ import annotations
+
+import traceback
+
+from harness.measure.latency_stats import throughput_img_per_s
+from harness.oom import is_oom_exception
+from harness.phase_b.run_warnings import run_warnings
+from harness.phase_b.timing_figures import timing_metrics
+from harness.results import STATUS_FAILED, STATUS_SKIPPED_OOM
+
+
+def fill_figures(result: dict, ctx, measured, post: dict, model_load_s: float) -> None:
+    """Samples, metrics and the reason for every missing one."""
+    passes = measured.passes
+    busy_s = sum(passes.latency_ms) / 1000.0
+    images = int(ctx.planned["batch"]) * ctx.runner.batches_per_pass() * len(passes.latency_ms)
+    telemetry_metrics, telemetry_details, telemetry_unavailable = ctx.telemetry.figures(images, busy_s)
+    timing_figures, timing_unavailable = timing_metrics(passes, measured.why_no_gpu)
+    budget_mb, peak = ctx.budget_mb, measured.budget_peak_mb
+    result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms, **passes.extra,
+                         **post.get("samples", {})}
+    result["metrics"] = {
+        **timing_figures, "throughput_img_per_s": throughput_img_per_s(images, busy_s), "model_load_s": model_load_s,
+        **ctx.tracker.figures, **post.get("metrics", {}), **telemetry_metrics,
+        "compile_s": getattr(ctx.runner, "compile_s", None), "gpu_mem_limit_mb": budget_mb,
+        "budget_peak_pct": (peak / budget_mb * 100.0) if (peak is not None and budget_mb) else None}
+    result["unavailable"] = {**ctx.tracker.unavailable, **telemetry_unavailable, **timing_unavailable,
+                             **post.get("unavailable", {}), **budget_unavailable(ctx, peak)}
+    if result["metrics"]["compile_s"] is None:
+        result["unavailable"]["compile_s"] = "only torch_compile runs compile"
+    result["accuracy"], result["fidelity"] = post.get("accuracy", {}), post.get("fidelity", {})
+    result["telemetry"] = telemetry_details
+    result["warnings"] = run_warnings(result["metrics"], result["unavailable"], telemetry_details)
+    result["timings"] = {"model_load_s": model_load_s, "warmup_s": sum(passes.warmup_ms) / 1000.0,
+                         "measured_busy_s": busy_s, "measured_wall_s": passes.measured_wall_s,
+                         "measure_started_at": measured.started_at}
+    feed = measured.feed
+    result["feed"] = {"chunks_loaded": feed.chunks_loaded, "max_resident_frames": feed.max_resident_frames,
+                      "max_frames_in_mem": int(ctx.measurement["max_frames_in_mem"]),
+                      "frames_served": feed.frames_served, "rewarm_passes": passes.rewarm_passes,
+                      "dataset_frames": measured.dataset_frames}
+
+
+def budget_unavailable(ctx, budget_peak) -> dict:
+    if ctx.budget_mb is None:
+        why = ctx.memory.get("budget_source") or "no GPU memory budget"
+        return {name: why for name in ("gpu_mem_limit_mb", "budget_peak_pct", "budget_violations_n")}
+    if budget_peak is None:
+        why = "no sampled GPU memory figure to compare with the budget"
+        return {"budget_peak_pct": why, "budget_violations_n": why}
+    return {}
+
+
+def attach_calibration(result: dict, planned: dict) -> None:
+    """An INT8 engine: how it was calibrated travels with every one of its results, with its warning."""
+    calibration = (planned.get("extra") or {}).get("calibration")
+    if not calibration:
+        return
+    result["calibration"] = calibration
+    if calibration.get("random"):
+        result.setdefault("warnings", []).append("INT8 calibrated on random data (--int8_random_calibration): the "
+                                                 "speed is real, the accuracy is meaningless")
+    elif calibration.get("warning"):
+        result.setdefault("warnings", []).append(calibration["warning"])
+
+
+def record_failure(result: dict, exc: BaseException, stage: str) -> None:
+    """An exception becomes the run's status: skipped_oom when it is an out-of-memory error, failed otherwise."""
+    oom = is_oom_exception(exc)
+    result["status"] = STATUS_SKIPPED_OOM if oom else STATUS_FAILED
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    result["reason"] = f"{'out of memory' if oom else 'error'} during {stage}: {type(exc).__name__}: {first_line}"[:500]
+    result["evidence"] = {"exception": type(exc).__name__, "stage": stage,
+                          "traceback_tail": traceback.format_exc().splitlines()[-12:]}
+
+
+def memory_budget_record(ctx) -> dict:
+    memory, tracker = ctx.memory, ctx.tracker
+    return {**ctx.runner.memory_limit, "limit_mb": ctx.budget_mb, "budget_source": memory.get("budget_source"),
+            "profile": memory.get("profile_name"), "emulated_profile": memory.get("emulated"),
+            "unified_memory": bool(memory.get("unified_memory")), "budget_figure": tracker.notes.get("budget_figure"),
+            "violations_n": tracker.figures.get("budget_violations_n")}
