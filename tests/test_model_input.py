@@ -88,6 +88,7 @@ def test_resolution_detected_beats_declared_layout_and_fixed_size_is_used():
     assert task.task == "detect" and task.task_source == "m.onnx" and task.conf == 0.3
     assert model_sizes(detected, [640], explicit=False) == ([224], "the model's fixed input size")
     assert model_sizes(detected, [640], explicit=True)[0] == [640]
+    assert model_sizes({}, [640], explicit=False, declared={"imgsz": "224"}) == ([224], "imgsz in the model's .model.json")
     spec = resolve_input(detected, declared, sources, task.task, 224)
     assert (spec.layout, spec.dtype, spec.name, spec.norm, spec.resize) == ("nhwc", "uint8", "x", "imagenet", "letterbox")
     assert spec.sources["layout"] == "m.onnx" and spec.sources["norm"] == "--input_norm"

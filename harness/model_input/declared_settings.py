@@ -1,6 +1,7 @@
 """What the user declares about a model: the flags (--task, --input_norm, --color, --layout, --resize) and,
 winning over them for that model, ``<stem>.model.json`` in --weights_dir with the same keys plus
-``extra_inputs``, ``kpt_shape`` and ``names``. Pure Python."""
+``imgsz`` (the model's own size, used when --imgsz is not given), ``extra_inputs``, ``kpt_shape`` and
+``names``. Pure Python."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from harness.data.frame_resize import RESIZE_MODES
 from harness.model_input.input_spec import COLORS, LAYOUTS, parse_norm
 from harness.tasks.task_settings import TASKS
 
-KEYS = ("task", "input_norm", "color", "layout", "resize", "extra_inputs", "kpt_shape", "names")
+KEYS = ("task", "input_norm", "color", "layout", "resize", "imgsz", "extra_inputs", "kpt_shape", "names")
 CHOICES = {"task": TASKS, "color": COLORS, "layout": LAYOUTS, "resize": RESIZE_MODES}
 
 
@@ -33,6 +34,13 @@ def check_declared(values: dict, where: str) -> dict:
             parse_norm(values["input_norm"])
         except ValueError as exc:
             raise BadModelSettings(f"{where}: input_norm {exc}") from None
+    if values.get("imgsz") is not None:
+        from harness.data.image_size import parse_size
+
+        try:
+            parse_size(values["imgsz"])
+        except ValueError as exc:
+            raise BadModelSettings(f"{where}: imgsz {values['imgsz']!r}: {exc}") from None
     if values.get("extra_inputs") is not None and not isinstance(values["extra_inputs"], dict):
         raise BadModelSettings(f"{where}: extra_inputs must be an object {{name: {{value, dtype, shape}}}}")
     return {k: v for k, v in values.items() if v is not None}

@@ -33,11 +33,14 @@ def resolve_task(detected: dict, declared: dict, sources: dict, run_settings: di
                         kpt_shape=tuple(kpt) if kpt else None, task_source=task_source, **run_settings)
 
 
-def model_sizes(detected: dict, requested: list, explicit: bool) -> tuple:
-    """(size labels to run, why): a fixed input or the model's own imgsz when --imgsz was not given."""
+def model_sizes(detected: dict, requested: list, explicit: bool, declared: dict = None) -> tuple:
+    """(size labels to run, why): when --imgsz was not given, a fixed input, the model file's declared imgsz,
+    or the model's own (training) imgsz, in that order."""
     fixed = detected.get("fixed_hw") or (None, None)
     if not explicit and fixed[0] and fixed[1]:
         return [canonical(f"{fixed[0]}x{fixed[1]}")], "the model's fixed input size"
+    if not explicit and (declared or {}).get("imgsz"):
+        return [canonical(declared["imgsz"])], "imgsz in the model's .model.json"
     if not explicit and detected.get("imgsz"):
         return [canonical("x".join(str(v) for v in parse_size_any(detected["imgsz"])))], "the model's own imgsz"
     return [canonical(s) for s in requested], "--imgsz" if explicit else "the default --imgsz"

@@ -173,7 +173,7 @@ def describe_model(record: dict, detected: dict, declarations: dict, opts) -> No
 
     declared, sources = declared_for(declarations, record["source_files"].get("model_json"))
     settings = resolve_task(detected, declared, sources, opts.task_run_settings())
-    sizes, why = model_sizes(detected, opts.imgsz, "imgsz" in opts.explicit)
+    sizes, why = model_sizes(detected, opts.imgsz, "imgsz" in opts.explicit, declared)
     record.update(task=settings.task, task_settings=settings.to_dict(), sizes=sizes, sizes_from=why, detected=detected,
                   unfilled_inputs=unfilled_inputs(detected, declared), inputs={}, size_problems={})
     for size in sizes:
