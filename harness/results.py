@@ -60,6 +60,7 @@ def new_result(planned_run: dict, status: str, run_key_value: str, reason: Optio
         "run": {k: planned_run.get(k) for k in spec_keys},
         "status": status,
         "reason": reason,
+        "task": {"task": (planned_run.get("extra") or {}).get("task")},  # Phase B replaces it with the task's account
         "evidence": {},
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "harness_version": __version__,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 RUN_COLUMNS = (
-    ("model", "model"), ("backend", "backend"), ("variant", "mode"), ("precision", "precision"), ("imgsz", "imgsz"),
-    ("batch", "batch"),
+    ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "precision"),
+    ("imgsz", "imgsz"), ("batch", "batch"), ("input", "input (layout dtype colour norm resize)"),
     ("status", "status"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
     ("throughput_img_per_s", "img/s"), ("peak_process_gpu_mb", "peak process GPU MiB"),
     ("peak_torch_reserved_mb", "peak torch reserved MiB"), ("peak_rss_mb", "peak RSS MiB"),
-    ("fidelity_max_abs_err", "fidelity max abs err"), ("fidelity_box_match_pct", "box match %"),
+    ("fidelity_max_abs_err", "fidelity max abs err"), ("fidelity_compared_with", "fidelity vs"),
+    ("fidelity_box_match_pct", "box match %"), ("fidelity_top1_agree_pct", "top-1 agree %"),
+    ("map50_95", "mAP50-95"), ("mask_map50_95", "mask mAP50-95"), ("pose_map50_95", "pose mAP50-95"),
+    ("obb_map50_95", "OBB mAP50-95"), ("detections_per_frame_mean", "detections/frame"), ("top1_acc", "top-1"),
+    ("depth_abs_rel", "depth AbsRel"),
     ("reason", "reason"),
 )
 SYSTEM_COLUMNS = (
