@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from harness.data.synthetic_dataset import CLASS_NAMES, generate
-from harness.tasks.yolo_labels import labels_to_letterbox_xyxy, read_yolo_labels
+from harness.tasks.yolo_labels import boxes_xyxy, read_label_rows
 from harness.tasks.yolo_map import MapAccumulator
 
 IMGSZ, NC, ANCHORS = 320, 3, 200
@@ -56,10 +56,11 @@ def test_map_agrees_with_ultralytics_validator(tmp_path):
         batch = dataset.collate_fn([item])
         h, w = item["ori_shape"]
         # our path: the label file and the original size, mapped with our own letterbox geometry
-        labels = read_yolo_labels(root / "labels" / (item["im_file"].rsplit("/", 1)[1].rsplit(".", 1)[0] + ".txt"))
-        gt = labels_to_letterbox_xyxy(labels, w, h, IMGSZ)
-        raw = _raw_predictions(gt, labels[:, 0], rng)
-        ours.add(raw, gt, labels[:, 0], item["im_file"])
+        rows = read_label_rows(root / "labels" / (item["im_file"].rsplit("/", 1)[1].rsplit(".", 1)[0] + ".txt"))
+        gt = boxes_xyxy(rows, "box", w, h, (IMGSZ, IMGSZ), "letterbox")
+        classes = np.array([r[0] for r in rows])
+        raw = _raw_predictions(gt, classes, rng)
+        ours.add(raw, gt, classes, item["im_file"])
         # their path: Ultralytics' dataset letterboxed the labels, its validator does the rest
         theirs.update_metrics(theirs.postprocess(torch.from_numpy(raw[None])), batch)
     stats = theirs.get_stats()
@@ -73,5 +74,5 @@ def test_label_mapping_worked_example():
     labels = np.array([[1, 0.5, 0.5, 0.5, 0.25]], dtype=np.float32)  # centred box, half the width, quarter the height
     # 640 x 480 into 320: scale 0.5, resized 320 x 240, padding 40 top and bottom. The box is 320 x 120 px,
     # centred at (320, 240); scaled: 160 x 60 px centred at (160, 120 + 40) -> x 80..240, y 130..190
-    assert labels_to_letterbox_xyxy(labels, 640, 480, 320).tolist() == [[80.0, 130.0, 240.0, 190.0]]
-    assert read_yolo_labels(None).shape == (0, 5)
+    assert boxes_xyxy(list(labels), "box", 640, 480, (320, 320), "letterbox").tolist() == [[80.0, 130.0, 240.0, 190.0]]
+    assert read_label_rows(None) == []

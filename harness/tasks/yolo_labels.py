@@ -26,12 +26,6 @@ def read_label_rows(path) -> list:
             for line in Path(path).read_text().splitlines() if line.strip()]
 
 
-def read_yolo_labels(path) -> np.ndarray:
-    """N x 5 (class, cx, cy, w, h normalized); empty when the file is missing or empty."""
-    rows = [row[:5] for row in read_label_rows(path) if len(row) >= 5]
-    return np.array(rows, dtype=np.float32).reshape(-1, 5)
-
-
 def to_input_pixels(xy: np.ndarray, orig_w: int, orig_h: int, size_hw: tuple, mode: str) -> np.ndarray:
     """Normalized (..., 2) points on the original image -> pixels of the model input."""
     geo = resize_geometry(orig_h, orig_w, size_hw, mode)
@@ -93,9 +87,3 @@ def rotated_boxes(rows: list, orig_w: int, orig_h: int, size_hw: tuple, mode: st
         return np.zeros((0, 5))
     corners = np.array([to_input_pixels(row[1:9].reshape(4, 2), orig_w, orig_h, size_hw, mode).ravel() for row in rows])
     return np.asarray(xyxyxyxy2xywhr(corners.astype(np.float32)), dtype=np.float64)
-
-
-def labels_to_letterbox_xyxy(labels: np.ndarray, orig_w: int, orig_h: int, imgsz) -> np.ndarray:
-    """Normalized cx, cy, w, h on the original image -> x1, y1, x2, y2 in the letterboxed input's pixels."""
-    size = (imgsz, imgsz) if isinstance(imgsz, int) else tuple(imgsz)
-    return boxes_xyxy([np.asarray(r, dtype=np.float64) for r in labels], "box", orig_w, orig_h, size, "letterbox")
