@@ -98,3 +98,12 @@ def test_resolution_detected_beats_declared_layout_and_fixed_size_is_used():
     assert "multiple of the model's stride 32" in size_problem(InputSpec(100, 100), {"stride": 32})
     assert resolve_input({}, {}, {}, "classify", "48x320").resize == "crop"  # the task's default
     assert InputSpec.from_dict(spec.to_dict()) == spec
+
+
+def test_int8_engines_are_not_calibrated_on_inputs_the_model_never_sees():
+    from harness.phase_a.engine_preparation import int8_input_problem
+
+    plain = {"inputs": {"640": InputSpec(640, 640).to_dict()}}
+    assert int8_input_problem(plain, 640) is None
+    imagenet = {"inputs": {"224": resolve_input({}, {"input_norm": "imagenet"}, {}, "classify", 224).to_dict()}}
+    assert "calibrating it is not implemented" in int8_input_problem(imagenet, 224)

@@ -34,6 +34,17 @@ def _user_engine(model: dict, path: str, platform: dict) -> None:
     model["tensorrt_status"] = {"any": status}
 
 
+def int8_input_problem(model: dict, size) -> str:
+    """The INT8 calibrator feeds float NCHW RGB batches of pixel / 255: a model that takes anything else would
+    be calibrated on inputs it never sees, so it is not built (None when the input is that)."""
+    spec = (model.get("inputs") or {}).get(str(size)) or {}
+    plain = (spec.get("norm", "unit"), spec.get("color", "rgb"), spec.get("layout", "nchw")) == ("unit", "rgb", "nchw")
+    if plain and spec.get("dtype", "float32") != "uint8":
+        return None
+    return (f"INT8 calibration feeds NCHW RGB pixel/255 batches; this model takes {spec.get('layout')} "
+            f"{spec.get('dtype')} {spec.get('color')} {spec.get('norm')}: calibrating it is not implemented")
+
+
 def _calibration(opts, sequences: list, root: Path, size: int, batch: int, onnx_sha: str, fingerprint: str) -> dict:
     from harness.engines.calibration import calibration_cache_key, calibration_plan
 
@@ -80,6 +91,10 @@ def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict
                 key = engine_key(size, precision, batch, opts.engine_batch)
                 if missing:
                     statuses[key] = {"status": "skipped", "reason": missing}
+                    continue
+                unsupported = int8_input_problem(model, size) if precision == "int8" else None
+                if unsupported:
+                    statuses[key] = {"status": "skipped", "reason": unsupported}
                     continue
                 calibration = (_calibration(opts, sequences, root, frames_key, spec["opt"], onnx_sha, fingerprint)
                                if precision == "int8" else None)

@@ -56,6 +56,8 @@ def model_problem(model: dict, spec: RunSpec) -> Optional[str]:
     problem = (model.get("size_problems") or {}).get(str(spec.imgsz))
     if problem:
         return problem
+    if spec.backend in ("torch", "torch_compile") and (model.get("artifacts") or {}).get("torch"):
+        return None  # the ONNX file's fixed batch and extra inputs do not bind the PyTorch artifact beside it
     fixed = (model.get("detected") or {}).get("fixed_batch")
     if fixed is not None and fixed != spec.batch:
         return f"the model has a fixed batch of {fixed}; this run asks for {spec.batch}"
