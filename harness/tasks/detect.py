@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from harness.tasks.yolo_family import YoloHeadTask, frame_geometry
-from harness.tasks.yolo_labels import boxes_xyxy
+from harness.tasks.yolo_family import YoloHeadTask, box_targets, frame_geometry
 
 
 class DetectTask(YoloHeadTask):
@@ -13,7 +10,4 @@ class DetectTask(YoloHeadTask):
     label_format = "class cx cy w h"
 
     def targets(self, record: dict, spec, rows: list) -> dict:
-        import torch
-
-        return {"cls": torch.tensor([r[0] for r in rows], dtype=torch.float32),
-                "bboxes": torch.from_numpy(boxes_xyxy(rows, "box", *frame_geometry(record, spec)).astype(np.float32))}
+        return box_targets(rows, "box", frame_geometry(record, spec))

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.tasks.base import Figures
-from harness.tasks.yolo_family import YoloHeadTask, frame_geometry
-from harness.tasks.yolo_labels import boxes_xyxy, keypoints
+from harness.tasks.yolo_family import YoloHeadTask, box_targets, frame_geometry
+from harness.tasks.yolo_labels import keypoints
 
 DEFAULT_KPT_SHAPE = (17, 3)
 
@@ -55,22 +54,14 @@ class PoseTask(YoloHeadTask):
             values = np.concatenate([values, np.ones((len(rows), count, 1))], axis=2)
         return values
 
-    def compare_matched(self, agreement: dict, reference: list, test: list) -> Figures:
-        scores = []
-        for frame, pairs in enumerate(agreement["pairs"]):
-            if not pairs:
-                continue
-            ref = agreement["reference_rows"][frame][[r for r, _ in pairs]]
-            got = agreement["test_rows"][frame][[t for _, t in pairs]]
-            scores.extend(oks(self._kpts(ref), self._kpts(got), ref[:, :4]).tolist())
-        if not scores:
-            return Figures().missing(self.matched_figures(), "no matched boxes to compare keypoints on")
-        return Figures(metrics={"fidelity_oks_mean": float(np.mean(scores))}, details={"instances_compared_n": len(scores)})
+    def pair_scores(self, frame: int, pairs: list, agreement: dict, reference: list, test: list) -> list:
+        ref = agreement["reference_rows"][frame][[r for r, _ in pairs]]
+        got = agreement["test_rows"][frame][[t for _, t in pairs]]
+        return oks(self._kpts(ref), self._kpts(got), ref[:, :4]).tolist()
 
     def targets(self, record: dict, spec, rows: list) -> dict:
         import torch
 
         geometry = frame_geometry(record, spec)
-        return {"cls": torch.tensor([r[0] for r in rows], dtype=torch.float32),
-                "bboxes": torch.from_numpy(boxes_xyxy(rows, "pose", *geometry).astype(np.float32)),
+        return {**box_targets(rows, "pose", geometry),
                 "keypoints": torch.from_numpy(keypoints(rows, self.kpt_shape, *geometry).astype(np.float32))}

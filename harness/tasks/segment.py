@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from harness.tasks.base import Figures
-from harness.tasks.yolo_family import YoloHeadTask, frame_geometry
-from harness.tasks.yolo_labels import boxes_xyxy, polygon_masks
+from harness.tasks.yolo_family import YoloHeadTask, box_targets, frame_geometry
+from harness.tasks.yolo_labels import polygon_masks
 
 
 def instance_masks(protos: np.ndarray, rows: np.ndarray, coefficients: int) -> np.ndarray:
@@ -51,20 +51,16 @@ class SegmentTask(YoloHeadTask):
     def compare_matched(self, agreement: dict, reference: list, test: list) -> Figures:
         if len(reference) < 2:
             return Figures().missing(self.matched_figures(), "the model has no mask-prototype output")
+        return super().compare_matched(agreement, reference, test)
+
+    def pair_scores(self, frame: int, pairs: list, agreement: dict, reference: list, test: list) -> list:
         coefficients = self.extra_channels(reference)
-        ious = []
-        for frame, pairs in enumerate(agreement["pairs"]):
-            ref_masks = instance_masks(reference[1][frame], agreement["reference_rows"][frame], coefficients)
-            test_masks = instance_masks(test[1][frame], agreement["test_rows"][frame], coefficients)
-            ious.extend(mask_iou(ref_masks[r], test_masks[t]) for r, t in pairs)
-        if not ious:
-            return Figures().missing(self.matched_figures(), "no matched boxes to compare masks on")
-        return Figures(metrics={"fidelity_mask_iou_mean": float(np.mean(ious))}, details={"masks_compared_n": len(ious)})
+        ref_masks = instance_masks(reference[1][frame], agreement["reference_rows"][frame], coefficients)
+        test_masks = instance_masks(test[1][frame], agreement["test_rows"][frame], coefficients)
+        return [mask_iou(ref_masks[r], test_masks[t]) for r, t in pairs]
 
     def targets(self, record: dict, spec, rows: list) -> dict:
         import torch
 
         geometry = frame_geometry(record, spec)
-        return {"cls": torch.tensor([r[0] for r in rows], dtype=torch.float32),
-                "bboxes": torch.from_numpy(boxes_xyxy(rows, "polygon", *geometry).astype(np.float32)),
-                "masks": torch.from_numpy(polygon_masks(rows, *geometry))}
+        return {**box_targets(rows, "polygon", geometry), "masks": torch.from_numpy(polygon_masks(rows, *geometry))}

@@ -62,7 +62,19 @@ class YoloHeadTask(Task):
         return figures
 
     def compare_matched(self, agreement: dict, reference: list, test: list) -> Figures:
-        return Figures()
+        """The mean of :meth:`pair_scores` over every matched pair of every frame, as the task's matched figure."""
+        if not self.matched_figures():
+            return Figures()
+        scores = [score for frame, pairs in enumerate(agreement["pairs"]) if pairs
+                  for score in self.pair_scores(frame, pairs, agreement, reference, test)]
+        if not scores:
+            return Figures().missing(self.matched_figures(), "no matched boxes to compare on")
+        return Figures(metrics={self.matched_figures()[0]: float(np.mean(scores))},
+                       details={"matched_pairs_compared_n": len(scores)})
+
+    def pair_scores(self, frame: int, pairs: list, agreement: dict, reference: list, test: list) -> list:
+        """One similarity per matched (reference row, test row) pair of one frame."""
+        raise NotImplementedError
 
     label_format = "class cx cy w h"
 
@@ -134,6 +146,16 @@ class YoloAccuracy(AccuracyAccumulator):
                                            "computed_with": f"Ultralytics {self.map.validator.__class__.__name__} "
                                                             "postprocess + _process_batch + its metrics"}
         return figures
+
+
+def box_targets(rows: list, fmt: str, geometry: tuple) -> dict:
+    """The classes and xyxy boxes (input pixels) of a frame's label rows, as the validators take them."""
+    import torch
+
+    from harness.tasks.yolo_labels import boxes_xyxy
+
+    return {"cls": torch.tensor([r[0] for r in rows], dtype=torch.float32),
+            "bboxes": torch.from_numpy(boxes_xyxy(rows, fmt, *geometry).astype(np.float32))}
 
 
 def frame_geometry(record: dict, spec) -> tuple:
