@@ -53,12 +53,7 @@ class OnnxRuntimeRunner(Runner):
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
-        from runners.onnx_dynamic_dims import symbolic_zero_dims
-
-        patched = symbolic_zero_dims(self.artifact)
-        self.zero_dims_made_symbolic = patched is not None
-        self.session = ort.InferenceSession(patched if patched is not None else self.artifact, sess_options=options,
-                                            providers=providers)
+        self.session = ort.InferenceSession(self.artifact, sess_options=options, providers=providers)
         inputs = {i.name: i for i in self.session.get_inputs()}
         model_input = inputs.get(self.input.name) or self.session.get_inputs()[0]
         self.input_name = model_input.name
@@ -126,6 +121,5 @@ class OnnxRuntimeRunner(Runner):
             "providers": used,
             "execution_device": self.device if getattr(self, "on_gpu", False) else "cpu",
             "io_binding": getattr(self, "io", None) is not None,
-            "zero_dims_made_symbolic": getattr(self, "zero_dims_made_symbolic", None),
             "input_dtype": np.dtype(self.input_dtype).name if hasattr(self, "input_dtype") else None,
         }

@@ -174,7 +174,9 @@ def test_depth_generic_onnx_inputs_and_refused_files(tmp_path):
         assert r["fidelity"]["compared_with"] == "self" and r["metrics"]["fidelity_max_abs_err"] == 0.0
         assert "no task for this model" in r["task"]["accuracy_unavailable"]
     assert results["nhwc"]["input"]["layout"] == "nhwc" and results["u8"]["input"]["dtype"] == "uint8"
-    assert results["zero_batch"]["runner"]["zero_dims_made_symbolic"] is True
+    zero = results["zero_batch"]["run"]["artifact"]  # runs load Phase A's copy with the 0 / -1 dims made symbolic
+    assert zero.endswith("zero_batch_dynamic_dims.onnx") and results["neg_batch"]["run"]["artifact"].endswith(
+        "neg_batch_dynamic_dims.onnx")
     ocr = results["ocr"]
     assert ocr["status"] == "ok" and ocr["run"]["imgsz"] == "48x320" and ocr["run_id"].endswith("img48x320__b1")
     assert "scale cannot be filled" in results["unfilled"]["reason"] and results["unfilled"]["status"] == "skipped"

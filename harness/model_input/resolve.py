@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from harness.data.image_size import canonical, parse_size
+from harness.data.image_size import canonical, parse_size, size_label
 from harness.model_input.input_spec import InputSpec, extra_input_from_json, parse_norm
 from harness.tasks.registry import task_class
 from harness.tasks.task_settings import TaskSettings
@@ -42,7 +42,7 @@ def model_sizes(detected: dict, requested: list, explicit: bool, declared: dict 
     if not explicit and (declared or {}).get("imgsz"):
         return [canonical(declared["imgsz"])], "imgsz in the model's .model.json"
     if not explicit and detected.get("imgsz"):
-        return [canonical("x".join(str(v) for v in parse_size_any(detected["imgsz"])))], "the model's own imgsz"
+        return [size_label(*parse_size_any(detected["imgsz"]))], "the model's own imgsz"
     return [canonical(s) for s in requested], "--imgsz" if explicit else "the default --imgsz"
 
 

@@ -144,13 +144,29 @@ def _torch_artifact(source: ModelSource, folder: Path, record: dict, trust_pickl
     return None, {}
 
 
+def onnx_with_dynamic_dims(path: str, folder: Path, record: dict) -> str:
+    """The user's ONNX file, or a copy of it in our artifacts folder whose 0 / negative input dims are symbolic
+    (ONNX Runtime would accept only a batch of 0 otherwise); the record says when the copy is used."""
+    from harness.atomic_io import atomic_write_bytes
+    from harness.phase_a.onnx_dynamic_dims import symbolic_zero_dims
+
+    patched = symbolic_zero_dims(path)
+    if patched is None:
+        return path
+    target = folder / f"{safe_name(Path(path).stem)}_dynamic_dims.onnx"
+    atomic_write_bytes(target, patched)
+    record["onnx_dims_made_symbolic"] = {"from": path, "to": str(target)}
+    log.info("%s: input dims of 0 or less made symbolic in %s", Path(path).name, target)
+    return str(target)
+
+
 def _onnx_artifacts(source: ModelSource, checkpoint, folder: Path, record: dict, sizes: list, precisions: list,
                     device: dict, force: bool) -> dict:
     """precision key -> ONNX file: the user's, else exported from an Ultralytics checkpoint per size."""
     onnx_artifacts = {}
     if "onnx" in source.files:  # a float16 input means an fp16 graph
         precision = "fp16" if record["detected"].get("dtype") == "float16" else "fp32"
-        onnx_artifacts[f"any/{precision}"] = source.files["onnx"]
+        onnx_artifacts[f"any/{precision}"] = onnx_with_dynamic_dims(source.files["onnx"], folder, record)
         return onnx_artifacts
     if checkpoint is None or record.get("model_file_kind") != "ultralytics":
         return onnx_artifacts

@@ -1,6 +1,7 @@
 """ONNX Runtime checks every fed array against each ``dim_value`` >= 0, so an input written with a batch
-``dim_value`` of 0 (some exporters' way to say "any") accepts only an empty batch. Such dims are made symbolic
-in memory before the session is created; the file on disk is not changed."""
+``dim_value`` of 0 (some exporters' way to say "any") accepts only an empty batch. Phase A writes a copy of
+such a model, with those dims made symbolic, into its artifacts folder, and the runs load the copy; the
+user's file is not changed."""
 
 from __future__ import annotations
 
