@@ -7,17 +7,71 @@ from pathlib import Path
 from harness.atomic_io import atomic_write_text
 from harness.measure.metric_catalog import metric_names
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
-from harness.results import load_results
+from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results
 
 SUMMARY_CSV = "jetson_benchmark_summary.csv"
 SUMMARY_MD = "jetson_benchmark_summary.md"
-IDENTITY = ["run_id", "model", "task", "backend", "variant", "precision", "imgsz", "batch", "status", "reason"]
+IDENTITY = ["run_id", "model", "task", "backend", "variant", "precision", "imgsz", "batch", "weights", "status",
+            "oom_evidence", "reason"]
+ACCURACY_COLUMNS = (
+    ("map50", "mAP50"), ("map50_95", "mAP50-95"), ("mask_map50", "mask mAP50"), ("mask_map50_95", "mask mAP50-95"),
+    ("pose_map50", "pose mAP50"), ("pose_map50_95", "pose mAP50-95"), ("obb_map50", "OBB mAP50"),
+    ("obb_map50_95", "OBB mAP50-95"), ("top1_acc", "top-1"), ("top5_acc", "top-5"), ("depth_abs_rel", "depth AbsRel"),
+    ("depth_rmse", "depth RMSE m"), ("depth_delta1", "depth delta1"),
+)
 CONSOLE_COLUMNS = [
     ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
-    ("status", "status"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
+    ("weights", "weights"), ("status", "status"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
     ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("peak_rss_mb", "peak RSS MiB"),
-    ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"),
+    ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"), *ACCURACY_COLUMNS,
+    ("reason", "reason"),
 ]
+RANDOM_INIT = "random-init"
+SHARED_PROCESS_MARK = "†"
+SHARED_PROCESS_NOTE = (f"{SHARED_PROCESS_MARK} --isolation phase: this run ran after other runs in the same Phase B "
+                       "process, so its memory baseline (and the memory figures measured from it) carries what they "
+                       "left behind.")
+RANDOM_INIT_NOTE = ("random-init: the model's weights are random (no weights file), so its accuracy figures (mAP, "
+                    "top-k, depth) are meaningless; latency, throughput and memory are still valid.")
+SHORT_REASON_CHARS = 60
+
+
+def weights_label(result: dict):
+    """``random-init``, the weights file's name, or None for a result written before the field existed."""
+    weights = result.get("weights") or {}
+    if weights.get("kind") == RANDOM_INIT:
+        return RANDOM_INIT
+    return weights.get("file") or weights.get("kind")
+
+
+def ran_after_other_runs(row) -> bool:
+    """--isolation phase: a run that was not the first of its process starts from what the earlier ones left."""
+    index = row.get("run_index_in_process")
+    return row.get("isolation") == "phase" and isinstance(index, (int, float)) and index > 0
+
+
+def status_text(row) -> str:
+    """The status as shown in tables: ``skipped_oom (rule)``, ``ok †``."""
+    text = str(row.get("status") or "")
+    evidence = row.get("oom_evidence")
+    if row.get("status") == STATUS_SKIPPED_OOM and isinstance(evidence, str) and evidence:
+        text += f" ({evidence})"
+    return f"{text} {SHARED_PROCESS_MARK}" if ran_after_other_runs(row) else text
+
+
+def short_reason(row):
+    """The first ~60 characters of a non-ok row's reason, on one line; None for ok rows."""
+    reason = row.get("reason")
+    if row.get("status") == STATUS_OK or not isinstance(reason, str) or not reason.strip():
+        return None
+    line = " ".join(reason.split())
+    return line if len(line) <= SHORT_REASON_CHARS else line[:SHORT_REASON_CHARS - 3] + "..."
+
+
+def table_notes(rows: list) -> list:
+    """The footnotes a run table needs: the shared-process mark and random-init weights, when some row has them."""
+    notes = [SHARED_PROCESS_NOTE] if any(ran_after_other_runs(r) for r in rows) else []
+    return notes + ([RANDOM_INIT_NOTE] if any(r.get("weights") == RANDOM_INIT for r in rows) else [])
 
 
 def result_row(result: dict) -> dict:
@@ -27,6 +81,8 @@ def result_row(result: dict) -> dict:
     row.update({"run_id": result["run_id"], "status": result.get("status"), "reason": result.get("reason")})
     row["imgsz"] = str(run.get("imgsz")) if run.get("imgsz") is not None else None  # 640 or "480x640": one type
     row["task"] = (result.get("task") or {}).get("task")
+    row["weights"] = weights_label(result)
+    row["oom_evidence"] = result.get("oom_evidence")
     row["fidelity_compared_with"] = (result.get("fidelity") or {}).get("compared_with")
     spec = result.get("input") or {}
     row["input"] = (f"{spec['layout']} {spec['dtype']} {spec['color']} {spec['norm']} {spec['resize']}"
@@ -39,7 +95,10 @@ def result_row(result: dict) -> dict:
     row["device_name"] = env.get("device_name")
     row["execution_device"] = runner.get("execution_device", runner.get("device"))
     row["providers"] = ",".join(runner.get("providers", [])) or None
-    row["phase_b_pid"] = result.get("process", {}).get("pid")
+    process = result.get("process") or {}
+    row["phase_b_pid"] = process.get("pid")
+    row["isolation"] = process.get("isolation")
+    row["run_index_in_process"] = process.get("run_index_in_process")
     row["phase_a_pid"] = result.get("setup", {}).get("phase_a_pid")
     row["created_at"] = result.get("created_at")
     return row
@@ -54,8 +113,8 @@ def summary_frame(results: list):
     for row, result in zip(rows, results):
         row.update({k: (result.get("metrics") or {}).get(k) for k in extra})
     columns = IDENTITY + metric_names() + extra + ["fidelity_compared_with", "input", "device_name",
-                                                   "execution_device", "providers",
-                                                   "phase_b_pid", "phase_a_pid", "created_at"]
+                                                   "execution_device", "providers", "phase_b_pid", "isolation",
+                                                   "run_index_in_process", "phase_a_pid", "created_at"]
     frame = pd.DataFrame(rows, columns=columns)
     if not frame.empty:
         frame = frame.sort_values(["model", "backend", "variant", "precision", "imgsz", "batch"],
@@ -76,14 +135,26 @@ def write_summary(out_dir: str | Path) -> tuple:
     return csv_path, md_path, frame
 
 
+def _all_empty(series) -> bool:
+    return bool((series.isna() | (series.astype(str).str.strip() == "")).all())
+
+
+def display_frame(frame):
+    """The frame as a table shows it: status with its evidence and mark, a short reason on non-ok rows only."""
+    records = frame.to_dict("records")
+    view = frame.copy()
+    view["status"] = [status_text(r) for r in records]
+    view["reason"] = [short_reason(r) for r in records]
+    return view
+
+
 def markdown_table(frame, columns=CONSOLE_COLUMNS, floatfmt: str = ".4g") -> str:
+    """The console / summary.md table; columns empty in every row (GPU figures on a CPU) say nothing and go."""
     if frame.empty:
         return "(no results)"
-    present = [(key, label) for key, label in columns if key in frame.columns]
-    view = frame[[key for key, _ in present]].rename(columns=dict(present))
-    if "variant" in frame.columns and not frame["variant"].fillna("").astype(bool).any():
-        view = view.drop(columns=["mode"], errors="ignore")
-    for key, label in present:  # columns empty in every row (GPU figures on a CPU) say nothing
-        if key != "reason" and label in view.columns and frame[key].isna().all():
-            view = view.drop(columns=[label])
-    return view.to_markdown(index=False, floatfmt=floatfmt, missingval="")
+    view = display_frame(frame)
+    present = [(key, label) for key, label in columns if key in view.columns and not _all_empty(view[key])]
+    table = view[[key for key, _ in present]].rename(columns=dict(present)).astype(object)
+    table = table.where(table.notna(), None)  # tabulate prints NaN as "nan"; None as missingval
+    notes = table_notes(frame.to_dict("records"))
+    return "\n\n".join([table.to_markdown(index=False, floatfmt=floatfmt, missingval=""), *notes])

@@ -6,7 +6,8 @@ import base64
 import html
 from pathlib import Path
 
-from harness.report.tables import RUN_COLUMNS, SYSTEM_COLUMNS, fmt, present_columns
+from harness.report.tables import RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
+from harness.summary import table_notes
 
 STYLE = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1200px;color:#222;
@@ -19,7 +20,7 @@ th{background:#f4f4f4}td.l,th.l{text-align:left}tr:nth-child(even){background:#f
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:10px}
 .kv td:first-child{text-align:left;color:#555}.kv td{text-align:left}details{margin:6px 0}
 """
-TEXT_COLUMNS = {"model", "backend", "variant", "precision", "status", "reason", "run_id", "power_source"}
+TEXT_COLUMNS = {"model", "backend", "variant", "precision", "weights", "status", "reason", "run_id", "power_source"}
 
 
 def _img(path: Path, alt: str) -> str:
@@ -36,10 +37,10 @@ def _table(rows: list, columns: tuple) -> str:
     for row in rows:
         cells = []
         for key, _ in columns:
-            value = html.escape(fmt(row.get(key)))
+            value = html.escape(cell_text(row, key))
             css = "l" if key in TEXT_COLUMNS else ""
             if key == "status":
-                css += f" status-{value}"
+                css += f" status-{html.escape(str(row.get('status')))}"
             cells.append(f'<td class="{css.strip()}">{value}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
@@ -63,12 +64,13 @@ def render_html(report: dict, plots: dict) -> str:
              "<h2>Platform</h2>", _kv(report["platform"]), "<h2>Versions</h2>", _kv(report["versions"]),
              "<h2>Profile and memory budget</h2>", _kv(report["profile"])]
     source = report.get("source")
-    parts += ["<h2>Input</h2>", _kv({"source": source["spec"], "frames": source["frames"],
+    parts += ["<h2>Input</h2>", _kv({"source": source["description"], "frames": source["frames"],
                                      "sequences": len(source["sequences"]), "skipped files": len(source["skipped_files"]),
                                      "fingerprint": source["fingerprint"][:16]}) if source else
               "<p class=muted>(the setup config is not on this machine)</p>"]
-    parts += ["<h2>Runs</h2>", f"<p>ok {counts['ok']}, skipped_oom {counts['skipped_oom']}, skipped {counts['skipped']}, "
-              f"failed {counts['failed']}</p>", _table(report["runs"], RUN_COLUMNS)]
+    parts += ["<h2>Runs</h2>", f"<p>{esc(counts_text(counts, report['skipped_oom_evidence']))}</p>",
+              _table(report["runs"], RUN_COLUMNS)]
+    parts += [f"<p class=muted>{esc(note)}</p>" for note in table_notes(report["runs"])]
     closest = [{"run_id": r["run_id"], "peak": f"{r['peak_mb'] / 1024:.2f} GiB",
                 "pct": fmt(r["pct_of_limit"]), "figure": r["figure"]} for r in safety["closest_to_limit"]]
     limit = safety["limit_mb"]

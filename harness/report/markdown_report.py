@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.memory_safety import memory_safety_markdown
-from harness.report.tables import RUN_COLUMNS, SYSTEM_COLUMNS, fmt, present_columns
+from harness.report.tables import RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
+from harness.summary import table_notes
+
+
+def _cell(row: dict, key: str) -> str:
+    return " ".join(cell_text(row, key).split()).replace("|", "/")
 
 
 def _table(rows: list, columns: tuple) -> list:
@@ -14,7 +19,7 @@ def _table(rows: list, columns: tuple) -> list:
         return ["(none)"]
     lines = ["| " + " | ".join(label for _, label in columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
-        lines.append("| " + " | ".join(fmt(row.get(key)).replace("|", "/") for key, _ in columns) + " |")
+        lines.append("| " + " | ".join(_cell(row, key) for key, _ in columns) + " |")
     return lines
 
 
@@ -37,13 +42,15 @@ def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
     lines += ["## Input", ""]
     source = report.get("source")
     if source:
-        lines += [f"- source: {source['spec']}", f"- frames: {source['frames']} in {len(source['sequences'])} sequence(s)",
+        lines += [f"- source: {source['description']}",
+                  f"- frames: {source['frames']} in {len(source['sequences'])} sequence(s)",
                   f"- skipped files: {len(source['skipped_files'])}", f"- fingerprint: `{source['fingerprint'][:16]}`", ""]
         lines += [f"  - skipped {s['source_path']}: {s['reason']}" for s in source["skipped_files"]]
     else:
         lines += ["(the setup config these results were made from is not on this machine)", ""]
-    lines += ["## Runs", "", f"ok {counts['ok']}, skipped_oom {counts['skipped_oom']}, skipped {counts['skipped']}, "
-              f"failed {counts['failed']}.", "", *_table(report["runs"], RUN_COLUMNS), ""]
+    lines += ["## Runs", "", counts_text(counts, report["skipped_oom_evidence"]) + ".", "",
+              *_table(report["runs"], RUN_COLUMNS), ""]
+    lines += [line for note in table_notes(report["runs"]) for line in (note, "")]
     lines += [memory_safety_markdown(report["memory_safety"]), ""]
     lines += ["## System metrics during the measured passes", "",
               "Telemetry sampled during each run's measured window (psutil; NVML on desktop GPUs; jtop or "

@@ -12,7 +12,8 @@ from typing import Optional
 
 from harness import __version__
 from harness.memory_safety import memory_safety_summary
-from harness.results import STATUS_OK, load_results
+from harness.report.tables import NOT_RECORDED
+from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results
 
 REPORT_SCHEMA_VERSION = 1
 PLATFORM_KEYS = ("device_name", "compute_capability", "device_total_memory_mb", "cpu", "cpu_count", "platform",
@@ -32,6 +33,44 @@ def _setup_of(results: list) -> Optional[dict]:
             except (OSError, ValueError):
                 return None
     return None
+
+
+def _contents(sequences: list) -> str:
+    images = sum(s["num_frames"] for s in sequences if s["kind"] != "video")
+    videos = sum(1 for s in sequences if s["kind"] == "video")
+    parts = [f"{images} images"] if images else []
+    parts += [f"{videos} video{'s' if videos > 1 else ''}"] if videos else []
+    return ", ".join(parts) or "no frames"
+
+
+def source_text(spec: Optional[dict], sequences: list) -> str:
+    """The input as a line: ``generated synthetic dataset (16 images, 1 video)``, ``image folder /data/imgs``."""
+    spec = spec or {}
+    kind, path = spec.get("kind"), spec.get("path")
+    if kind == "synthetic":
+        return f"generated synthetic dataset ({_contents(sequences)})"
+    if kind == "camera":
+        return f"camera {path} ({spec.get('frames')} frames captured)"
+    named = {"image_dir": "image folder", "video": "video", "split_dir": "split"}
+    return " ".join(str(x) for x in (named.get(kind, kind), path) if x) or "not recorded"
+
+
+def source_summary(setup: dict) -> dict:
+    dataset = setup["dataset"]
+    sequences = [{"name": s["name"], "kind": s["kind"], "num_frames": s["num_frames"]} for s in dataset["sequences"]]
+    return {"spec": setup.get("source"), "description": source_text(setup.get("source"), sequences),
+            "frames": dataset["frames"], "sequences": sequences, "skipped_files": dataset["skipped"],
+            "fingerprint": dataset["fingerprint"]}
+
+
+def oom_evidence_counts(results: list) -> dict:
+    """skipped_oom runs by what said they would not fit: rule, probe, observed (``not recorded`` on old results)."""
+    counts: dict = {}
+    for result in results:
+        if result.get("status") == STATUS_SKIPPED_OOM:
+            evidence = result.get("oom_evidence") or NOT_RECORDED
+            counts[evidence] = counts.get(evidence, 0) + 1
+    return counts
 
 
 def unmeasured_notes(results: list) -> list:
@@ -80,14 +119,11 @@ def build_report(out_dir: str | Path) -> dict:
         "profile": {"name": budget.get("profile"), "emulated": budget.get("emulated_profile"),
                     "budget_mb": budget.get("limit_mb"), "budget_source": budget.get("budget_source"),
                     "unified_memory": budget.get("unified_memory")},
-        "source": ({"spec": setup.get("source"), "frames": setup["dataset"]["frames"],
-                    "sequences": [{"name": s["name"], "kind": s["kind"], "num_frames": s["num_frames"]}
-                                  for s in setup["dataset"]["sequences"]],
-                    "skipped_files": setup["dataset"]["skipped"], "fingerprint": setup["dataset"]["fingerprint"]}
-                   if setup else None),
+        "source": source_summary(setup) if setup else None,
         "runs": json.loads(frame.to_json(orient="records")),
         "counts": {status: sum(1 for r in results if r.get("status") == status)
                    for status in ("ok", "failed", "skipped_oom", "skipped")},
+        "skipped_oom_evidence": oom_evidence_counts(results),
         "memory_safety": memory_safety_summary(results),
         "system": system_summary(results),
         "power_states": power_states,

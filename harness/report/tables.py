@@ -1,20 +1,26 @@
-"""Table rows shared by the Markdown and HTML reports (one definition of what each report column is)."""
+"""Table rows shared by the Markdown and HTML reports (one definition of what each report column is and how each
+cell reads)."""
 
 from __future__ import annotations
 
+from harness.summary import ACCURACY_COLUMNS, RANDOM_INIT, status_text
+
 RUN_COLUMNS = (
     ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "precision"),
-    ("imgsz", "imgsz"), ("batch", "batch"), ("input", "input (layout dtype colour norm resize)"),
+    ("imgsz", "imgsz"), ("batch", "batch"), ("weights", "weights"),
+    ("input", "input (layout dtype colour norm resize)"),
     ("status", "status"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
     ("throughput_img_per_s", "img/s"), ("peak_process_gpu_mb", "peak process GPU MiB"),
     ("peak_torch_reserved_mb", "peak torch reserved MiB"), ("peak_rss_mb", "peak RSS MiB"),
     ("fidelity_max_abs_err", "fidelity max abs err"), ("fidelity_compared_with", "fidelity vs"),
     ("fidelity_box_match_pct", "box match %"), ("fidelity_top1_agree_pct", "top-1 agree %"),
-    ("map50_95", "mAP50-95"), ("mask_map50_95", "mask mAP50-95"), ("pose_map50_95", "pose mAP50-95"),
-    ("obb_map50_95", "OBB mAP50-95"), ("detections_per_frame_mean", "detections/frame"), ("top1_acc", "top-1"),
-    ("depth_abs_rel", "depth AbsRel"),
+    ("detections_per_frame_mean", "detections/frame"), *ACCURACY_COLUMNS,
     ("reason", "reason"),
 )
+ACCURACY_KEYS = frozenset(key for key, _ in ACCURACY_COLUMNS)
+MEANINGLESS = f"({RANDOM_INIT}: meaningless)"
+OOM_EVIDENCE_ORDER = ("rule", "probe", "observed")
+NOT_RECORDED = "not recorded"
 SYSTEM_COLUMNS = (
     ("run_id", "run"), ("cpu_util_pct_mean", "CPU % mean"), ("gpu_util_pct_mean", "GPU % mean"),
     ("gpu_sm_clock_mhz_mean", "SM MHz mean"), ("temp_gpu_c_max", "GPU C max"), ("ram_used_mb_max", "RAM MiB max"),
@@ -37,9 +43,33 @@ def fmt(value) -> str:
     return str(value)
 
 
+def cell_text(row: dict, key: str) -> str:
+    """One run-table cell: the status with its evidence and mark; a random-init model's accuracy labelled."""
+    if key == "status":
+        return status_text(row)
+    text = fmt(row.get(key))
+    if text and key in ACCURACY_KEYS and row.get("weights") == RANDOM_INIT:
+        return f"{text} {MEANINGLESS}"
+    return text
+
+
 def present_columns(rows: list, columns: tuple) -> list:
     """Drop columns that are empty in every row (e.g. GPU figures on a CPU-only machine)."""
     return [(key, label) for key, label in columns if any(fmt(row.get(key)) for row in rows)]
+
+
+def _evidence_rank(name: str) -> int:
+    if name == NOT_RECORDED:
+        return len(OOM_EVIDENCE_ORDER) + 1
+    return OOM_EVIDENCE_ORDER.index(name) if name in OOM_EVIDENCE_ORDER else len(OOM_EVIDENCE_ORDER)
+
+
+def counts_text(counts: dict, oom_evidence: dict) -> str:
+    """``ok 4, skipped_oom 3 (rule 1, probe 1, observed 1), skipped 1, failed 0``; old results name no evidence."""
+    split = [f"{name} {oom_evidence[name]}" for name in sorted(oom_evidence, key=_evidence_rank)]
+    known = any(name != NOT_RECORDED for name in oom_evidence)
+    oom = f"skipped_oom {counts['skipped_oom']}" + (f" ({', '.join(split)})" if known else "")
+    return f"ok {counts['ok']}, {oom}, skipped {counts['skipped']}, failed {counts['failed']}"
 
 
 def run_id_of(row: dict) -> str:
