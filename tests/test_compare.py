@@ -96,3 +96,167 @@ def test_too_few_noisy_samples_cannot_prove_a_change(tmp_path):
     proc = run_cli("compare", a, b, cwd=tmp_path, timeout=120)
     p50 = next(line for line in proc.stdout.splitlines() if line.startswith("| yolo11n__torch__fp32__img64__b1 | p50 ms |"))
     assert "+30.0 %" in p50 and "| * |" not in p50 and proc.returncode == 0
+
+
+# --- comparability, nothing to compare, between-process noise (issue: compare must not call noise a change) ---
+
+TORCH_B1 = "yolo11n__torch__fp16__img640__b1"
+
+
+def _identity(result, fingerprint):
+    """The identity the writer stores, built from the fixture's own run, measurement and environment."""
+    from harness.run_identity import run_identity
+
+    setup = {"dataset": {"fingerprint": fingerprint}, "environment": result["environment"],
+             "device": {"resolved": "cuda:0", "cuda": True}, "memory": {"profile_name": "desktop-gpu"}}
+    return run_identity(result["run"], result["measurement"], setup, "run")
+
+
+def _give_identity(result, fingerprint="7e0544577056cf4c5fd90cdf9c08e3be2929c069d63568cf153d4a0e1c33250b"):
+    result["identity"] = _identity(result, fingerprint)
+
+
+def _give_repeats(result, p50s):
+    """``--repeats``: one entry per fresh process; the result's own samples become those of the median one."""
+    chosen = int(np.argsort(p50s)[len(p50s) // 2])
+    _slow_down(result, p50s[chosen] / result["metrics"]["latency_ms_p50"])
+    result["repeats"] = {"chosen": chosen, "processes": [
+        {"pid": 100 + i, "latency_ms_p50": v, "latency_ms_p99": v * 1.25, "throughput_img_per_s": 1000.0 / v}
+        for i, v in enumerate(p50s)]}
+
+
+def _rows(proc, run_id):
+    return {line.split(" | ")[1]: line for line in proc.stdout.splitlines() if line.startswith(f"| {run_id} |")}
+
+
+def test_folders_with_no_common_run_are_a_one_line_error(tmp_path):
+    a, b = _copy(tmp_path, "a"), _copy(tmp_path, "b")
+    for path in (b / "runs").glob("*.json"):
+        result = json.loads(path.read_text())
+        result["run_id"] = "other__" + result["run_id"]
+        (b / "runs" / f"{result['run_id']}.json").write_text(json.dumps(result))
+        path.unlink()
+    proc = run_cli("compare", a, b, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "nothing to compare: no run id is in both" in proc.stderr
+
+
+def test_a_run_on_another_dataset_is_not_comparable_and_never_a_regression(tmp_path):
+    a, b = _copy(tmp_path, "a"), _copy(tmp_path, "b")
+    _edit(a, TORCH_B1, _give_identity)
+    _edit(b, TORCH_B1, lambda r: (_give_identity(r, "3c4d" * 16), _slow_down(r, 1.3)))
+    proc = run_cli("compare", a, b, cwd=tmp_path, timeout=120)
+    rows = _rows(proc, TORCH_B1)
+    assert list(rows) == ["status"], proc.stdout  # one row, no figures compared
+    assert "not comparable: dataset changed 7e0544577056… → 3c4d3c4d3c4d…" in rows["status"]
+    assert "REGRESSION" not in proc.stdout and proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 run(s) not comparable" in proc.stdout
+
+
+def test_with_identities_on_both_sides_every_comparable_part_is_checked(tmp_path):
+    """Same dataset, another math mode (a COMPARABLE_PARTS entry beyond dataset and device): not comparable."""
+    a, b = _copy(tmp_path, "a"), _copy(tmp_path, "b")
+    _edit(a, TORCH_B1, _give_identity)
+    _edit(b, TORCH_B1, lambda r: (_give_identity(r), r["identity"].update(math_mode="tf32")))
+    proc = run_cli("compare", a, b, cwd=tmp_path, timeout=120)
+    assert "not comparable: math_mode changed fp16 → tf32" in _rows(proc, TORCH_B1)["status"], proc.stdout
+
+
+def test_without_identity_only_dataset_and_device_are_checked_and_said(tmp_path):
+    a, b = _copy(tmp_path, "a"), _copy(tmp_path, "b")
+    _edit(b, TORCH_B1, lambda r: (r["environment"].update(device_name="NVIDIA A100"), _slow_down(r, 1.3)))
+    proc = run_cli("compare", a, b, cwd=tmp_path, timeout=120)
+    status = _rows(proc, TORCH_B1)["status"]
+    assert "not comparable: device changed NVIDIA H200 → NVIDIA A100" in status
+    assert "only dataset and device checked (no identity record on A and B)" in status
+    other = _rows(proc, "yolo11s__torch__fp32__img640__b8")["p50 ms"]
+    assert "only dataset and device checked" in other and proc.returncode == 0, proc.stdout
+
+
+def test_when_no_pair_is_comparable_there_is_nothing_to_compare(tmp_path):
+    a, b = _copy(tmp_path, "a"), _copy(tmp_path, "b")
+    for path in (b / "runs").glob("*.json"):
+        _edit(b, path.stem, lambda r: r.get("setup") and r["setup"].update(dataset_fingerprint="another"))
+    proc = run_cli("compare", a, b, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    assert "nothing to compare: of the 6 run(s) in both folders, 5 are not comparable" in proc.stderr
+
+
+def test_overlapping_repeats_are_not_significant(tmp_path):
+    """Per-process p50s that overlap are noise, even with no noise floor and a 3.8 % gap between the chosen
+    processes that a one-process bootstrap calls real."""
+    a, b = _copy(tmp_path, "a"), _copy(tmp_path, "b")
+    _edit(a, TORCH_B1, lambda r: _give_repeats(r, [10.0, 11.2, 10.5]))
+    _edit(b, TORCH_B1, lambda r: _give_repeats(r, [10.9, 10.1, 11.0]))
+    proc = run_cli("compare", a, b, "--noise_pct", "0", "--threshold_pct", "1", cwd=tmp_path, timeout=120)
+    p50 = _rows(proc, TORCH_B1)["p50 ms"]
+    assert "| 10.5 | 10.9 | +3.8 % |  |  | between processes (3 vs 3, Welch p=0.84) |" in p50, p50
+    assert "REGRESSION" not in proc.stdout and proc.returncode == 0, proc.stdout
+
+
+def test_separated_repeats_are_significant_even_below_the_noise_floor(tmp_path):
+    """A 6 % slowdown every process agrees on is real: the floor stands in for between-process noise only
+    when that noise was not measured."""
+    a, b = _copy(tmp_path, "a"), _copy(tmp_path, "b")
+    _edit(a, TORCH_B1, lambda r: _give_repeats(r, [10.0, 10.1, 10.05]))
+    _edit(b, TORCH_B1, lambda r: _give_repeats(r, [10.6, 10.7, 10.65]))
+    proc = run_cli("compare", a, b, cwd=tmp_path, timeout=120)
+    rows = _rows(proc, TORCH_B1)
+    for figure in ("p50 ms", "p99 ms", "img/s"):
+        assert "| * | REGRESSION | between processes (3 vs 3, Welch p=0.0046) |" in rows[figure], rows[figure]
+    assert proc.returncode == 4 and "3 regression(s)" in proc.stdout, proc.stdout
+
+
+def test_a_change_below_the_noise_floor_is_not_significant_without_repeats(tmp_path):
+    a, b = _copy(tmp_path, "a"), _copy(tmp_path, "b")
+    _edit(b, TORCH_B1, lambda r: _slow_down(r, 1.06))
+    samples = json.loads((a / "runs" / f"{TORCH_B1}.json").read_text())["samples"]["latency_ms"]
+    median = lambda draws: np.percentile(draws, 50, axis=1)
+    ia, ib = bootstrap_interval(samples, median, 1000, 0), bootstrap_interval(np.multiply(samples, 1.06), median, 1000, 1)
+    assert ia[1] < ib[0]  # the one-process intervals alone would call it real
+    proc = run_cli("compare", a, b, "--threshold_pct", "1", cwd=tmp_path, timeout=120)
+    p50 = _rows(proc, TORCH_B1)["p50 ms"]
+    assert "+6.0 % |  |  | bootstrap + 10 % noise floor |" in p50 and "below the 10 % noise floor" in p50, p50
+    assert proc.returncode == 0, proc.stdout
+    lower = run_cli("compare", a, b, "--threshold_pct", "1", "--noise_pct", "5", cwd=tmp_path, timeout=120)
+    assert "| * | REGRESSION | bootstrap + 5 % noise floor |" in _rows(lower, TORCH_B1)["p50 ms"], lower.stdout
+    assert lower.returncode == 4
+
+
+def test_repeats_on_one_side_only_fall_back_to_the_bootstrap():
+    from harness.compare import Settings, compare_runs
+
+    a = json.loads((FIXTURE / "runs" / f"{TORCH_B1}.json").read_text())
+    b = json.loads(json.dumps(a))
+    _give_repeats(a, [3.85, 3.9, 3.8])
+    rows = compare_runs(a, b, Settings(5.0, 10.0, 200, 0))
+    assert rows[0]["test"] == "bootstrap + 10 % noise floor (repeats on A only)", rows[0]
+
+
+def test_without_scipy_the_between_process_test_is_not_claimed(monkeypatch):
+    import sys
+
+    from harness.compare import Settings, compare_runs
+
+    a = json.loads((FIXTURE / "runs" / f"{TORCH_B1}.json").read_text())
+    b = json.loads(json.dumps(a))
+    _give_repeats(a, [10.0, 10.1, 10.05])
+    _give_repeats(b, [12.0, 12.1, 12.05])
+    monkeypatch.setitem(sys.modules, "scipy.stats", None)  # import scipy.stats now raises ImportError
+    row = compare_runs(a, b, Settings(5.0, 10.0, 200, 0))[0]
+    assert row["test"] == "bootstrap + 10 % noise floor (scipy not installed)" and row["significant"], row
+
+
+def test_the_between_process_test_keeps_its_false_alarm_rate_at_tiny_n():
+    """Same true mean, unequal spreads, 2 and 3 processes a side: p < 0.05 in at most 5 % of 2000 trials,
+    while a 5-sigma shift is found most of the time with 3 a side."""
+    import scipy.stats
+
+    from harness.compare import welch_p
+
+    rng = np.random.default_rng(3)
+    for n in (2, 3):
+        alarms = [welch_p(rng.normal(10, 0.2, n), rng.normal(10, 0.6, n), scipy.stats) < 0.05 for _ in range(2000)]
+        assert np.mean(alarms) <= 0.05, (n, np.mean(alarms))
+    found = [welch_p(rng.normal(10, 0.2, 3), rng.normal(11, 0.2, 3), scipy.stats) < 0.05 for _ in range(500)]
+    assert np.mean(found) > 0.5, np.mean(found)

@@ -1,0 +1,113 @@
+"""What makes a stored result the one this invocation would measure: the run's identity and its key.
+
+The identity is a small nested record of everything that changes a figure: the run (spec and artifact), the
+artifact's hash, the model's resolved input and task settings, the measurement settings, the dataset, the
+device, the profile and budget, the isolation mode, the tuned settings (cuDNN benchmark, math mode), and the
+versions of the libraries and the harness. Its hash is the run key: a stored result with another key is redone,
+and :func:`what_changed` names the difference in one line. Pure data (no torch): the parent builds it from the
+setup Phase A wrote; ``compare`` uses :data:`COMPARABLE_PARTS` and :func:`differences` to refuse pairs of runs
+that were not measured alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Optional
+
+from harness import __version__
+
+RUN_FIELDS = ("model", "backend", "variant", "precision", "imgsz", "batch", "artifact", "modes")
+VERSION_FIELDS = ("torch", "torch_cuda", "cudnn", "onnxruntime", "tensorrt", "ultralytics")
+# What must be equal for two runs to be compared at all (versions and artifacts are what a comparison is for).
+COMPARABLE_PARTS = ("dataset", "device", "profile", "input", "task", "isolation", "math_mode", "measurement.warmup",
+                    "measurement.max_frames_in_mem", "measurement.accuracy_images", "measurement.dense_gt")
+
+
+def math_mode(precision: str, on_gpu: bool) -> str:
+    """The arithmetic a run's precision means where it executes: ``fp32`` on a GPU is strict fp32 (TF32 off),
+    ``tf32`` lets fp32 matrix math use TF32 tensor cores; elsewhere the precision is what it says."""
+    if on_gpu and precision == "fp32":
+        return "fp32 (TF32 off)"
+    return precision
+
+
+def runs_on_gpu(backend: str, device_record: dict) -> bool:
+    """Whether a run executes on the GPU: every backend on a CUDA device, ONNX Runtime only when its build has
+    a GPU provider."""
+    if not device_record.get("cuda"):
+        return False
+    return backend != "onnxruntime" or bool(device_record.get("onnxruntime_cuda"))
+
+
+def run_identity(planned: dict, measurement: dict, setup: dict, isolation: str) -> dict:
+    extra = planned.get("extra") or {}
+    env = setup.get("environment") or {}
+    memory = setup.get("memory") or {}
+    device_record = setup.get("device") or {}
+    device = device_record.get("resolved", "cpu")
+    return {
+        "run": {k: planned.get(k) for k in RUN_FIELDS},
+        "artifact_sha256": planned.get("artifact_sha256"),
+        "input": extra.get("input"),
+        "task": extra.get("task_settings"),
+        "measurement": dict(measurement),
+        "dataset": (setup.get("dataset") or {}).get("fingerprint"),
+        "device": {"resolved": device, "name": env.get("device_name")},
+        "profile": {"name": memory.get("profile_name"), "budget_mb": memory.get("budget_mb"),
+                    "emulated": memory.get("emulated")},
+        "isolation": isolation,
+        "cudnn_benchmark": bool(extra.get("cudnn_benchmark", False)),
+        "math_mode": math_mode(str(planned.get("precision")), runs_on_gpu(str(planned.get("backend")), device_record)),
+        "versions": {**{k: env.get(k) for k in VERSION_FIELDS}, "harness": __version__},
+    }
+
+
+def key_of(identity: dict) -> str:
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _flatten(record, prefix: str = "") -> dict:
+    if not isinstance(record, dict):
+        return {prefix: record}
+    flat = {}
+    for key, value in record.items():
+        flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def _label(path: str) -> str:
+    """``device.resolved`` reads as ``device``; ``versions.torch`` as ``torch version``."""
+    if path.endswith(".resolved"):
+        return path[: -len(".resolved")]
+    if path.startswith("versions."):
+        return f"{path.split('.', 1)[1]} version"
+    return path
+
+
+def _short(value) -> str:
+    text = "none" if value is None else str(value)
+    return text if len(text) <= 24 else text[:12] + "…"
+
+
+def differences(old: Optional[dict], new: dict, parts: Optional[tuple] = None) -> list:
+    """``["device changed cpu → cuda:0", ...]``: what differs between two identities (restricted to ``parts``,
+    dotted prefixes, when given). A missing old identity is one difference of its own."""
+    if not isinstance(old, dict):
+        return ["the stored result has no identity record (made by an older harness)"]
+    flat_old, flat_new = _flatten(old), _flatten(new)
+    changed = []
+    for path in list(flat_new) + [p for p in flat_old if p not in flat_new]:  # the identity's own order
+        if parts is not None and not any(path == p or path.startswith(p + ".") for p in parts):
+            continue
+        if flat_old.get(path) != flat_new.get(path):
+            changed.append(f"{_label(path)} changed {_short(flat_old.get(path))} → {_short(flat_new.get(path))}")
+    return changed
+
+
+def what_changed(old: Optional[dict], new: dict) -> str:
+    """One line for the console: the first few differences."""
+    found = differences(old, new)
+    if not found:
+        return "its settings changed"
+    return "; ".join(found[:3]) + (f" (+{len(found) - 3} more)" if len(found) > 3 else "")
