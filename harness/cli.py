@@ -15,7 +15,7 @@ DESCRIPTION = """Benchmark vision-model inference in two processes: Phase A prep
 preprocessed frames, setup config) and exits; Phase B, a fresh process per run, measures latency, \
 throughput and memory cleanly. With no arguments: random-init yolo11n and yolov8n on a generated dataset. \
 Also: `report OUT_DIR` regenerates the reports from the results; `compare OUT_A OUT_B` shows per-run changes \
-and exits 4 on a regression."""
+and exits 4 on a regression, 2 when nothing is comparable."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -251,7 +251,12 @@ def _accuracy_rows(a: dict, b: dict, threshold_pct: float) -> list:
 def compare_runs(a: dict, b: dict, settings: Settings) -> list:
     """One row per figure of two ok, comparable runs: figure, a, b, change_pct, significant (True/False/None
     where threshold only), regression, test (what decided it), note."""
-    rows = [_timed_row(a, b, name, label, worse, settings) for name, label, worse in TIMED]
+    timed = [(name, label, worse) for name, label, worse in TIMED
+             if a["metrics"].get(name) is not None or b["metrics"].get(name) is not None]
+    rows = [_timed_row(a, b, name, label, worse, settings) for name, label, worse in timed]
+    if len(timed) < len(TIMED):  # a --pipeline run has no batch / latency throughput: its sustained rate instead
+        rows.append(_threshold_row("sustained img/s", a["metrics"].get("sustained_img_per_s"),
+                                   b["metrics"].get("sustained_img_per_s"), -1, settings.threshold_pct))
     return rows + _memory_rows(a, b, settings.threshold_pct) + _accuracy_rows(a, b, settings.threshold_pct)
 
 

@@ -97,8 +97,13 @@ def model_scale(model_name: str) -> Optional[str]:
     return match.group(1).lower() if match else None
 
 
-def matching_skip_rule(profile: dict, model_name: str, imgsz: int, batch: int) -> Optional[dict]:
+def matching_skip_rule(profile: dict, model_name: str, imgsz, batch: int) -> Optional[dict]:
+    """The first rule that predicts this run does not fit; ``imgsz`` is a size label (640 or "480x640": the
+    longer side is compared)."""
+    from harness.data.image_size import parse_size
+
     scale = model_scale(model_name)
+    imgsz = max(parse_size(imgsz))
     for rule in profile.get("skip_rules", []):
         scales = rule.get("model_scales")
         if scales and scale not in scales:

@@ -13,7 +13,7 @@ from typing import Iterable, Optional, Sequence
 from harness.data.image_size import canonical
 
 BACKENDS = ("torch", "torch_compile", "onnxruntime", "tensorrt")
-PRECISIONS = ("fp32", "fp16", "int8")
+PRECISIONS = ("fp32", "tf32", "fp16", "int8")  # tf32: fp32 models, TF32 tensor-core math on CUDA
 # Artifact priority when a model comes as several files and --backend is auto: .engine > .onnx > .pt
 ARTIFACT_PRIORITY = (("engine", "tensorrt"), ("onnx", "onnxruntime"), ("pt", "torch"), ("yaml", "torch"))
 
@@ -36,13 +36,24 @@ class RunModes:
     cold_cache: bool = False
     e2e: bool = False
     streams: int = 1
+    pipeline: int = 1                     # batches in flight (1: the serial loop)
+    arrival_fps: Optional[float] = None   # None: back to back
+    arrival: str = "fixed"                # fixed | poisson (only with arrival_fps)
 
     @property
     def label(self) -> str:
-        """e.g. "cudagraph", "channelslast+cudagraph", "streams4" ("" when no mode applies)."""
+        """e.g. "cudagraph", "channelslast+cudagraph", "streams4", "pipeline2" ("" when no mode applies)."""
         tokens = [name for name, on in (("channelslast", self.channels_last), ("cudagraph", self.cuda_graph),
                                         ("coldcache", self.cold_cache), ("e2e", self.e2e)) if on]
-        return "+".join(tokens + ([f"streams{self.streams}"] if self.streams > 1 else []))
+        counted = [f"{name}{n}" for name, n in (("streams", self.streams), ("pipeline", self.pipeline)) if n > 1]
+        return "+".join(tokens + counted)
+
+    @property
+    def pacing_suffix(self) -> str:
+        """``__fps30`` (``__fps30poisson``) for a paced run, "" back to back: the run id ends with it."""
+        if self.arrival_fps is None:
+            return ""
+        return f"__fps{self.arrival_fps:g}" + ("poisson" if self.arrival == "poisson" else "")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,7 +79,7 @@ class RunSpec:
     @property
     def run_id(self) -> str:
         base = f"{safe_name(self.model)}__{self.backend}__{self.precision}__img{self.imgsz}__b{self.batch}"
-        return f"{base}__{self.variant}" if self.variant else base
+        return (f"{base}__{self.variant}" if self.variant else base) + self.modes.pacing_suffix
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -121,13 +132,18 @@ class PlannedRun:
 def modes_for(backend: str, modes: dict) -> RunModes:
     """The modes that apply to a backend: channels-last (torch, torch_compile), CUDA graph replay (torch,
     tensorrt), a cold compile cache (torch_compile), --e2e (all), several streams (torch, torch_compile,
-    tensorrt)."""
+    tensorrt), pipelining (torch, torch_compile), camera pacing (all)."""
     streams = int(modes.get("streams") or 1)
+    pipeline = int(modes.get("pipeline") or 1)
+    fps = modes.get("arrival_fps")
     return RunModes(channels_last=bool(modes.get("channels_last")) and backend in ("torch", "torch_compile"),
                     cuda_graph=bool(modes.get("cuda_graph")) and backend in ("torch", "tensorrt"),
                     cold_cache=modes.get("compile_cache") == "cold" and backend == "torch_compile",
                     e2e=bool(modes.get("e2e")) and backend in ("torch", "torch_compile", "onnxruntime", "tensorrt"),
-                    streams=streams if backend in ("torch", "torch_compile", "tensorrt") else 1)
+                    streams=streams if backend in ("torch", "torch_compile", "tensorrt") else 1,
+                    pipeline=pipeline if backend in ("torch", "torch_compile") else 1,
+                    arrival_fps=float(fps) if fps else None,  # 0 / None: back to back
+                    arrival=str(modes.get("arrival") or "fixed") if fps else "fixed")
 
 
 def variant_for(backend: str, modes: dict) -> str:
@@ -152,13 +168,15 @@ def expand_matrix(
     specs: list[RunSpec] = []
     modes = modes or {}
     stream_counts = modes.get("streams_list") or [1]
+    depths = modes.get("pipeline_list") or [1]
+    rates = modes.get("arrival_fps_list") or [None]
     for model in models:
         model_backends = (backends_per_model or {}).get(model, backends)
         model_sizes = (sizes_per_model or {}).get(model, imgsz)
-        for backend, precision, size, batch, streams in itertools.product(model_backends, precisions, model_sizes,
-                                                                           batches, stream_counts):
+        for backend, precision, size, batch, streams, depth, fps in itertools.product(
+                model_backends, precisions, model_sizes, batches, stream_counts, depths, rates):
             spec = RunSpec(model, backend, precision, canonical(size), int(batch),
-                           modes_for(backend, {**modes, "streams": streams}))
+                           modes_for(backend, {**modes, "streams": streams, "pipeline": depth, "arrival_fps": fps}))
             if spec.run_id not in seen:
                 seen.add(spec.run_id)
                 specs.append(spec)

@@ -25,6 +25,7 @@ def measurement_settings(opts) -> dict:
         "accuracy_images": opts.accuracy_images,
         "dense_gt": str(Path(opts.dense_gt).resolve()) if opts.dense_gt else None,
         "accuracy_hook": opts.accuracy_hook,
+        "repeats": opts.repeats,
     }
 
 

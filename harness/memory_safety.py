@@ -57,15 +57,33 @@ def memory_safety_summary(results: list, closest_n: int = 5) -> dict:
         "total_violations": sum(violations),
         "runs_measured": len(measured),
         "runs_skipped_oom": len(ooms),
-        "skipped_oom": [{"run_id": r["run_id"], "reason": r.get("reason")} for r in ooms],
+        "skipped_oom": [{"run_id": r["run_id"], "reason": r.get("reason"), "oom_evidence": r.get("oom_evidence")}
+                        for r in ooms],
+        "skipped_oom_by_evidence": _by_evidence(ooms),
         "closest_to_limit": rows[:closest_n],
         "unified_memory": unified,
         "emulated_profiles": emulated,
     }
 
 
+def _by_evidence(ooms: list) -> dict:
+    """{"rule": n, "probe": n, "observed": n, "not recorded": n}: predicted skips apart from observed ones."""
+    counts: dict = {}
+    for result in ooms:
+        key = result.get("oom_evidence") or "not recorded"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def _gib(mb: Optional[float]) -> str:
     return "n/a" if mb is None else f"{mb / 1024:.2f} GiB"
+
+
+def _evidence_text(counts: dict) -> str:
+    if not counts:
+        return ""
+    order = ("observed", "probe", "rule", "not recorded")
+    return " (" + ", ".join(f"{name} {counts[name]}" for name in order if name in counts) + ")"
 
 
 def memory_safety_markdown(summary: dict, heading: str = "Memory Safety Summary") -> str:
@@ -77,7 +95,8 @@ def memory_safety_markdown(summary: dict, heading: str = "Memory Safety Summary"
                                                   if summary["emulated_profiles"] else ""),
              f"- Limit type: {summary['limit_type'] or 'n/a'}",
              f"- Total violations: {summary['total_violations']}",
-             f"- Runs measured: {summary['runs_measured']}; recorded as skipped_oom: {summary['runs_skipped_oom']}"]
+             f"- Runs measured: {summary['runs_measured']}; recorded as skipped_oom: {summary['runs_skipped_oom']}"
+             + _evidence_text(summary.get("skipped_oom_by_evidence") or {})]
     if summary["unified_memory"]:
         lines.append("- Unified memory: CPU and GPU share one pool here; host and GPU figures are never added together")
     if summary["closest_to_limit"]:

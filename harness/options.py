@@ -21,6 +21,7 @@ from harness.matrix import BACKENDS, PRECISIONS
 
 DEFAULT_MODELS = ("yolo11n", "yolov8n")
 ISOLATIONS = ("run", "phase")
+ARRIVALS = ("fixed", "poisson")
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Options:
     engine_batch: str = "static"
     int8_calibration: str = "minmax"
     calib_images: int = 500
+    calib_batch: int = 8
     int8_random_calibration: bool = False
     fidelity_frames: int = 4
     accuracy_images: int = 500
@@ -66,6 +68,10 @@ class Options:
     iters: int = 50
     min_duration_s: float = 3.0
     isolation: str = "run"
+    repeats: int = 1
+    pipeline: list = field(default_factory=lambda: [1])
+    arrival_fps: list = field(default_factory=list)      # empty: back to back
+    arrival: str = "fixed"
     max_frames_in_mem: int = 600
     limit_videos: int = 0
     max_frames: int = 300
@@ -140,6 +146,8 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                                             "engine per model, precision and imgsz"),
     "int8_calibration": (("minmax", "entropy2"), "TensorRT INT8 calibrator (default minmax)"),
     "calib_images": ("int", "most preprocessed frames used for INT8 calibration (default 500; fewer than 300 warns)"),
+    "calib_batch": ("int", "frames per INT8 calibration batch, independent of the run's --batch (default 8: a batch-64 "
+                           "run does not calibrate at 64 on an 8 GB board)"),
     "int8_random_calibration": ("flag", "calibrate INT8 on random data when no real frames should be used; every "
                                         "result of such an engine is marked: speed only, accuracy meaningless"),
     "fidelity_frames": ("int", "fixed frames on which outputs are compared with the FP32 reference (default 4; 0 = off)"),
@@ -168,6 +176,16 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "min_duration_s": ("float", "measure until both --iters passes and this many seconds are done, as trtexec does "
                                 "(default 3; 0 = --iters only)"),
     "isolation": (ISOLATIONS, "run: a fresh Phase B process per run (default); phase: every run in one Phase B process"),
+    "repeats": ("int", "measure each run in this many fresh Phase B processes and keep each process's figures; the "
+                       "result is the median-p50 process, and compare tests changes against the spread (default 1)"),
+    "pipeline": ("ints", "in-flight batches, e.g. 1,2,4: >1 overlaps the copy of batch i+1 with the compute of batch i "
+                         "on separate CUDA streams from pinned host buffers (torch on CUDA; mode pipeline<N>); "
+                         "reports sustained throughput and end-to-end latency with queueing (default 1: serial)"),
+    "arrival_fps": ("floats", "release frames at a camera's rate instead of back to back, e.g. 0,15,30,60 (0 = back to "
+                              "back): latency is measured from each frame's scheduled arrival (run ids end __fps<F>; "
+                              "default: back to back)"),
+    "arrival": (ARRIVALS, "fixed: frames arrive every 1/F s like a camera (default); poisson: exponential gaps at the same "
+                          "mean rate (MLPerf Server style)"),
     "max_frames_in_mem": ("int", "most preprocessed frames Phase B holds in memory at once (default 600)"),
     "limit_videos": ("int", "use only the first N videos of the source (default 0 = all)"),
     "max_frames": ("int", "most frames decoded per video, and captured from camera=INDEX without :FRAMES (default 300)"),
@@ -220,13 +238,15 @@ def _parse_value(name: str, kind: Any, raw: Any) -> Any:
             return int(raw)
         if kind == "float":
             return float(raw)
-        if kind == "ints":
-            values = [int(v) for v in _split_list(raw)]
+        if kind in ("ints", "floats"):
+            values = [(int if kind == "ints" else float)(v) for v in _split_list(raw)]
             if not values:
                 raise ValueError
             return values
     except ValueError:
-        raise UserError(f"--{name} {raw!r}: expected {'a number' if kind in ('int', 'float') else 'comma-separated integers'}")
+        expected = {"int": "a number", "float": "a number", "ints": "comma-separated integers"}.get(kind,
+                                                                                                "comma-separated numbers")
+        raise UserError(f"--{name} {raw!r}: expected {expected}")
     if kind == "strs":
         values = _split_list(raw)
         if not values:
@@ -282,6 +302,14 @@ def validate(opts: Options) -> None:
         raise UserError(f"--streams {min(opts.streams)}: must be at least 1")
     if opts.workspace_mb <= 0:
         raise UserError(f"--workspace_mb {opts.workspace_mb}: must be positive")
+    if opts.calib_batch <= 0:
+        raise UserError(f"--calib_batch {opts.calib_batch}: must be at least 1")
+    if opts.repeats < 1:
+        raise UserError(f"--repeats {opts.repeats}: must be at least 1")
+    if min(opts.pipeline) < 1:
+        raise UserError(f"--pipeline {min(opts.pipeline)}: must be at least 1 in-flight batch")
+    if opts.arrival_fps and min(opts.arrival_fps) < 0:
+        raise UserError(f"--arrival_fps {min(opts.arrival_fps):g}: a frame rate must be positive (0 = back to back)")
     if opts.calib_images <= 0:
         raise UserError(f"--calib_images {opts.calib_images}: must be at least 1")
     if opts.accuracy_images < 0:
@@ -292,6 +320,9 @@ def validate(opts: Options) -> None:
         raise UserError(f"--accuracy_hook {opts.accuracy_hook}: use package.module:function")
     if opts.fidelity_frames < 0:
         raise UserError(f"--fidelity_frames {opts.fidelity_frames}: must be 0 or more")
+    if opts.fidelity_frames > opts.max_frames_in_mem:
+        raise UserError(f"--fidelity_frames {opts.fidelity_frames} is more than --max_frames_in_mem "
+                        f"{opts.max_frames_in_mem}: the fidelity check holds its frames at once")
     for precision in opts.precision:
         if precision not in PRECISIONS:
             raise UserError(f"--precision {precision!r}: unknown precision; choose from {', '.join(PRECISIONS)}")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from harness import __version__
 from harness.atomic_io import atomic_write_json, remove_stale_temps
+from harness.console_output import safe_print
 from harness.data.source_scan import scan_source
 from harness.data.source_spec import parse_source
 from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_RUN_FAILURES, UserError
@@ -24,8 +25,10 @@ from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.options import Options, check_writable_dir
 from harness.progress import Progress
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
+from harness.repeats import RepeatRecord
 from harness.results import (FINISHED_STATUSES, STATUS_FAILED, STATUS_SKIPPED_OOM, load_results, new_result,
-                             read_result, result_path, run_key, runs_dir, write_result)
+                             read_result, result_path, runs_dir, write_result)
+from harness.run_identity import key_of, run_identity, what_changed
 from harness.setup_config import read_setup_config, setup_config_path
 from harness.summary import markdown_table, write_summary
 
@@ -40,10 +43,7 @@ class Console:
         self.progress = None
 
     def say(self, text: str = "") -> None:
-        if self.progress is not None:
-            self.progress.write(text)
-        else:
-            print(text, flush=True)
+        safe_print(text, self.progress.write if self.progress is not None else None)
         self.log_file.write(f"[parent {time.strftime('%H:%M:%S')}] {text}\n")
         self.log_file.flush()
 
@@ -106,26 +106,29 @@ def describe_setup(setup: dict, console: Console) -> None:
     console.say(f"runs planned: {len(planned)} ({len(skipped)} will be recorded as skipped)")
 
 
-def _parent_result(run: dict, status: str, reason: str, key: str, evidence: dict, outcome: ChildOutcome = None) -> dict:
-    result = new_result(run, status, key, reason)
+def _parent_result(run: dict, status: str, reason: str, evidence: dict, outcome: ChildOutcome = None) -> dict:
+    result = new_result(run, status, run["identity"], reason)
     result["evidence"] = evidence
     result["process"] = {"phase": "parent" if outcome is None else "B (died)",
                          "pid": None if outcome is None else outcome.pid}
     return result
 
 
-def _record_dead_child(run: dict, key: str, outcome: ChildOutcome, out_dir: Path) -> dict:
+def _record_dead_child(run: dict, outcome: ChildOutcome, out_dir: Path) -> dict:
     evidence = {"returncode": outcome.returncode, "signal": outcome.signal_name, "timed_out": outcome.timed_out,
                 "child_wall_s": round(outcome.wall_s, 3), "log_tail": outcome.tail[-15:]}
     ending = classify_ending(outcome, None)
+    oom_evidence = None
     if ending.kind == OOM_KILLED:
-        status, reason = STATUS_SKIPPED_OOM, ending.detail
+        status, reason, oom_evidence = STATUS_SKIPPED_OOM, ending.detail, "observed"
     elif ending.kind == TIMEOUT:
         status, reason = STATUS_FAILED, f"Phase B process exceeded --run_timeout_s and was killed after {outcome.wall_s:.0f} s"
     else:
         detail = outcome.signal_name or f"exit code {outcome.returncode}"
         status, reason = STATUS_FAILED, f"Phase B process died ({detail}) before writing a result"
-    result = _parent_result(run, status, reason, key, evidence, outcome)
+    result = _parent_result(run, status, reason, evidence, outcome)
+    if oom_evidence:
+        result["oom_evidence"] = oom_evidence
     write_result(out_dir, result)
     return result
 
@@ -142,47 +145,82 @@ def _status_line(index: int, total: int, run_id: str, result: dict) -> str:
     return f"[{index}/{total}] {run_id}: {status} {detail}".rstrip()
 
 
+def reuse_decision(existing, identity: dict, force: bool) -> tuple:
+    """(reuse the stored result?, the one-line reason it is redone, or None when there was nothing to redo)."""
+    if existing is None:
+        return False, None
+    if force:
+        return False, "redone: --force"
+    if existing.get("run_key") != key_of(identity):
+        return False, f"redone: {what_changed(existing.get('identity'), identity)}"
+    if existing.get("status") not in FINISHED_STATUSES:
+        return False, f"redone: the stored result is {existing.get('status')}"
+    return True, None
+
+
 def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: Path, log_file,
             console: Console) -> list:
     measurement = measurement_settings(opts)
-    fingerprint = setup["dataset"]["fingerprint"]
-    keys = {r["run_id"]: run_key(r, measurement, fingerprint) for r in runs}
-    by_id = {r["run_id"]: r for r in runs}
+    identities = {r["run_id"]: run_identity(r, measurement, setup, opts.isolation) for r in runs}
+    by_id = {r["run_id"]: {**r, "identity": identities[r["run_id"]]} for r in runs}
+    position = {r["run_id"]: i + 1 for i, r in enumerate(runs)}
     total = len(runs)
     pending = []
-    position = {r["run_id"]: i + 1 for i, r in enumerate(runs)}
     for run in runs:
         run_id = run["run_id"]
-        existing = read_result(result_path(out_dir, run_id))
-        if existing and not opts.force:
-            if existing.get("status") in FINISHED_STATUSES and existing.get("run_key") == keys[run_id]:
-                console.say(f"[{position[run_id]}/{total}] {run_id}: result exists ({existing['status']}), skipped "
-                            "(--force redoes it)")
-                continue
-            if existing.get("run_key") != keys[run_id]:
-                console.say(f"[{position[run_id]}/{total}] {run_id}: stored result was made with other settings; redoing")
+        reuse, why = reuse_decision(read_result(result_path(out_dir, run_id)), identities[run_id], opts.force)
+        if reuse:
+            console.say(f"[{position[run_id]}/{total}] {run_id}: result exists, reused (--force redoes it)")
+            continue
+        if why:
+            console.say(f"[{position[run_id]}/{total}] {run_id}: {why}")
         if run.get("skip_status"):
-            evidence = {"planned_by": "Phase A", **(run.get("extra") or {}).get("evidence", {})}
-            result = _parent_result(run, run["skip_status"], run["skip_reason"], keys[run_id], evidence)
+            result = planned_skip_result(by_id[run_id])
             write_result(out_dir, result)
             console.say(_status_line(position[run_id], total, run_id, result))
             continue
         pending.append(run_id)
     if not pending:
         return []
-    progress = Progress(len(pending))
+    progress = Progress(len(pending) * opts.repeats)
     request = write_request(out_dir, config_path, measurement, [by_id[i] for i in pending], opts.isolation,
                             opts.verbose, progress=progress.enabled)
     console.progress = progress
     try:
-        return _measure_pending(opts, pending, by_id, keys, position, total, request, out_dir, log_file, console, progress)
+        return _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console, progress)
     finally:
         progress.close()
         console.progress = None
 
 
-def _measure_pending(opts, pending, by_id, keys, position, total, request, out_dir, log_file, console, progress) -> list:
-    queue = collections.deque(group_runs(pending, opts.isolation))
+def planned_skip_result(run: dict) -> dict:
+    """A run Phase A decided not to measure: recorded by the parent with Phase A's reason and evidence."""
+    evidence = {"planned_by": "Phase A", **(run.get("extra") or {}).get("evidence", {})}
+    result = _parent_result(run, run["skip_status"], run["skip_reason"], evidence)
+    oom_evidence = (run.get("extra") or {}).get("oom_evidence")
+    if oom_evidence:
+        result["oom_evidence"] = oom_evidence
+    return result
+
+
+def _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console, progress) -> list:
+    repeats = RepeatRecord(opts.repeats)
+    done: list = []
+    for repeat in range(opts.repeats):
+        wanted = [r for r in pending if repeats.wants_more(r)]
+        label = f" (process {repeat + 1}/{opts.repeats})" if opts.repeats > 1 else ""
+        done.extend(_one_pass_over(opts, wanted, by_id, position, total, request, out_dir, log_file, console,
+                                   progress, label, repeats))
+    for run_id in pending:
+        repeats.write_chosen(out_dir, run_id)
+    return sorted(set(done), key=pending.index)
+
+
+def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_file, console, progress, label,
+                   repeats) -> list:
+    """Every run of ``run_ids`` measured once, each group of the isolation policy in a fresh Phase B process; a
+    process that dies part-way gives the rest of its group a new one."""
+    queue = collections.deque(group_runs(run_ids, opts.isolation))
     done: list = []
     while queue:
         group = queue.popleft()
@@ -193,7 +231,8 @@ def _measure_pending(opts, pending, by_id, keys, position, total, request, out_d
             if event.get("event") == "run_end":
                 ended[event["run_id"]] = True
                 stored = read_result(result_path(out_dir, event["run_id"])) or {}
-                console.say(_status_line(position[event["run_id"]], total, event["run_id"], stored))
+                repeats.add(event["run_id"], stored)
+                console.say(_status_line(position[event["run_id"]], total, event["run_id"] + label, stored))
 
         args = ["--request", str(request)] + [arg for run_id in group for arg in ("--run_id", run_id)]
         outcome = run_phase("harness.phase_b", args, opts.run_timeout_s, log_file, echo=opts.verbose,
@@ -204,13 +243,36 @@ def _measure_pending(opts, pending, by_id, keys, position, total, request, out_d
             continue
         started = outcome.last_event("run_start")
         in_flight = started["run_id"] if started and started["run_id"] in missing else missing[0]
-        result = _record_dead_child(by_id[in_flight], keys[in_flight], outcome, out_dir)
-        console.say(_status_line(position[in_flight], total, in_flight, result))
+        result = _record_dead_child(by_id[in_flight], outcome, out_dir)
+        repeats.add(in_flight, result)
+        console.say(_status_line(position[in_flight], total, in_flight + label, result))
         done.append(in_flight)
         rest = [r for r in missing if r != in_flight]
-        if rest:  # the process died part-way through its group: the others get a fresh process
+        if rest:
             queue.appendleft(rest)
     return done
+
+
+def stored_fingerprint(result: dict):
+    return (result.get("identity") or {}).get("dataset") or (result.get("setup") or {}).get("dataset_fingerprint")
+
+
+def check_one_dataset(out_dir: Path, fingerprint: str, force: bool, console: Console) -> None:
+    """An --out_dir holds the results of one dataset. Another source stops here (exit 2) unless --force, which
+    moves the other dataset's results aside (never deletes them)."""
+    stored = [(path, read_result(path)) for path in sorted(runs_dir(out_dir).glob("*.json"))]
+    other = [(path, r) for path, r in stored if r and stored_fingerprint(r) not in (None, fingerprint)]
+    if not other:
+        return
+    theirs = sorted({stored_fingerprint(r)[:12] for _, r in other})
+    if not force:
+        raise UserError(f"{out_dir} holds {len(other)} result(s) of another dataset (fingerprint {', '.join(theirs)}); "
+                        f"this source's is {fingerprint[:12]}: use a new --out_dir, or --force to move them aside")
+    aside = out_dir / f"replaced_{time.strftime('%Y%m%d-%H%M%S')}" / "runs"
+    aside.mkdir(parents=True, exist_ok=True)
+    for path, _ in other:
+        path.rename(aside / path.name)
+    console.say(f"--force: {len(other)} result(s) of dataset {', '.join(theirs)} moved to {aside}")
 
 
 def run_benchmark(opts: Options) -> int:
@@ -234,6 +296,7 @@ def run_benchmark(opts: Options) -> int:
         else:
             config_path, setup = run_setup_phase(opts, out_dir, log_file, console)
             runs = setup["runs"]
+        check_one_dataset(out_dir, setup["dataset"]["fingerprint"], opts.force, console)
         if opts.skip_inference:
             describe_setup(setup, console)
             console.say(f"--skip_inference: setup only. Measure later with --skip_setup --preprocessed_dir {opts.preprocessed_dir}")

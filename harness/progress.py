@@ -36,7 +36,7 @@ class Progress:
         if self.matrix is not None:
             self.tqdm.write(text)
         else:
-            print(text, flush=True)
+            print(text, flush=True)  # a closed pipe is caught by the caller (harness.console_output)
 
     def on_event(self, event: dict) -> None:
         if self.matrix is None:

@@ -5,8 +5,6 @@ Everything else (CSV, Markdown, reports) is derived from these files.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import platform
 import socket
@@ -16,8 +14,9 @@ from typing import Optional
 
 from harness import __version__
 from harness.atomic_io import atomic_write_json, read_json
+from harness.run_identity import key_of
 
-RESULT_SCHEMA_VERSION = 2  # 2: task, input, every-output fidelity
+RESULT_SCHEMA_VERSION = 3  # 2: task, input, every-output fidelity; 3: identity, weights, oom_evidence, repeats
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
 STATUS_SKIPPED_OOM = "skipped_oom"
@@ -35,32 +34,22 @@ def result_path(out_dir: str | os.PathLike, run_id: str) -> Path:
     return runs_dir(out_dir) / f"{run_id}.json"
 
 
-def run_key(planned_run: dict, measurement: dict, dataset_fingerprint: str) -> str:
-    """What makes two results of one run_id comparable: the run, its artifact, the model's resolved input and
-    task settings, the measurement settings and the data. A stored result with another key is redone, not reused."""
-    payload = {
-        "run": {k: planned_run.get(k) for k in ("model", "backend", "variant", "precision", "imgsz", "batch", "artifact")},
-        "artifact_sha": planned_run.get("artifact_sha256"),
-        "input": (planned_run.get("extra") or {}).get("input"),
-        "task": (planned_run.get("extra") or {}).get("task_settings"),
-        "measurement": measurement,
-        "dataset": dataset_fingerprint,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def new_result(planned_run: dict, status: str, run_key_value: str, reason: Optional[str] = None) -> dict:
+def new_result(planned_run: dict, status: str, identity: Optional[dict], reason: Optional[str] = None) -> dict:
+    """A result skeleton. ``identity`` (harness.run_identity) is what the run was measured as; its hash is the
+    run key that decides whether a later invocation may reuse the result (None: a probe, never reused)."""
     if status not in STATUSES:
         raise ValueError(status)
     spec_keys = ("run_id", "model", "backend", "variant", "precision", "imgsz", "batch", "artifact")
     return {
         "schema_version": RESULT_SCHEMA_VERSION,
         "run_id": planned_run["run_id"],
-        "run_key": run_key_value,
+        "run_key": key_of(identity) if identity else None,
+        "identity": identity,
         "run": {k: planned_run.get(k) for k in spec_keys},
         "status": status,
         "reason": reason,
-        "task": {"task": (planned_run.get("extra") or {}).get("task")},  # Phase B replaces it with the task's account
+        "task": {"task": (planned_run.get("extra") or {}).get("task")},
+        "weights": (planned_run.get("extra") or {}).get("weights"),  # Phase B replaces it with the task's account
         "evidence": {},
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "harness_version": __version__,

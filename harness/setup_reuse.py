@@ -12,6 +12,7 @@ from harness.data.source_scan import scan_source, source_fingerprint
 from harness.data.source_spec import SourceSpec, parse_source
 from harness.errors import UserError
 from harness.options import Options
+from harness.phase_a.memory_setup import rules_profile
 from harness.phase_a.run_planner import planned_records
 from harness.setup_config import read_setup_config, resolve_path, setup_config_path
 
@@ -19,7 +20,9 @@ RERUN = "rerun without --skip_setup"
 SHAPING_FLAGS = ("source", "split_dir", "weights_dir", "max_frames", "limit_videos", "profile", "gpu_mem_limit_gb",
                  "enable_cudnn_tuning", "probe_batch", "cuda_graph", "channels_last", "compile_cache", "workspace_mb",
                  "engine_batch", "int8_calibration", "calib_images", "int8_random_calibration", "fidelity_frames",
-                 "streams", "e2e")
+                 "streams", "e2e", "calib_batch")
+# How the passes are scheduled needs no new artifacts: these may change with --skip_setup.
+SCHEDULING_FLAGS = {"pipeline": "pipeline_list", "arrival_fps": "arrival_fps_list", "arrival": "arrival"}
 
 
 def load_checked_setup(opts: Options) -> tuple:
@@ -54,11 +57,11 @@ def load_checked_setup(opts: Options) -> tuple:
 def replan(opts: Options, setup: dict) -> list:
     """The runs to measure: the saved plan, or a re-plan when the user changed matrix flags.
 
-    Models, image sizes, backends and precisions must be ones setup prepared; batch sizes are free
-    (frames and artifacts do not depend on them).
+    Models, image sizes, backends and precisions must be ones setup prepared; batch sizes, --pipeline and
+    --arrival_fps / --arrival are free (frames and artifacts do not depend on them).
     """
     saved = setup["options"]
-    changed = [f for f in ("models", "imgsz", "backend", "precision", "batch") if f in opts.explicit]
+    changed = [f for f in ("models", "imgsz", "backend", "precision", "batch", *SCHEDULING_FLAGS) if f in opts.explicit]
     if not changed:
         return setup["runs"]
     prepared_models = [m["name"] for m in setup["models"]]
@@ -81,10 +84,10 @@ def replan(opts: Options, setup: dict) -> list:
         opts.imgsz if "imgsz" in opts.explicit else saved["imgsz"],
         opts.batch if "batch" in opts.explicit else saved["batch"],
         setup["device"],
-        setup["memory"]["profile"],
+        rules_profile(setup["memory"]),
         setup["tuning"]["batch_probe"]["results"],
         setup["tuning"]["cudnn_benchmark"]["per_run_group"],
-        setup["modes"],
+        {**setup["modes"], **{key: getattr(opts, flag) for flag, key in SCHEDULING_FLAGS.items() if flag in opts.explicit}},
     )
 
 

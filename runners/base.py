@@ -43,7 +43,8 @@ class Runner(ABC):
         self.batch = batch
         self.memory_budget_mb = memory_budget_mb
         self.options = dict(options or {})
-        # How the budget is enforced, filled in by load(): limit_type is hard | soft | unavailable.
+        # How the budget is enforced, filled in by load(): limit_type is hard (allocations past it fail) |
+        # preflight (checked once against the engine's declared device memory, not a cap: TensorRT) | unavailable.
         self.memory_limit: dict = unenforced(memory_budget_mb, "this backend does not enforce a memory budget")
 
     @abstractmethod
@@ -64,6 +65,10 @@ class Runner(ABC):
     def batches_per_pass(self) -> int:
         """Batches one pass processes (more than one when several streams each run one concurrently)."""
         return 1
+
+    def pipeline(self, depth: int):
+        """An object that keeps ``depth`` batches in flight (see runners.torch_pipeline), for --pipeline."""
+        raise BackendUnavailable(f"--pipeline is implemented for the torch backends on CUDA, not {self.backend}")
 
     def gpu_stream(self):
         """The torch CUDA stream this runner submits the model's work to (for CUDA-event timing), or None."""

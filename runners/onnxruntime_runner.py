@@ -11,15 +11,13 @@ import numpy as np
 
 from runners.base import BackendUnavailable, Runner, unenforced
 from runners.input_conversion import convert_numpy, extra_feeds
+from runners.math_mode import ort_cuda_options
+from runners.ort_device_binding import DeviceBinding, ort_device_id
 
 ORT_DTYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(uint8)": np.uint8}
 
 
-def _device_id(device: str) -> int:
-    return int(device.split(":", 1)[1]) if ":" in device else 0
-
-
-def choose_providers(device: str, available: list, budget_mb=None) -> list:
+def choose_providers(device: str, available: list, budget_mb=None, precision: str = "fp32") -> list:
     """The providers to ask for, best first. On a CUDA device without a GPU provider we say so (the run
     executes on the CPU provider and the result records that), never pretend. With a budget the CUDA
     provider's memory arena is capped at it and TensorRT's workspace at half of it."""
@@ -27,12 +25,12 @@ def choose_providers(device: str, available: list, budget_mb=None) -> list:
         return ["CPUExecutionProvider"]
     providers = []
     if "TensorrtExecutionProvider" in available:
-        options = {"device_id": _device_id(device)}
+        options = {"device_id": ort_device_id(device)}
         if budget_mb is not None:
             options["trt_max_workspace_size"] = int(budget_mb * 2**20 // 2)
         providers.append(("TensorrtExecutionProvider", options))
     if "CUDAExecutionProvider" in available:
-        options = {"device_id": _device_id(device)}
+        options = {"device_id": ort_device_id(device), **ort_cuda_options(precision)}
         if budget_mb is not None:
             options.update({"gpu_mem_limit": int(budget_mb * 2**20), "arena_extend_strategy": "kSameAsRequested"})
         providers.append(("CUDAExecutionProvider", options))
@@ -46,10 +44,11 @@ class OnnxRuntimeRunner(Runner):
         import onnxruntime as ort
 
         self.ort = ort
-        providers = choose_providers(self.device, ort.get_available_providers(), self.memory_budget_mb)
+        providers = choose_providers(self.device, ort.get_available_providers(), self.memory_budget_mb, self.precision)
         on_gpu = providers[0] != "CPUExecutionProvider"
-        if self.precision == "fp16" and not on_gpu:
-            raise BackendUnavailable("fp16 ONNX needs the CUDA execution provider, which this onnxruntime lacks")
+        if self.precision in ("fp16", "tf32") and not on_gpu:
+            raise BackendUnavailable(f"{self.precision} ONNX needs the CUDA execution provider, which this onnxruntime "
+                                     "lacks")
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
@@ -69,7 +68,12 @@ class OnnxRuntimeRunner(Runner):
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.used = self.session.get_providers()
         self.on_gpu = self.used[0] in ("CUDAExecutionProvider", "TensorrtExecutionProvider")
-        self.io = self.session.io_binding() if self.on_gpu else None
+        self.io = None
+        if self.on_gpu:
+            import torch
+
+            self.io = DeviceBinding(ort, self.session, torch, self.device, self.input, self.input_name,
+                                    self.input_dtype, self.image_input_shape(), self.extra, self.output_names)
         if self.on_gpu and self.memory_budget_mb is not None:
             self.memory_limit = {"limit_mb": self.memory_budget_mb, "limit_type": "hard",
                                  "mechanism": "CUDA execution provider gpu_mem_limit (arena, kSameAsRequested)",
@@ -80,21 +84,16 @@ class OnnxRuntimeRunner(Runner):
                                            "runs on the CPU execution provider: no GPU memory is used")
 
     def prepare(self, frames_nchw_uint8: np.ndarray) -> Any:
-        x = convert_numpy(frames_nchw_uint8, self.input, self.input_dtype)
+        """On the CPU provider the host is the device: convert there. On a GPU provider: copy the uint8 batch and
+        convert on the GPU, into the input buffer bound at load (like torch and TensorRT)."""
         if self.io is None:
-            return x
-        return self.ort.OrtValue.ortvalue_from_numpy(x, "cuda", _device_id(self.device))  # the copy to the GPU
+            return convert_numpy(frames_nchw_uint8, self.input, self.input_dtype)
+        return self.io.prepare(frames_nchw_uint8)
 
     def infer(self, inputs: Any) -> Any:
         if self.io is None:
             return self.session.run(self.output_names, {self.input_name: inputs, **self.extra})
-        self.io.bind_ortvalue_input(self.input_name, inputs)
-        for name, value in self.extra.items():
-            self.io.bind_cpu_input(name, value)
-        for name in self.output_names:
-            self.io.bind_output(name, "cuda", _device_id(self.device))
-        self.session.run_with_iobinding(self.io)  # returns when the device work is done
-        return self.io.get_outputs()
+        return self.io.run()  # returns when the device work is done
 
     def gpu_timing_unavailable(self) -> str:
         if getattr(self, "on_gpu", False):
@@ -121,5 +120,14 @@ class OnnxRuntimeRunner(Runner):
             "providers": used,
             "execution_device": self.device if getattr(self, "on_gpu", False) else "cpu",
             "io_binding": getattr(self, "io", None) is not None,
+            "outputs_bound_once": getattr(self, "io", None) is not None and not self.io.rebinds_outputs,
             "input_dtype": np.dtype(self.input_dtype).name if hasattr(self, "input_dtype") else None,
+            "cuda_provider_options": self._cuda_options(),
         }
+
+    def _cuda_options(self) -> dict:
+        """The CUDA provider's options as the session applied them (use_tf32 among them), or {}."""
+        session = getattr(self, "session", None)
+        if session is None or not getattr(self, "on_gpu", False):
+            return {}
+        return dict(session.get_provider_options().get("CUDAExecutionProvider", {}))

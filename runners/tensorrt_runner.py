@@ -131,7 +131,7 @@ class TensorRTRunner(Runner):
                                f"on the GPU architecture and TensorRT version it was built with "
                                f"({self._recorded_errors() or 'no error recorded'})")
         self.memory_limit = (unenforced(None, "") if self.memory_budget_mb is None else
-                             {"limit_mb": self.memory_budget_mb, "limit_type": "hard", "mechanism": MEMORY_MECHANISM,
+                             {"limit_mb": self.memory_budget_mb, "limit_type": "preflight", "mechanism": MEMORY_MECHANISM,
                               "note": MEMORY_NOTE})
         plan_bytes = len(self.engine_file.plan)
         self.activation_bytes = engine_activation_bytes(self.engine)

@@ -11,6 +11,7 @@ import numpy as np
 
 from runners.base import BackendUnavailable, Runner, unenforced
 from runners.input_conversion import convert_torch
+from runners.math_mode import apply_torch_math_mode
 
 MB = 2**20
 GRAPH_WARMUP_PASSES = 3  # passes on a side stream before capture, as torch.cuda.graphs requires
@@ -45,6 +46,7 @@ class TorchRunner(Runner):
         if self.options.get("cuda_graph") and not on_cuda:
             raise BackendUnavailable("CUDA graphs need a CUDA device")
         self.memory_limit = apply_torch_memory_fraction(torch, self.torch_device, self.memory_budget_mb)
+        self.math_mode = apply_torch_math_mode(torch, self.precision) if on_cuda else {}
         if self.input.extra_inputs:
             raise BackendUnavailable("the torch backend feeds the image input only; run a model with several inputs "
                                      "from its ONNX file (onnxruntime or tensorrt)")
@@ -132,6 +134,14 @@ class TorchRunner(Runner):
             return self.static_output
         return self._run(inputs)
 
+    def pipeline(self, depth: int):
+        """``depth`` batches in flight on separate copy and compute streams (CUDA only)."""
+        from runners.torch_pipeline import TorchPipeline
+
+        if self.torch_device.type != "cuda" or self.streams or self.graph is not None:
+            raise BackendUnavailable("--pipeline needs a CUDA device and no --streams / --cuda_graph")
+        return TorchPipeline(self, depth)
+
     def synchronize(self) -> None:
         if self.torch_device.type == "cuda":
             self.torch.cuda.synchronize(self.torch_device)
@@ -173,4 +183,4 @@ class TorchRunner(Runner):
         return {**super().describe(), "dtype": str(self.dtype).replace("torch.", ""), "model_file_kind": kind,
                 "fused_conv_bn": kind == "ultralytics",
                 "channels_last": bool(self.options.get("channels_last")), "cuda_graph": self.graph is not None,
-                "streams": int(self.options.get("streams") or 1)}
+                "streams": int(self.options.get("streams") or 1), "math_mode": getattr(self, "math_mode", {})}

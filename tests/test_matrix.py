@@ -41,3 +41,19 @@ def test_run_modes_are_typed_and_the_variant_label_is_derived():
     spec = RunSpec("m", "tensorrt", "fp16", 640, 1, modes_for("tensorrt", modes))
     again = RunSpec.from_dict(spec.to_dict())
     assert again == spec and again.run_id == "m__tensorrt__fp16__img640__b1__cudagraph+e2e+streams2"
+
+
+def test_pipeline_and_pacing_are_modes_and_paced_run_ids_end_in_fps():
+    from harness.matrix import RunModes, expand_matrix, modes_for
+
+    specs = expand_matrix(["m"], ["torch", "onnxruntime"], ["fp16"], [640], [1],
+                          {"pipeline_list": [1, 2], "arrival_fps_list": [None, 30.0], "arrival": "poisson"})
+    ids = [s.run_id for s in specs]
+    assert "m__torch__fp16__img640__b1__pipeline2" in ids
+    assert "m__torch__fp16__img640__b1__fps30poisson" in ids
+    assert "m__onnxruntime__fp16__img640__b1__fps30poisson" in ids
+    assert not any("onnxruntime" in i and "pipeline" in i for i in ids)  # pipelining is a torch mode
+    paced = modes_for("tensorrt", {"arrival_fps": 7.5})
+    assert paced == RunModes(arrival_fps=7.5) and paced.pacing_suffix == "__fps7.5"
+    spec = RunSpec("m", "torch", "fp32", 64, 4, modes_for("torch", {"arrival_fps": 15, "pipeline": 1}))
+    assert spec.run_id == "m__torch__fp32__img64__b4__fps15" and RunSpec.from_dict(spec.to_dict()) == spec

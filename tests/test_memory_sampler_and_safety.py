@@ -87,3 +87,13 @@ def test_workspace_search_halves_to_a_floor():
     assert never["chosen_mb"] is None and [a["workspace_mb"] for a in never["attempts"]] == [1024, 512, 256, 128]
     other = search_workspace(1024, None, 128, lambda mb: {"outcome": "parser_error", "detail": "bad onnx"})
     assert other["chosen_mb"] is None and "bad onnx" in other["reason"] and len(other["attempts"]) == 1
+
+
+def test_skipped_oom_runs_are_counted_by_their_evidence():
+    from harness.memory_safety import memory_safety_markdown, memory_safety_summary
+
+    results = [{"run_id": f"r{i}", "status": "skipped_oom", "oom_evidence": e} for i, e in
+               enumerate(["rule", "rule", "probe", "observed", None])]
+    summary = memory_safety_summary(results)
+    assert summary["skipped_oom_by_evidence"] == {"rule": 2, "probe": 1, "observed": 1, "not recorded": 1}
+    assert "recorded as skipped_oom: 5 (observed 1, probe 1, rule 2, not recorded 1)" in memory_safety_markdown(summary)

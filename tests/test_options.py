@@ -55,3 +55,25 @@ def test_unwritable_dir(tmp_path):
     with pytest.raises(UserError, match="cannot write there"):
         check_writable_dir(str(blocker / "sub"), "out_dir")
     assert check_writable_dir(str(tmp_path / "new" / "dir"), "out_dir").is_dir()
+
+
+def test_measurement_schedule_flags():
+    opts = parse("--pipeline", "1,2,4", "--arrival_fps", "15,29.97", "--arrival", "poisson", "--repeats", "3",
+                 "--calib_batch", "4", "--precision", "fp32,tf32")
+    assert opts.pipeline == [1, 2, 4] and opts.arrival_fps == [15.0, 29.97] and opts.arrival == "poisson"
+    assert opts.repeats == 3 and opts.calib_batch == 4 and opts.precision == ["fp32", "tf32"]
+    assert parse().pipeline == [1] and parse().arrival_fps == [] and parse().calib_batch == 8
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--arrival_fps", "-5"], "a frame rate must be positive"),
+    (["--arrival_fps", "fast"], "expected comma-separated numbers"),
+    (["--arrival", "bursty"], "choose one of fixed, poisson"),
+    (["--pipeline", "0"], "at least 1 in-flight batch"),
+    (["--repeats", "0"], "--repeats 0: must be at least 1"),
+    (["--calib_batch", "0"], "--calib_batch 0"),
+    (["--fidelity_frames", "700"], "holds its frames at once"),
+])
+def test_bad_schedule_flags_are_one_line(argv, message):
+    with pytest.raises(UserError, match=message):
+        parse(*argv)

@@ -96,3 +96,69 @@ def test_cudnn_tuning_without_cuda_or_flag():
     assert batch_probe_wanted("auto", {"budget_constrained": False}, {"cuda": True}, [1, 16])[0] is False
     assert batch_probe_wanted("on", {}, {"cuda": False}, [1])[0] is True
     assert batch_probe_wanted("off", constrained, {"cuda": True}, [1, 16])[0] is False
+
+
+def test_skipped_oom_runs_name_their_evidence():
+    from harness.device_profiles import load_profile
+
+    gpu = {"resolved": "cuda:0", "cuda": True, "onnxruntime_cuda": False}
+    large = {"name": "yolo11l", "artifacts": {"torch": "/l.pt"}}
+    small = {"name": "yolo11s", "artifacts": {"torch": "/s.pt"}}
+    probes = {"yolo11s/torch/fp16/640": {"largest_fit": 8, "first_oom": 16, "budget_mb": 8192.0, "attempts": []}}
+    runs = by_id(plan_runs([large, small], ["torch"], ["fp16"], [640], [16], gpu, load_profile("orin-nano-8gb"), probes))
+    assert runs["yolo11l__torch__fp16__img640__b16"].extra["oom_evidence"] == "rule"
+    assert runs["yolo11s__torch__fp16__img640__b16"].extra["oom_evidence"] == "probe"
+
+
+def test_profile_rules_apply_only_on_the_device_they_were_written_for():
+    from harness.device_profiles import read_platform_facts
+    from harness.phase_a.memory_setup import memory_setup, rules_profile
+    from conftest import REPO
+
+    boards = REPO / "tests" / "data" / "platforms"
+    gpu = {"resolved": "cuda:0", "cuda": True, "onnxruntime_cuda": False, "total_memory_mb": 143000.0}
+    emulated = memory_setup("orin-nano-8gb", None, gpu, read_platform_facts(boards / "desktop"))
+    on_cpu = memory_setup("orin-nano-8gb", None, CPU, read_platform_facts(boards / "desktop"))
+    on_board = memory_setup("orin-nano-8gb", None, gpu, read_platform_facts(boards / "orin_nano_super_jp6"))
+    assert rules_profile(emulated) is None and rules_profile(on_cpu) is None
+    assert rules_profile(on_board)["name"] == "orin-nano-8gb"
+    large = {"name": "yolo11l", "artifacts": {"torch": "/l.pt"}}
+    runs = by_id(plan_runs([large], ["torch"], ["fp16"], [640], [16], gpu, rules_profile(emulated)))
+    assert runs["yolo11l__torch__fp16__img640__b16"].skip_status is None  # measured under the budget instead
+    assert emulated["budget_mb"] == 8192.0
+
+
+def test_a_profile_rule_compares_the_longer_side_of_a_rectangular_size():
+    from harness.device_profiles import load_profile, matching_skip_rule
+
+    profile = load_profile("orin-nano-8gb")
+    assert matching_skip_rule(profile, "yolo11m", "736x1280", 16) is not None
+    assert matching_skip_rule(profile, "yolo11m", "480x640", 16) is None
+
+
+def test_tf32_and_pipelining_need_a_gpu_and_say_why():
+    runs = by_id(plan_runs([MODEL], ["torch", "onnxruntime"], ["tf32"], [64], [1], CPU))
+    for run_id in ("m__torch__tf32__img64__b1", "m__onnxruntime__tf32__img64__b1"):
+        assert runs[run_id].skip_status == "skipped" and "strict fp32" in runs[run_id].skip_reason
+    gpu_runs = by_id(plan_runs([MODEL], ["torch", "onnxruntime"], ["tf32"], [64], [1], GPU_NO_ORT_CUDA))
+    assert gpu_runs["m__torch__tf32__img64__b1"].skip_status is None
+    assert gpu_runs["m__torch__tf32__img64__b1"].artifact == "/m.pt"
+    assert "CPU" in gpu_runs["m__onnxruntime__tf32__img64__b1"].skip_reason  # a CPU-only onnxruntime
+    ort_gpu = {**GPU_NO_ORT_CUDA, "onnxruntime_cuda": True}
+    tf32_onnx = by_id(plan_runs([MODEL], ["onnxruntime"], ["tf32"], [64], [1], ort_gpu))["m__onnxruntime__tf32__img64__b1"]
+    assert tf32_onnx.skip_status is None and tf32_onnx.artifact == "/m64.onnx"  # the fp32 model, TF32 math
+    piped = by_id(plan_runs([MODEL], ["torch"], ["fp32"], [64], [1], CPU, modes={"pipeline_list": [1, 2]}))
+    assert piped["m__torch__fp32__img64__b1"].skip_status is None
+    assert "on the CPU the host does both" in piped["m__torch__fp32__img64__b1__pipeline2"].skip_reason
+    on_gpu = by_id(plan_runs([MODEL], ["torch"], ["fp32"], [64], [1], GPU_NO_ORT_CUDA,
+                             modes={"pipeline_list": [2], "arrival_fps_list": [30.0]}))
+    assert "separate measurements" in on_gpu["m__torch__fp32__img64__b1__pipeline2__fps30"].skip_reason
+
+
+def test_static_tensorrt_engines_are_not_probed_and_say_why():
+    from harness.phase_a.auto_tuning import STATIC_ENGINE_NOT_PROBED, unprobeable
+
+    run = {"backend": "tensorrt", "model": "m"}
+    assert unprobeable(run, {"engine_batch": "static"}) == STATIC_ENGINE_NOT_PROBED
+    assert unprobeable(run, {"engine_batch": "dynamic"}) is None
+    assert unprobeable({"backend": "torch"}, {"engine_batch": "static"}) is None

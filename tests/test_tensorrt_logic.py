@@ -734,7 +734,7 @@ def test_real_engine_builds_and_matches_onnxruntime(tmp_path):
     got = got[0]
     assert got.shape == expected.shape == (2, 4, 64, 64)
     assert np.allclose(got, expected, atol=1e-2)  # TF32 tactics may be chosen for fp32 on Ampere and newer
-    assert info["engine_format"] == "plain" and info["memory_limit"]["limit_type"] == "hard"
+    assert info["engine_format"] == "plain" and info["memory_limit"]["limit_type"] == "preflight"
     assert [t["name"] for t in info["io_tensors"]] == ["images", "out"]
 
 

@@ -34,7 +34,7 @@ from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.probe.workspace_search import ALLOCATION_FAILED, BUILT, initial_workspace_mb, search_workspace
 
 TENSORRT_MISSING = "TensorRT is not installed here (it comes with JetPack on a Jetson; see README)"
-PRECISIONS = ("fp32", "fp16", "int8")
+PRECISIONS = ("fp32", "tf32", "fp16", "int8")
 PLATFORM_KEYS = ("gpu_name", "compute_capability", "tensorrt")
 RANDOM_WARNING = "random INT8 calibration: the scales come from noise; fine for speed, meaningless for accuracy"
 NO_CALIBRATION_WARNING = ("INT8 without calibration data: only layers the ONNX quantizes itself (Q/DQ nodes) run in "

@@ -179,6 +179,17 @@ def _host_bytes(buffer) -> bytes:
     return bytes(memoryview(buffer))
 
 
+def apply_builder_flags(trt, config, precision: str) -> None:
+    """fp32 clears TF32 (TensorRT enables it by default), tf32 sets it, fp16 sets FP16, int8 sets INT8 + FP16."""
+    from runners.math_mode import trt_builder_flags
+
+    to_set, to_clear = trt_builder_flags(precision)
+    for name in to_set:
+        config.set_flag(getattr(trt.BuilderFlag, name))
+    for name in to_clear:
+        config.clear_flag(getattr(trt.BuilderFlag, name))
+
+
 def _calibrator(trt, request: dict, input_shape: Sequence[int]):
     """(calibrator, calibration batch size) for an INT8 request with calibration data. A network with a
     fixed batch calibrates at that batch; a dynamic one at the requested calibration batch."""
@@ -238,8 +249,7 @@ def build(request: dict, trt, log) -> dict:
             old = cache_file.read_bytes() if cache_file.is_file() else b""
             config.set_timing_cache(config.create_timing_cache(old), True)  # True: ignore a mismatched cache
         precision = request["precision"]
-        if precision in ("fp16", "int8"):
-            config.set_flag(trt.BuilderFlag.FP16)
+        apply_builder_flags(trt, config, precision)
         if shapes is not None:
             profile = builder.create_optimization_profile()
             profile.set_shape(image_input.name, *shapes)
@@ -247,7 +257,6 @@ def build(request: dict, trt, log) -> dict:
         calibrator = None
         calibration_batch = None
         if precision == "int8":
-            config.set_flag(trt.BuilderFlag.INT8)
             if request.get("calibration"):
                 calibrator, calibration_batch = _calibrator(trt, request, shape)
                 config.int8_calibrator = calibrator

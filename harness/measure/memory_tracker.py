@@ -120,6 +120,20 @@ class MemoryTracker:
         if self.sampler:
             self.sampler.enter("measure")
 
+    def begin_checks(self) -> None:
+        """The checks after the measured passes (e2e, fidelity, accuracy) get their own peaks, read by
+        :meth:`end_checks`; the measured passes' peaks were read before and never include them."""
+        host_memory.reset_peak_rss()
+        self._torch_reset()
+
+    def end_checks(self) -> None:
+        self.figures["checks_peak_rss_mb"] = host_memory.peak_rss_mb()
+        if self.on_cuda:
+            self.figures["checks_peak_torch_alloc_mb"] = self._torch_peaks()[0]
+        else:
+            self.figures["checks_peak_torch_alloc_mb"] = None
+            self.unavailable["checks_peak_torch_alloc_mb"] = "torch allocator counters exist only on CUDA devices"
+
     def end_measure(self) -> None:
         if self.sampler:
             self.sampler.stop()

@@ -58,7 +58,23 @@ METRICS: list = [
            "median host time to submit the model's work (the call returns; on CUDA the kernels may still run)"),
     Metric("enqueue_ms_mean", "ms", "host clock", "mean of the same"),
     Metric("throughput_img_per_s", "images/s", "host clock",
-           "images processed per second of measured pass time: batch x passes / sum of host end-to-end latencies"),
+           "images processed per second of measured pass time: batch x passes / sum of host end-to-end latencies "
+           "(empty for a --pipeline run, whose passes overlap)"),
+    Metric("sustained_img_per_s", "images/s", "host clock",
+           "images delivered per second of the measured window: images / (first measured pass start or submit -> "
+           "last result); for --pipeline N the throughput a pipelined application sustains"),
+    Metric("arrival_fps_target", "frames/s", "schedule", "--arrival_fps: the camera rate the batches were released at"),
+    *[Metric(f"arrival_latency_ms_{q}", "ms", "host clock",
+             f"--arrival_fps: {q} of scheduled arrival -> result, per batch (queueing included)")
+      for q in ("p50", "p90", "p99")],
+    Metric("arrival_queue_ms_p99", "ms", "host clock",
+           "--arrival_fps: p99 of scheduled arrival -> pass start (waiting behind the previous batch)"),
+    Metric("deadline_misses_n", "batches", "host clock",
+           "--arrival_fps: batches whose result came after the next batch's scheduled arrival"),
+    Metric("deadline_miss_pct", "%", "host clock", "deadline_misses_n / measured batches x 100"),
+    Metric("achieved_fps", "frames/s", "host clock",
+           "--arrival_fps: frames delivered per second between the first and the last result: batch x (batches - 1) "
+           "/ (last result - first result); below the target when the device falls behind"),
     *[Metric(f"{series}_{stat}", "ms", "host clock", f"--e2e: {stat} of {what}") for series, what in (
         ("e2e_ms", "the whole application pass: resize from the original frame + inference + post-processing"),
         ("preprocess_ms", "resizing the original frames as Phase A did (letterbox / stretch / crop) and stacking them (host)"),
@@ -117,6 +133,11 @@ METRICS: list = [
     Metric("load_peak_rss_mb", "MiB", "/proc/self/status VmHWM", "largest resident memory from the baseline to the end of model load"),
     Metric("peak_rss_mb", "MiB", "/proc/self/status VmHWM",
            "largest resident memory of the Phase B process during the measured passes (VmHWM reset just before)"),
+    Metric("checks_peak_rss_mb", "MiB", "/proc/self/status VmHWM",
+           "largest resident memory during the checks after the measured passes (--e2e, fidelity, accuracy), "
+           "never mixed into the measured passes' peaks"),
+    Metric("checks_peak_torch_alloc_mb", "MiB", "torch.cuda.max_memory_allocated",
+           "largest torch allocation during the checks after the measured passes"),
     Metric("peak_rss_delta_mb", "MiB", "VmHWM - VmRSS baseline", "peak_rss_mb minus baseline_rss_mb"),
     Metric("end_uss_mb", "MiB", "psutil memory_full_info().uss",
            "unique set size read once, right after the measured passes (not a peak): memory only this process holds"),

@@ -31,10 +31,11 @@ def batch_probe_wanted(probe_flag: str, memory: dict, device: dict, batches: lis
 
 
 def probe_context(device: dict, memory: dict, sequences: list, config_path: Path, measurement: dict,
-                  work_dir: Path, timeout_s: float) -> dict:
+                  work_dir: Path, timeout_s: float, engine_batch: str = "static") -> dict:
     """What every attempt needs to be a faithful Phase B run: device, budget, frames, measurement settings."""
     return {"device": device, "setup": {"dataset": {"sequences": sequences}, "memory": memory},
-            "config_path": str(config_path), "measurement": measurement, "work_dir": work_dir, "timeout_s": timeout_s}
+            "config_path": str(config_path), "measurement": measurement, "work_dir": work_dir, "timeout_s": timeout_s,
+            "engine_batch": engine_batch}
 
 
 def run_probe_attempt(run: dict, batch: int, context: dict, cudnn=None) -> dict:
@@ -43,6 +44,19 @@ def run_probe_attempt(run: dict, batch: int, context: dict, cudnn=None) -> dict:
                "config_path": context["config_path"], "measurement": context["measurement"], "cudnn_benchmark": cudnn,
                "label": f"{run['model']}_{run['backend']}_{run['precision']}_{run['imgsz']}"}
     return run_attempt(request, context["work_dir"], context["timeout_s"], sys.stderr)
+
+
+STATIC_ENGINE_NOT_PROBED = (
+    "static-batch TensorRT engines are not probed: each probed batch would need its own engine build (minutes "
+    "each on a Jetson); each engine's build already checks its device memory against the budget, and "
+    "--engine_batch dynamic gives one engine the probe can search")
+
+
+def unprobeable(run: dict, context: dict):
+    """Why a group's batches cannot be probed with its planned artifact, or None."""
+    if run["backend"] == "tensorrt" and context.get("engine_batch", "static") == "static":
+        return STATIC_ENGINE_NOT_PROBED
+    return None
 
 
 def probe_batches(runs: list, context: dict, why: str) -> dict:
@@ -55,6 +69,11 @@ def probe_batches(runs: list, context: dict, why: str) -> dict:
     budget = context["setup"]["memory"]["budget_mb"]
     results = {}
     for key, members in groups.items():
+        cannot = unprobeable(members[0], context)
+        if cannot:
+            log.info("batch probe %s: not probed: %s", key, cannot)
+            results[key] = {"largest_fit": None, "first_oom": None, "not_probed": cannot, "budget_mb": budget}
+            continue
         max_batch = max(int(r["batch"]) for r in members)
         log.info("batch probe %s: searching up to batch %d under %s MiB", key, max_batch, budget)
 

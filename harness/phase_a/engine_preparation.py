@@ -45,13 +45,15 @@ def int8_input_problem(model: dict, size) -> str:
             f"{spec.get('dtype')} {spec.get('color')} {spec.get('norm')}: calibrating it is not implemented")
 
 
-def _calibration(opts, sequences: list, root: Path, size: int, batch: int, onnx_sha: str, fingerprint: str) -> dict:
+def _calibration(opts, sequences: list, root: Path, size: int, onnx_sha: str, fingerprint: str) -> dict:
+    """What INT8 calibration feeds the builder: --calib_batch frames per batch, never the run's batch."""
     from harness.engines.calibration import calibration_cache_key, calibration_plan
 
     if opts.int8_random_calibration:
-        return {"algorithm": opts.int8_calibration, "random": True, "random_count": opts.calib_images, "batch_size": batch}
+        return {"algorithm": opts.int8_calibration, "random": True, "random_count": opts.calib_images,
+                "batch_size": opts.calib_batch}
     key = calibration_cache_key(onnx_sha, size, fingerprint, opts.int8_calibration)
-    return {"algorithm": opts.int8_calibration, "random": False, "batch_size": batch, "key": key,
+    return {"algorithm": opts.int8_calibration, "random": False, "batch_size": opts.calib_batch, "key": key,
             "plan": [[str(p), int(i)] for p, i in calibration_plan(sequences, root, size, opts.calib_images)],
             "cache_path": str(root / "calibration" / f"{key}_{opts.int8_calibration}.cache")}
 
@@ -96,7 +98,7 @@ def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict
                 if unsupported:
                     statuses[key] = {"status": "skipped", "reason": unsupported}
                     continue
-                calibration = (_calibration(opts, sequences, root, frames_key, spec["opt"], onnx_sha, fingerprint)
+                calibration = (_calibration(opts, sequences, root, frames_key, onnx_sha, fingerprint)
                                if precision == "int8" else None)
                 suffix = "dynamic" if opts.engine_batch == "dynamic" else f"b{batch}"
                 engine = root / "artifacts" / safe_name(model["name"]) / f"{safe_name(model['name'])}_img{size}_{precision}_{suffix}.engine"

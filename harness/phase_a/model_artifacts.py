@@ -200,6 +200,16 @@ def describe_model(record: dict, detected: dict, declarations: dict, opts) -> No
             record["size_problems"][str(size)] = problem
 
 
+def weights_record(source: ModelSource) -> dict:
+    """Where the model's weights come from: a given file, or random-init from an architecture (timings and memory
+    are real; accuracy figures of such a model are meaningless, and every output says so)."""
+    for kind in ("pt", "onnx", "engine"):
+        if kind in source.files:
+            return {"kind": "file", "file": Path(source.files[kind]).name}
+    return {"kind": "random-init", "file": None, "architecture": Path(source.files.get("yaml", source.name)).name,
+            "seed": BUILD_SEED}
+
+
 def prepare_model(source: ModelSource, root: Path, opts, backends: list, device: dict) -> dict:
     """Everything this model needs for the requested backends. Returns its record for the setup config;
     a model that cannot run as given has ``refused`` (one line) and no artifacts."""
@@ -208,7 +218,7 @@ def prepare_model(source: ModelSource, root: Path, opts, backends: list, device:
 
     folder = root / "artifacts" / safe_name(source.name)
     record: dict = {"name": source.name, "source_files": dict(source.files), "builtin": source.builtin,
-                    "artifacts": {}, "prepare_s": {}}
+                    "artifacts": {}, "prepare_s": {}, "weights": weights_record(source)}
     started = time.perf_counter()
     try:
         checkpoint, detected = _torch_artifact(source, folder, record, opts.trust_pickle, opts.force)

@@ -11,6 +11,8 @@ from typing import Optional
 from harness.device_profiles import matching_skip_rule
 from harness.matrix import ARTIFACT_PRIORITY, PlannedRun, RunSpec, expand_matrix
 from harness.results import STATUS_SKIPPED, STATUS_SKIPPED_OOM
+from harness.run_identity import runs_on_gpu
+from runners.math_mode import model_precision
 
 
 def probe_key(model: str, backend: str, precision: str, imgsz: int) -> str:
@@ -68,6 +70,24 @@ def model_problem(model: dict, spec: RunSpec) -> Optional[str]:
     return None
 
 
+PIPELINE_ON_CPU = ("--pipeline overlaps the copy of one batch to the GPU with the compute of another on separate CUDA "
+                   "streams; on the CPU the host does both in turn, so the serial loop is what it sustains")
+
+
+def pipeline_problem(spec: RunSpec, cuda: bool) -> Optional[str]:
+    """Why a pipelined run cannot be made as asked, or None."""
+    modes = spec.modes
+    if modes.pipeline <= 1:
+        return None
+    if not cuda:
+        return PIPELINE_ON_CPU
+    if modes.cuda_graph or modes.streams > 1 or modes.e2e:
+        return "--pipeline is its own mode: run it without --cuda_graph, --streams and --e2e"
+    if modes.arrival_fps is not None:
+        return "--pipeline and --arrival_fps are separate measurements: a paced run releases one batch at a time"
+    return None
+
+
 def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     """(artifact path or None, skip status or None, skip reason or None) for one run."""
     artifacts = model.get("artifacts", {})
@@ -76,12 +96,15 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
         return None, STATUS_SKIPPED, "int8 is a TensorRT precision here (calibrated engines); use --backend tensorrt"
     if spec.precision in ("fp16", "int8") and not cuda and spec.backend != "tensorrt":
         return None, STATUS_SKIPPED, f"{spec.precision} needs a CUDA device; this run's device is {device['resolved']}"
+    if spec.precision == "tf32" and not runs_on_gpu(spec.backend, device):
+        return None, STATUS_SKIPPED, ("tf32 is a GPU tensor-core math mode; this run executes on the CPU, where fp32 is "
+                                      "already strict fp32")
     streams = spec.modes.streams
     if streams > 1 and not cuda:
         return None, STATUS_SKIPPED, "multi-stream runs need a CUDA device"
     if streams > 1 and spec.modes.cuda_graph:
         return None, STATUS_SKIPPED, "CUDA graph replay and multiple streams are separate modes: run them separately"
-    problem = model_problem(model, spec)
+    problem = model_problem(model, spec) or pipeline_problem(spec, cuda)
     if problem:
         return None, STATUS_SKIPPED, problem
     if spec.backend in ("torch", "torch_compile"):
@@ -92,7 +115,8 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
         return artifacts["torch"], None, None
     if spec.backend == "onnxruntime":
         onnx = artifacts.get("onnxruntime", {})
-        path = onnx.get(f"{spec.imgsz}/{spec.precision}") or onnx.get(f"any/{spec.precision}")
+        stored = model_precision(spec.precision)  # a tf32 run loads the fp32 ONNX
+        path = onnx.get(f"{spec.imgsz}/{stored}") or onnx.get(f"any/{stored}")
         if spec.precision == "fp16" and not device.get("onnxruntime_cuda"):
             return path, STATUS_SKIPPED, "fp16 ONNX needs onnxruntime's CUDA execution provider, which this install lacks"
         if not path:
@@ -160,17 +184,20 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
                 run.skip_status = STATUS_SKIPPED_OOM
                 run.skip_reason = f"profile {profile['name']} rule: {rule['reason']}"
                 run.extra["evidence"] = {"profile_rule": rule}
+                run.extra["oom_evidence"] = "rule"
         if not run.skip_status and probes and key in probes:
             verdict = _probe_verdict(probes[key], spec.batch)
             if verdict:
                 run.skip_status, run.skip_reason = STATUS_SKIPPED_OOM, verdict
                 run.extra["evidence"] = {"batch_probe": {k: probes[key].get(k) for k in
                                                          ("largest_fit", "first_oom", "budget_mb", "attempts")}}
+                run.extra["oom_evidence"] = "probe"
         if spec.backend in ("torch", "torch_compile") and cudnn and key in cudnn:
             run.extra["cudnn_benchmark"] = bool(cudnn[key]["value"])
         options = _runner_options(spec, modes, model)
         if options:
             run.extra["runner_options"] = options
+        run.extra["weights"] = model.get("weights") or {"kind": "file", "file": None}
         if model.get("task"):
             run.extra["task"] = model["task"]
             run.extra["task_settings"] = model.get("task_settings")

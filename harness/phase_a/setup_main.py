@@ -101,7 +101,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
     spec = parse_source(opts.source, opts.split_dir, opts.max_frames)
 
     from harness.phase_a.device_probe import resolve_device
-    from harness.phase_a.memory_setup import memory_setup
+    from harness.phase_a.memory_setup import memory_setup, rules_profile
     from harness.phase_a.model_discovery import discover_models
 
     device = resolve_device(opts.device)
@@ -136,14 +136,15 @@ def run_setup(opts: Options, started_at: float) -> Path:
     matrix = (opts.backend, opts.precision, opts.imgsz, opts.batch)
     modes = {"cuda_graph": opts.cuda_graph, "channels_last": opts.channels_last, "compile_cache": opts.compile_cache,
              "compile_cache_dir": str(compile_cache_dir(root)), "engine_batch": opts.engine_batch,
-             "streams_list": opts.streams, "e2e": opts.e2e}
-    runs = planned_records(models, *matrix, device, memory["profile"], modes=modes)
+             "streams_list": opts.streams, "e2e": opts.e2e, "pipeline_list": opts.pipeline,
+             "arrival_fps_list": opts.arrival_fps, "arrival": opts.arrival}
+    runs = planned_records(models, *matrix, device, rules_profile(memory), modes=modes)
     context = probe_context(device, memory, meta["sequences"], config_path, measurement_settings(opts),
-                            root / "probes", opts.probe_timeout_s)
+                            root / "probes", opts.probe_timeout_s, opts.engine_batch)
     wanted, why = batch_probe_wanted(opts.probe_batch, memory, device, opts.batch)
     probes = step("batch_probe", probe_batches, runs, context, why) if wanted else {}
     cudnn = step("cudnn_tuning", tune_cudnn, opts.enable_cudnn_tuning, runs, context, probes)
-    runs = planned_records(models, *matrix, device, memory["profile"], probes, cudnn["per_run_group"], modes)
+    runs = planned_records(models, *matrix, device, rules_profile(memory), probes, cudnn["per_run_group"], modes)
     compiled = step("compile_warmup", warm_compile_caches, runs, context)
 
     write_setup_config(config_path, {

@@ -19,7 +19,7 @@ from harness.phase_b.fidelity_check import backend_outputs
 from harness.setup_config import resolve_path
 from harness.tasks.base import Figures
 
-SCORE_BATCH_FRAMES = 32  # frames decoded from the store and scored together
+SCORE_BATCH_FRAMES = 32  # frames decoded from the store and scored together (at most --max_frames_in_mem)
 
 
 def scored_frames(setup: dict, config_path: Path, frames_key: str, limit: int) -> list:
@@ -54,8 +54,9 @@ def check_accuracy(runner, task, spec, planned: dict, setup: dict, config_path: 
     if accumulator is None and hook is None:
         return Figures().missing(task.accuracy_figures, task.accuracy_unavailable())
     hook_outputs, hook_records = [], []
-    for start in range(0, len(frames), SCORE_BATCH_FRAMES):
-        part = frames[start:start + SCORE_BATCH_FRAMES]
+    chunk = max(1, min(SCORE_BATCH_FRAMES, int(measurement.get("max_frames_in_mem", SCORE_BATCH_FRAMES))))
+    for start in range(0, len(frames), chunk):
+        part = frames[start:start + chunk]
         pixels = np.stack([np.array(open_frames(path)[index]) for path, index, _ in part])
         outputs = backend_outputs(runner, pixels, int(planned["batch"]))
         records = [record for _, _, record in part]

@@ -17,7 +17,7 @@ from harness.lifeline import die_with_parent
 from harness.errors import EXIT_INTERNAL, EXIT_OK
 from harness.logging_setup import configure_phase_logging, quiet_offline_environment
 from harness.measurement_request import read_request
-from harness.results import run_key, write_result
+from harness.results import write_result
 from harness.setup_config import read_setup_config
 
 log = logging.getLogger("jetson_benchmark.phase_b")
@@ -51,10 +51,13 @@ def _init_device(torch, device: str, setup: dict, needs_cuda: bool) -> dict:
         torch.cuda.set_device(torch.device(device))
         torch.zeros(1, device=device)
         torch.cuda.synchronize(device)
-    return {
-        "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
-        "matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32,
-    }
+    return torch_math_settings(torch)
+
+
+def torch_math_settings(torch) -> dict:
+    """torch's TF32 switches as they are now (each torch run sets them for its precision at load)."""
+    return {"cudnn_allow_tf32": bool(torch.backends.cudnn.allow_tf32),
+            "matmul_allow_tf32": bool(torch.backends.cuda.matmul.allow_tf32)}
 
 
 def jetson_power_state(setup: dict) -> tuple:
@@ -84,6 +87,14 @@ def progress_reporter(run_id: str, measurement: dict, every_s: float = 1.0):
     return on_pass
 
 
+def carried_baseline_warning(result: dict, index: int) -> str:
+    metrics = result.get("metrics") or {}
+    held = ", ".join(f"{name} {metrics[name]:.0f} MiB" for name in ("baseline_rss_mb", "baseline_torch_reserved_mb")
+                     if metrics.get(name) is not None)
+    return (f"--isolation phase: this run shared its process with {index} earlier run(s), so its memory baseline "
+            f"carries what they left ({held or 'not measured'}); --isolation run gives each run a clean baseline")
+
+
 def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None:
     """One run of this process: measured, annotated with the process facts, written atomically."""
     from harness.phase_b.run_executor import execute_run
@@ -91,11 +102,10 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     torch, setup, measurement = ctx["torch"], ctx["setup"], request["measurement"]
     planned = request["runs"][run_id]
     child_protocol.emit("run_start", run_id=run_id, pid=os.getpid())
-    key = run_key(planned, measurement, setup["dataset"]["fingerprint"])
     cudnn_benchmark = bool((planned.get("extra") or {}).get("cudnn_benchmark", False))
     torch.backends.cudnn.benchmark = cudnn_benchmark
     out_dir = Path(request["out_dir"])
-    result = execute_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"], key,
+    result = execute_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"], planned["identity"],
                          on_pass=progress_reporter(run_id, measurement) if request.get("progress") else None,
                          telemetry_path=out_dir / "metrics.jsonl")
     power_state, power_reason, clocks_note = ctx["power"]
@@ -110,8 +120,13 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
                          "run_index_in_process": index, "process_wall_s_at_write": time.time() - started_at}
     result["setup"] = {"config": str(ctx["config_path"]), "phase_a_pid": setup["phase_a"]["pid"],
                        "dataset_fingerprint": setup["dataset"]["fingerprint"], "dataset_frames": setup["dataset"]["frames"]}
+    if request.get("isolation") == "phase" and index > 0:
+        result.setdefault("warnings", []).append(carried_baseline_warning(result, index))
+        result["baseline_carried_over"] = True
     result["environment"] = ctx["environment"]
-    result["torch_settings"] = {**ctx["torch_settings"], "cudnn_benchmark": cudnn_benchmark}
+    result["torch_settings"] = {**torch_math_settings(torch), "cudnn_benchmark": cudnn_benchmark,
+                                "at_process_start": ctx["torch_settings"]}
+    result["math_mode"] = planned["identity"]["math_mode"]
     result["measurement"] = measurement
     write_result(out_dir, result)
     child_protocol.emit("run_end", run_id=run_id, status=result["status"], reason=result["reason"],

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.measure.memory_tracker import MemoryTracker
+from harness.matrix import RunModes
+from harness.measure.paced_loop import run_paced_passes
+from harness.measure.pipeline_loop import run_pipelined_passes
 from harness.measure.timing_loop import run_passes
 from harness.oom import is_oom_exception
 from harness.phase_b.accuracy_check import check_accuracy
@@ -41,17 +44,19 @@ def sequences_for(setup: dict, config_path: Path, frames_key: str) -> list:
 
 
 def guarded(name: str, figure_names, run_id: str, work) -> Figures:
-    """Run one check after the measurement; an exception (other than running out of memory, which is the run's
-    verdict) leaves its figures empty with the reason and never loses the measurement."""
+    """Run one check after the measurement. An exception leaves its figures empty with the reason (one line) and
+    never loses the measurement; running out of memory inside a check is reported as such
+    (``details[name + "_oom"]``), and the run keeps its timings too."""
     try:
         return work()
     except Exception as exc:  # noqa: BLE001 - the timing figures stand; only this check's figures are missing
-        if is_oom_exception(exc):
-            raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        why = f"the {name} check failed: {type(exc).__name__}: {first}"[:300]
+        oom = is_oom_exception(exc)
+        what = "ran out of memory" if oom else "failed"
+        why = f"the {name} check {what}: {type(exc).__name__}: {first}"[:300]
         log.warning("run %s: %s", run_id, why)
-        return Figures(details={f"{name}_error": why}).missing(figure_names, why)
+        details = {f"{name}_error": why, **({f"{name}_oom": True} if oom else {})}
+        return Figures(details=details).missing(figure_names, why)
 
 
 def e2e_figures(runner, task, spec, planned: dict, setup: dict, config_path: Path, measurement: dict,
@@ -71,12 +76,13 @@ def post_measurement(runner, planned: dict, setup: dict, config_path: Path, meas
     """After the measured passes, outside the timed region: the --e2e loop, fidelity against the FP32 reference,
     accuracy, each asked of the run's task and each guarded on its own."""
     task, spec = run_task(planned), run_input(planned)
-    out = {"samples": {}, "metrics": {}, "unavailable": {}, "fidelity": {}, "accuracy": {}}
+    out = {"samples": {}, "metrics": {}, "unavailable": {}, "fidelity": {}, "accuracy": {}, "warnings": []}
     run_id = planned["run_id"]
     if ((planned.get("extra") or {}).get("runner_options") or {}).get("e2e"):
         e2e = guarded("e2e", [f"{s}_{k}" for s in SERIES for k in ("p50", "p99", "mean")], run_id,
                       lambda: e2e_figures(runner, task, spec, planned, setup, config_path, measurement, torch_module))
         out["samples"].update(e2e.details.pop("samples", {}))
+        out["warnings"] += [e2e.details["e2e_error"]] if "e2e_error" in e2e.details else []
         out["metrics"].update(e2e.metrics)
         out["unavailable"].update(e2e.unavailable)
     for name, figure_names, work in (
@@ -85,10 +91,20 @@ def post_measurement(runner, planned: dict, setup: dict, config_path: Path, meas
             ("accuracy", task.accuracy_figures,
              lambda: check_accuracy(runner, task, spec, planned, setup, config_path, measurement))):
         figures = guarded(name, figure_names, run_id, work)
+        out["warnings"] += [figures.details[f"{name}_error"]] if f"{name}_error" in figures.details else []
         out["metrics"].update(figures.metrics)
         out["unavailable"].update(figures.unavailable)
         out[name] = figures.details
     return out
+
+
+def checked(ctx, planned, setup, config_path, measurement, torch_module, device) -> dict:
+    """The checks after the measured passes, inside their own memory window."""
+    ctx.tracker.begin_checks()
+    try:
+        return post_measurement(ctx.runner, planned, setup, config_path, measurement, torch_module, device)
+    finally:
+        ctx.tracker.end_checks()
 
 
 @dataclass
@@ -156,11 +172,11 @@ def load_model(ctx: RunContext) -> float:
 
 
 def measure(ctx: RunContext, on_pass) -> Measured:
-    """Warm-up and measured passes over the frame feed, the tracker's measure window around the measured ones."""
+    """Warm-up and measured passes over the frame feed, the tracker's measure window around the measured ones:
+    back to back (the default), paced at --arrival_fps, or --pipeline N batches in flight."""
     sequences = sequences_for(ctx.setup, ctx.config_path, ctx.spec.frames_key)
     feed = FrameFeed(sequences, int(ctx.planned["batch"]), int(ctx.measurement["max_frames_in_mem"]),
                      on_chunk_change=ctx.runner.cleanup)
-    step, why_no_gpu = make_step(ctx.runner, ctx.torch)
     started = {}
 
     def begin_measure():
@@ -169,13 +185,30 @@ def measure(ctx: RunContext, on_pass) -> Measured:
         started["at"] = time.time()
 
     ctx.telemetry.mark("warmup")
-    passes = run_passes(step, feed.batches(), int(ctx.measurement["warmup"]), int(ctx.measurement["iters"]),
-                        min_duration_s=float(ctx.measurement.get("min_duration_s", 0.0)), on_pass=on_pass,
-                        on_measure_start=begin_measure, needs_rewarm=feed.take_cleanup_flag)
+    passes, why_no_gpu = measured_loop(ctx, feed, on_pass, begin_measure)
     ctx.telemetry.mark("after")
     ctx.tracker.end_measure()
     return Measured(passes, feed, why_no_gpu, started.get("at"), ctx.tracker.budget_peak_mb(),
                     sum(s.num_frames for s in sequences))
+
+
+def measured_loop(ctx: RunContext, feed: FrameFeed, on_pass, begin_measure) -> tuple:
+    """(passes, why GPU compute is not measured) from the loop the run's modes ask for."""
+    modes = RunModes.from_dict(ctx.planned.get("modes"))
+    warmup, iters = int(ctx.measurement["warmup"]), int(ctx.measurement["iters"])
+    min_duration_s = float(ctx.measurement.get("min_duration_s", 0.0))
+    if modes.pipeline > 1:
+        passes = run_pipelined_passes(ctx.runner.pipeline(modes.pipeline), feed.batches(), modes.pipeline, warmup,
+                                      iters, min_duration_s, on_measure_start=begin_measure)
+        return passes, (f"{modes.pipeline} batches in flight overlap on the GPU: per-batch GPU compute is not "
+                        "defined; see sustained_img_per_s and the end-to-end latency")
+    step, why_no_gpu = make_step(ctx.runner, ctx.torch)
+    if modes.arrival_fps is not None:
+        interval_s = int(ctx.planned["batch"]) / modes.arrival_fps
+        return run_paced_passes(step, feed.batches(), warmup, iters, interval_s, modes.arrival, min_duration_s,
+                                on_pass=on_pass, on_measure_start=begin_measure), why_no_gpu
+    return run_passes(step, feed.batches(), warmup, iters, min_duration_s=min_duration_s, on_pass=on_pass,
+                      on_measure_start=begin_measure, needs_rewarm=feed.take_cleanup_flag), why_no_gpu
 
 
 def close_run(ctx: RunContext, result: dict) -> None:
@@ -189,14 +222,14 @@ def close_run(ctx: RunContext, result: dict) -> None:
 
 
 def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
-                run_key: str, on_pass=None, runner_options: dict = None, telemetry_path: Path = None,
+                identity: dict, on_pass=None, runner_options: dict = None, telemetry_path: Path = None,
                 post_checks: bool = True) -> dict:
     """Measure one planned run in this process: open, load, measure, check, summarize, close. ``setup`` needs
     ``dataset.sequences`` and ``memory``. ``telemetry_path``: the metrics.jsonl to append to (None: no
     telemetry, as in Phase A's probes). ``post_checks``: run the e2e loop, fidelity and accuracy after the
     passes (Phase A's probes do not: they only need to know whether the run fits)."""
     run_started = time.perf_counter()
-    result = new_result(planned, STATUS_OK, run_key)
+    result = new_result(planned, STATUS_OK, identity)
     ctx = open_run(planned, setup, config_path, measurement, torch_module, device, telemetry_path, runner_options)
     result["task"], result["input"] = run_task(planned).describe(), ctx.spec.to_dict()
     stage = "load"
@@ -206,8 +239,7 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
         stage = "measure"
         measured = measure(ctx, on_pass)
         stage = "the checks after the measured passes (e2e, fidelity, accuracy)"
-        post = (post_measurement(ctx.runner, planned, setup, config_path, measurement, torch_module, device)
-                if post_checks else {})
+        post = checked(ctx, planned, setup, config_path, measurement, torch_module, device) if post_checks else {}
         stage = "summary"
         fill_figures(result, ctx, measured, post, model_load_s)
         attach_calibration(result, planned)

@@ -20,20 +20,21 @@ def fill_figures(result: dict, ctx, measured, post: dict, model_load_s: float) -
     telemetry_metrics, telemetry_details, telemetry_unavailable = ctx.telemetry.figures(images, busy_s)
     timing_figures, timing_unavailable = timing_metrics(passes, measured.why_no_gpu)
     budget_mb, peak = ctx.budget_mb, measured.budget_peak_mb
+    loop_figures, loop_samples, loop_unavailable = loop_specific(passes, int(ctx.planned["batch"]), images)
     result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms, **passes.extra,
-                         **post.get("samples", {})}
+                         **loop_samples, **post.get("samples", {})}
     result["metrics"] = {
         **timing_figures, "throughput_img_per_s": throughput_img_per_s(images, busy_s), "model_load_s": model_load_s,
-        **ctx.tracker.figures, **post.get("metrics", {}), **telemetry_metrics,
+        **loop_figures, **ctx.tracker.figures, **post.get("metrics", {}), **telemetry_metrics,
         "compile_s": getattr(ctx.runner, "compile_s", None), "gpu_mem_limit_mb": budget_mb,
         "budget_peak_pct": (peak / budget_mb * 100.0) if (peak is not None and budget_mb) else None}
-    result["unavailable"] = {**ctx.tracker.unavailable, **telemetry_unavailable, **timing_unavailable,
+    result["unavailable"] = {**ctx.tracker.unavailable, **telemetry_unavailable, **timing_unavailable, **loop_unavailable,
                              **post.get("unavailable", {}), **budget_unavailable(ctx, peak)}
     if result["metrics"]["compile_s"] is None:
         result["unavailable"]["compile_s"] = "only torch_compile runs compile"
     result["accuracy"], result["fidelity"] = post.get("accuracy", {}), post.get("fidelity", {})
     result["telemetry"] = telemetry_details
-    result["warnings"] = run_warnings(result["metrics"], result["unavailable"], telemetry_details)
+    result["warnings"] = run_warnings(result["metrics"], result["unavailable"], telemetry_details) + post.get("warnings", [])
     result["timings"] = {"model_load_s": model_load_s, "warmup_s": sum(passes.warmup_ms) / 1000.0,
                          "measured_busy_s": busy_s, "measured_wall_s": passes.measured_wall_s,
                          "measure_started_at": measured.started_at}
@@ -42,6 +43,34 @@ def fill_figures(result: dict, ctx, measured, post: dict, model_load_s: float) -
                       "max_frames_in_mem": int(ctx.measurement["max_frames_in_mem"]),
                       "frames_served": feed.frames_served, "rewarm_passes": passes.rewarm_passes,
                       "dataset_frames": measured.dataset_frames}
+
+
+PACED = ("arrival_fps_target", "arrival_latency_ms_p50", "arrival_latency_ms_p90", "arrival_latency_ms_p99",
+         "arrival_queue_ms_p99", "deadline_misses_n", "deadline_miss_pct", "achieved_fps")
+
+
+def loop_specific(passes, batch: int, images: int) -> tuple:
+    """(figures, samples, unavailable) that depend on the measured loop: sustained throughput for every run; the
+    arrival figures of a paced run; for a pipelined run, throughput_img_per_s is undefined (its passes overlap)."""
+    from harness.measure.paced_loop import PacedPasses, paced_figures
+    from harness.measure.pipeline_loop import PipelinedPasses
+
+    wall = passes.measured_wall_s
+    figures = {"sustained_img_per_s": images / wall if wall else None}
+    samples, unavailable = {}, {}
+    if isinstance(passes, PacedPasses):
+        figures.update(paced_figures(passes, batch))
+        samples = {"arrival_latency_ms": passes.arrival_latency_ms, "queue_ms": passes.queue_ms}
+    else:
+        figures.update({name: None for name in PACED})
+        unavailable.update({name: "back to back: no --arrival_fps schedule" for name in PACED})
+    if isinstance(passes, PipelinedPasses):
+        figures["throughput_img_per_s"] = None
+        unavailable["throughput_img_per_s"] = (f"{passes.depth} batches in flight: passes overlap, so batch / latency "
+                                               "is not a throughput; see sustained_img_per_s")
+        for part in ("prepare_ms_p50", "prepare_ms_mean", "enqueue_ms_p50", "enqueue_ms_mean"):
+            unavailable[part] = "a pipelined pass is submitted in one step; it has no prepare / enqueue breakdown"
+    return figures, samples, unavailable
 
 
 def budget_unavailable(ctx, budget_peak) -> dict:
@@ -71,6 +100,8 @@ def record_failure(result: dict, exc: BaseException, stage: str) -> None:
     """An exception becomes the run's status: skipped_oom when it is an out-of-memory error, failed otherwise."""
     oom = is_oom_exception(exc)
     result["status"] = STATUS_SKIPPED_OOM if oom else STATUS_FAILED
+    if oom:
+        result["oom_evidence"] = "observed"
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     result["reason"] = f"{'out of memory' if oom else 'error'} during {stage}: {type(exc).__name__}: {first_line}"[:500]
     result["evidence"] = {"exception": type(exc).__name__, "stage": stage,

@@ -38,7 +38,7 @@ def attempt(request: dict) -> int:
             torch.zeros(1, device=device)
             torch.backends.cudnn.benchmark = bool(request.get("cudnn_benchmark"))
     result = execute_run(planned, request["setup"], Path(request["config_path"]), request["measurement"], torch,
-                         device, run_key="probe", runner_options=request.get("runner_options"), post_checks=False)
+                         device, identity=None, runner_options=request.get("runner_options"), post_checks=False)
     status = result["status"]
     peaks = {k: result["metrics"].get(k) for k in REPORTED if result.get("metrics", {}).get(k) is not None}
     if status == STATUS_OK:
