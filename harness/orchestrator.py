@@ -20,6 +20,7 @@ from harness.data.source_spec import parse_source
 from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_RUN_FAILURES, UserError
 from harness.launcher import ChildOutcome, run_phase
 from harness.matrix import group_runs
+from harness.measure.latency_stats import headline_img_per_s
 from harness.measurement_request import measurement_settings, write_request
 from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.options import Options, check_writable_dir
@@ -133,13 +134,17 @@ def _record_dead_child(run: dict, outcome: ChildOutcome, out_dir: Path) -> dict:
     return result
 
 
+def _number(value, fmt: str = ".2f") -> str:
+    return "n/a" if value is None else format(value, fmt)
+
+
 def _status_line(index: int, total: int, run_id: str, result: dict) -> str:
     status = result.get("status")
     metrics = result.get("metrics") or {}
     if status == "ok":
-        detail = (f"p50 {metrics.get('latency_ms_p50', float('nan')):.2f} ms, "
-                  f"p99 {metrics.get('latency_ms_p99', float('nan')):.2f} ms, "
-                  f"{metrics.get('throughput_img_per_s', float('nan')):.1f} img/s")
+        rate = headline_img_per_s(metrics)
+        detail = (f"p50 {_number(metrics.get('latency_ms_p50'))} ms, p99 {_number(metrics.get('latency_ms_p99'))} ms, "
+                  f"{_number(rate, '.1f')} img/s" + (" sustained" if metrics.get("throughput_img_per_s") is None else ""))
     else:
         detail = result.get("reason") or ""
     return f"[{index}/{total}] {run_id}: {status} {detail}".rstrip()

@@ -50,3 +50,30 @@ def test_gpu_timing_modes_and_fidelity(tmp_path):
 
     lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
     assert any(line.get("source") == "nvml" and "info" in line for line in lines), lines[:5]
+
+
+def test_math_mode_pipeline_and_pacing_on_cuda(tmp_path):
+    """fp32 is strict fp32 and tf32 its own run; --pipeline 2 keeps two batches in flight with its own figures;
+    a paced run on the GPU measures from each arrival."""
+    args = ("--models", "yolo11n", "--backend", "torch", "--imgsz", "64", "--batch", "2", "--iters", "40",
+            "--warmup", "5", "--min_duration_s", "0", "--probe_batch", "off")
+    proc = run_cli(*args, "--precision", "fp32,tf32", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    piped = run_cli(*args, "--precision", "fp16", "--pipeline", "1,2", "--arrival_fps", "0,100", cwd=tmp_path)
+    assert piped.returncode == 0, piped.stdout + piped.stderr
+    runs = {p.stem: load_json(p) for p in sorted((tmp_path / "jetson_results" / "runs").glob("*.json"))}
+    fp32, tf32 = runs["yolo11n__torch__fp32__img64__b2"], runs["yolo11n__torch__tf32__img64__b2"]
+    assert fp32["math_mode"] == "fp32 (TF32 off)" and fp32["runner"]["math_mode"]["matmul_allow_tf32"] is False
+    assert fp32["torch_settings"]["cudnn_allow_tf32"] is False
+    assert tf32["math_mode"] == "tf32" and tf32["runner"]["math_mode"]["cudnn_allow_tf32"] is True
+    # random-init outputs barely depend on the input, so fidelity cannot rank fp32 against tf32 here (both are
+    # one rounding step from the CPU reference); it must still be that small
+    assert max(fp32["metrics"]["fidelity_max_abs_err"], tf32["metrics"]["fidelity_max_abs_err"]) < 1e-3
+    pipelined = runs["yolo11n__torch__fp16__img64__b2__pipeline2"]
+    m = pipelined["metrics"]
+    assert pipelined["status"] == "ok" and m["throughput_img_per_s"] is None and m["sustained_img_per_s"] > 0
+    assert len(pipelined["samples"]["latency_ms"]) >= 40 and m["latency_ms_p50"] > 0
+    paced = runs["yolo11n__torch__fp16__img64__b2__fps100"]
+    assert paced["status"] == "ok" and paced["metrics"]["arrival_fps_target"] == 100
+    assert paced["metrics"]["achieved_fps"] == pytest.approx(100, rel=0.1)
+    assert "yolo11n__torch__fp16__img64__b2__pipeline2__fps100" in runs  # recorded as skipped, with the reason

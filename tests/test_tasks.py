@@ -126,3 +126,25 @@ def test_generic_task_has_no_accuracy_and_says_why():
     assert task.accuracy(None) is None and "no task for this model" in task.accuracy_unavailable()
     with pytest.raises(ValueError, match="unknown task"):
         make_task(TaskSettings(task="tracking"))
+
+
+def test_a_bad_ground_truth_file_is_skipped_counted_and_named(tmp_path):
+    from harness.model_input.input_spec import InputSpec
+
+    gt = tmp_path / "gt"
+    gt.mkdir()
+    np.save(gt / "good.npy", np.full((8, 8), 2.0))
+    np.save(gt / "three_maps.npy", np.ones((3, 8, 8)))
+    (gt / "broken.npy").write_bytes(b"not an array")
+    task = make_task(TaskSettings(task="depth", dense_gt=str(gt)))
+    accumulator = task.accuracy(InputSpec(8, 8, resize="stretch"))
+    records = [{"source_path": f"/x/{stem}.jpg", "original_size": [8, 8]} for stem in
+               ("good", "three_maps", "broken", "absent")]
+    prediction = np.full((4, 1, 8, 8), 2.0, dtype=np.float32)
+    accumulator.add([prediction], records)
+    figures = accumulator.result()
+    counts = figures.details["depth"]
+    assert counts["frames_n"] == 1 and counts["missing_ground_truth_n"] == 1 and counts["bad_ground_truth_n"] == 2
+    named = {entry["file"]: entry["reason"] for entry in counts["bad_ground_truth"]}
+    assert "shape (3, 8, 8)" in named["three_maps.npy"] and "broken.npy" in named
+    assert figures.metrics["depth_abs_rel"] == pytest.approx(0.0)

@@ -48,6 +48,13 @@ def throughput_img_per_s(images: int, busy_seconds: float) -> float | None:
     return images / busy_seconds
 
 
+def headline_img_per_s(metrics: dict) -> float | None:
+    """The throughput to show for a run: ``throughput_img_per_s``, or for a --pipeline run (whose passes overlap,
+    so it has none) ``sustained_img_per_s``."""
+    value = metrics.get("throughput_img_per_s")
+    return value if value is not None else metrics.get("sustained_img_per_s")
+
+
 def _log_binomial_pmf(k: int, n: int, q: float) -> float:
     return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
             + k * math.log(q) + (n - k) * math.log1p(-q))

@@ -39,15 +39,32 @@ def depth_errors(pred: np.ndarray, gt: np.ndarray, median_scaling: bool = False)
             "depth_delta1": float(np.mean(ratio < 1.25))}
 
 
+class BadGroundTruth(Exception):
+    """A ground-truth file that exists but is not one depth map (unreadable, or not H x W): skipped and named."""
+
+
+def _depth_map(array, name: str) -> np.ndarray:
+    if array is None:
+        raise BadGroundTruth(f"{name}: not readable as an image or array")
+    array = np.asarray(array).squeeze()
+    if array.ndim != 2 or not np.issubdtype(array.dtype, np.number):
+        raise BadGroundTruth(f"{name}: shape {tuple(array.shape)} {array.dtype}, expected one H x W depth map")
+    return array.astype(np.float64)
+
+
 def read_ground_truth(folder: Path, stem: str, scale: Optional[float]) -> Optional[np.ndarray]:
-    """The frame's ground truth in metres, or None when neither file exists."""
+    """The frame's ground truth in metres, or None when neither file exists; BadGroundTruth when it is not one."""
     import cv2
 
     npy, png = folder / f"{stem}.npy", folder / f"{stem}.png"
     if npy.is_file():
-        return np.load(npy).astype(np.float64).squeeze() * (1.0 if scale is None else scale)
+        try:
+            array = np.load(npy, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise BadGroundTruth(f"{npy.name}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        return _depth_map(array, npy.name) * (1.0 if scale is None else scale)
     if png.is_file():
-        return cv2.imread(str(png), cv2.IMREAD_UNCHANGED).astype(np.float64) * (0.001 if scale is None else scale)
+        return _depth_map(cv2.imread(str(png), cv2.IMREAD_UNCHANGED), png.name) * (0.001 if scale is None else scale)
     return None
 
 
@@ -86,13 +103,18 @@ class DepthAccuracy(AccuracyAccumulator):
     def __init__(self, settings, spec):
         self.settings, self.spec = settings, spec
         self.frames, self.missing, self.resized, self.empty = [], 0, 0, 0
+        self.bad: list = []  # {"file", "reason"} of ground-truth files that are not one depth map
 
     def add(self, outputs: list, records: list) -> None:
         import cv2
 
         scale = self.settings.depth_scale if self.settings.depth_scale != 1.0 else None
         for output, record in zip(outputs[0], records):
-            gt = read_ground_truth(Path(self.settings.dense_gt), Path(record["source_path"]).stem, scale)
+            try:
+                gt = read_ground_truth(Path(self.settings.dense_gt), Path(record["source_path"]).stem, scale)
+            except BadGroundTruth as exc:
+                self.bad.append({"file": str(exc).split(":", 1)[0], "reason": str(exc)})
+                continue
             if gt is None:
                 self.missing += 1
                 continue
@@ -110,10 +132,12 @@ class DepthAccuracy(AccuracyAccumulator):
     def result(self) -> Figures:
         counts = {"frames_n": len(self.frames), "missing_ground_truth_n": self.missing,
                   "resized_ground_truth_n": self.resized, "no_valid_pixels_n": self.empty,
+                  "bad_ground_truth_n": len(self.bad), "bad_ground_truth": self.bad[:20],
                   "median_scaling": self.settings.depth_median_scaling, "ground_truth": self.settings.dense_gt,
                   "aggregation": "per-frame mean, averaged over frames"}
         if not self.frames:
             return Figures(details={"depth": counts}).missing(
-                ACCURACY, f"no scored frame has ground truth in {self.settings.dense_gt} ({self.missing} missing)")
+                ACCURACY, f"no scored frame has ground truth in {self.settings.dense_gt} ({self.missing} missing, "
+                          f"{len(self.bad)} unreadable or not H x W)")
         metrics = {name: float(np.mean([f[name] for f in self.frames])) for name in ACCURACY}
         return Figures(metrics=metrics, details={"depth": counts})
