@@ -1,9 +1,10 @@
 """Accuracy from a backend's own outputs, after the measured passes (outside the timed region).
 
-The task scores the frames batch by batch (its accumulator keeps only what its metric needs, never every
-output at once). ``--accuracy_hook package.module:function`` is called once with every scored frame's first output and the
-frames' metadata records and returns {figure name: value} (names should carry their unit); only then are
-the outputs kept until the end.
+The task scores the frames in chunks of at most --max_frames_in_mem (and 32) frames; its accumulator keeps only
+what its metric needs, never every output at once. ``--accuracy_hook package.module:function`` is called once
+with every scored frame's first output and the frames' metadata records and returns {figure name: value}
+(names should carry their unit); only then are the outputs kept until the end, and a hook that raises loses
+only its own figures.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from harness.atomic_io import read_json
 from harness.data.frame_store import open_frames
+from harness.phase_b.check_failure import check_failure
 from harness.phase_b.fidelity_check import backend_outputs
 from harness.setup_config import resolve_path
 from harness.tasks.base import Figures
@@ -44,6 +46,16 @@ def _hook(measurement: dict):
     return getattr(importlib.import_module(module_name), function_name)
 
 
+def hook_figures(hook, outputs: list, records: list) -> Figures:
+    """The --accuracy_hook's figures, guarded on their own: a hook that raises loses only its own figures (the
+    reason in ``details.hook_error``), never the task's accuracy figures or the timings."""
+    try:
+        return Figures(metrics={str(k): float(v) for k, v in hook(outputs, records).items()})
+    except Exception as exc:  # noqa: BLE001 - the user's code; its failure is recorded, not raised
+        why, oom = check_failure("the accuracy hook", exc)
+        return Figures(details={"hook_error": why, **({"hook_oom": True} if oom else {})})
+
+
 def check_accuracy(runner, task, spec, planned: dict, setup: dict, config_path: Path, measurement: dict) -> Figures:
     limit = int(measurement.get("accuracy_images", 500))
     frames = scored_frames(setup, config_path, spec.frames_key, limit) if limit else []
@@ -68,6 +80,6 @@ def check_accuracy(runner, task, spec, planned: dict, setup: dict, config_path: 
     figures = accumulator.result() if accumulator is not None else Figures().missing(
         task.accuracy_figures, task.accuracy_unavailable())
     if hook is not None:
-        figures.metrics.update({str(k): float(v) for k, v in hook(hook_outputs, hook_records).items()})
+        figures.merge(hook_figures(hook, hook_outputs, hook_records))
     figures.details.update({"frames_n": len(frames), **({"hook": measurement["accuracy_hook"]} if hook else {})})
     return figures

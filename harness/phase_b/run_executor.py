@@ -16,7 +16,7 @@ from harness.matrix import RunModes
 from harness.measure.paced_loop import run_paced_passes
 from harness.measure.pipeline_loop import run_pipelined_passes
 from harness.measure.timing_loop import run_passes
-from harness.oom import is_oom_exception
+from harness.phase_b.check_failure import check_failure
 from harness.phase_b.accuracy_check import check_accuracy
 from harness.phase_b.e2e_passes import SERIES
 from harness.phase_b.fidelity_check import check_fidelity
@@ -50,10 +50,7 @@ def guarded(name: str, figure_names, run_id: str, work) -> Figures:
     try:
         return work()
     except Exception as exc:  # noqa: BLE001 - the timing figures stand; only this check's figures are missing
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        oom = is_oom_exception(exc)
-        what = "ran out of memory" if oom else "failed"
-        why = f"the {name} check {what}: {type(exc).__name__}: {first}"[:300]
+        why, oom = check_failure(f"the {name} check", exc)
         log.warning("run %s: %s", run_id, why)
         details = {f"{name}_error": why, **({f"{name}_oom": True} if oom else {})}
         return Figures(details=details).missing(figure_names, why)
@@ -91,7 +88,7 @@ def post_measurement(runner, planned: dict, setup: dict, config_path: Path, meas
             ("accuracy", task.accuracy_figures,
              lambda: check_accuracy(runner, task, spec, planned, setup, config_path, measurement))):
         figures = guarded(name, figure_names, run_id, work)
-        out["warnings"] += [figures.details[f"{name}_error"]] if f"{name}_error" in figures.details else []
+        out["warnings"] += [figures.details[key] for key in (f"{name}_error", "hook_error") if key in figures.details]
         out["metrics"].update(figures.metrics)
         out["unavailable"].update(figures.unavailable)
         out[name] = figures.details
