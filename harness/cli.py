@@ -15,7 +15,8 @@ DESCRIPTION = """Benchmark vision-model inference in two processes: Phase A prep
 preprocessed frames, setup config) and exits; Phase B, a fresh process per run, measures latency, \
 throughput and memory cleanly. With no arguments: random-init yolo11n and yolov8n on a generated dataset. \
 Also: `report OUT_DIR` regenerates the reports from the results; `compare OUT_A OUT_B` shows per-run changes \
-and exits 4 on a regression, 2 when nothing is comparable."""
+and exits 4 on a regression, 2 when nothing is comparable; `evaluate-vos PRED_DIR GT_DIR` scores video object \
+segmentation masks (J, F, J&F)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +53,13 @@ def compare_command(argv: list) -> int:
     return run(argv)
 
 
-SUBCOMMANDS = {"report": report_command, "compare": compare_command}
+def evaluate_vos_command(argv: list) -> int:
+    from harness.vos_evaluate import evaluate_vos_command as run
+
+    return run(argv)
+
+
+SUBCOMMANDS = {"report": report_command, "compare": compare_command, "evaluate-vos": evaluate_vos_command}
 
 
 def main(argv=None) -> int:

@@ -120,3 +120,32 @@ def test_not_an_image_folder_tree_has_no_classes(tmp_path, layout):
     root = tmp_path / "data" / "images" if layout[0].startswith("images/") else tmp_path / "data"
     (seq,) = scan_image_dir(root).sequences
     assert len(seq.files) == 2 and seq.classes == {}
+
+
+def test_an_sav_root_is_recognised_and_its_masks_are_never_frames(tmp_path):
+    from harness.data.source_scan import scan_split_dir
+    from harness.data.synthetic_vos import generate_vos_split
+
+    root = generate_vos_split(tmp_path / "sav", videos=2, frames=8)
+    scan = scan_split_dir(root, 0)
+    assert [s.name for s in scan.sequences] == ["video_000", "video_001"]
+    first = scan.sequences[0]
+    assert len(first.files) == 8 and all(f.endswith(".jpg") for f in first.files)
+    assert first.annotations == str(root / "Annotations_6fps" / "video_000")
+    assert any(f.endswith("/000/00004.png") for f in scan.all_files())  # masks belong to the fingerprint
+
+
+def test_a_davis_root_under_val_and_pngs_beside_jpeg_frames(tmp_path):
+    from harness.data.source_scan import scan_split_dir
+
+    base = tmp_path / "davis" / "val"
+    for k in range(3):
+        write_image(base / "JPEGImages" / "480p" / "bear" / f"{k:05d}.jpg", random_image(32, 48, seed=k))
+        write_image(base / "Annotations" / "480p" / "bear" / f"{k:05d}.png", random_image(32, 48, channels=1))
+    write_image(tmp_path / "plain" / "cat" / "00000.jpg", random_image(32, 48))
+    write_image(tmp_path / "plain" / "cat" / "00000.png", random_image(32, 48, channels=1))
+    davis = scan_split_dir(tmp_path / "davis", 0)
+    assert davis.sequences[0].annotations.endswith("Annotations/480p/bear") and len(davis.sequences[0].files) == 3
+    plain = scan_split_dir(tmp_path / "plain", 0)
+    assert plain.sequences[0].files == [str(tmp_path / "plain" / "cat" / "00000.jpg")]
+    assert str(tmp_path / "plain" / "cat" / "00000.png") in plain.ignored_files

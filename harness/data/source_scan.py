@@ -30,6 +30,7 @@ class SequencePlan:
     files: list = field(default_factory=list)   # absolute paths, in frame order
     labels: dict = field(default_factory=dict)  # image path -> YOLO label file, where one exists
     classes: dict = field(default_factory=dict)  # image path -> class folder, in an ImageFolder tree
+    annotations: Optional[str] = None           # a split's video: its folder of VOS masks (SA-V / DAVIS layout)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -45,6 +46,8 @@ class SourceScan:
         for seq in self.sequences:
             files.extend(seq.files)
             files.extend(seq.labels.values())
+            if seq.annotations:  # a video's masks are part of what the data is
+                files.extend(str(p) for p in sorted(Path(seq.annotations).rglob("*.png")))
         return files
 
 
@@ -100,17 +103,50 @@ def scan_image_dir(folder: Path, name: str = "images") -> SourceScan:
     return SourceScan([sequence], ignored)
 
 
+# (frames folder, annotations folder, layout) of the split layouts of the field, and the children a split may be in
+SPLIT_LAYOUTS = (("JPEGImages_24fps", "Annotations_6fps", "sa-v"), ("JPEGImages/480p", "Annotations/480p", "davis"),
+                 ("JPEGImages", "Annotations", "davis"))
+SPLIT_CHILDREN = ("", "valid", "val", "test")
+JPEG_EXTENSIONS = {".jpg", ".jpeg"}
+
+
+def split_layout(folder: Path) -> tuple:
+    """(folder of video folders, folder of their annotations or None, layout name): an SA-V or DAVIS root (or
+    its valid / val / test child) is recognised; anything else is a plain folder of video folders."""
+    for child in SPLIT_CHILDREN:
+        base = folder / child if child else folder
+        for frames, masks, layout in SPLIT_LAYOUTS:
+            if (base / frames).is_dir():
+                return base / frames, (base / masks if (base / masks).is_dir() else None), layout
+    return folder, None, "plain"
+
+
+def video_frames(folder: Path) -> tuple:
+    """(frame files, files that are not frames): JPEG frames when there are any (PNG masks beside them are never
+    frames), else every image."""
+    images = [p for p in _sorted_files(folder, recursive=False) if has_extension(p, IMAGE_EXTENSIONS)]
+    jpegs = [p for p in images if p.suffix.lower() in JPEG_EXTENSIONS]
+    frames = jpegs or images
+    return frames, [str(p) for p in images if p not in frames]
+
+
 def scan_split_dir(folder: Path, limit_videos: int) -> SourceScan:
-    """SA-V style: each subfolder holds one video's JPEG frames; video files may sit at the top level."""
+    """Each video folder holds one video's frames (SA-V / DAVIS roots recognised, their masks recorded per video,
+    never taken as frames); video files may sit at the top level."""
+    root, annotations, _ = split_layout(folder)
     sequences: list[SequencePlan] = []
     ignored: list[str] = []
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+    for entry in sorted(root.iterdir(), key=lambda p: p.name):
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            frames = [p for p in _sorted_files(entry, recursive=False) if has_extension(p, IMAGE_EXTENSIONS)]
+            frames, not_frames = video_frames(entry)
+            ignored.extend(not_frames)
             if frames:
-                sequences.append(_image_sequence(entry.name, "frames", frames))
+                sequence = _image_sequence(entry.name, "frames", frames)
+                masks = annotations / entry.name if annotations is not None else None
+                sequence.annotations = str(masks) if masks is not None and masks.is_dir() else None
+                sequences.append(sequence)
             else:
                 ignored.append(str(entry))
         elif has_extension(entry, VIDEO_EXTENSIONS):
@@ -118,7 +154,8 @@ def scan_split_dir(folder: Path, limit_videos: int) -> SourceScan:
         else:
             ignored.append(str(entry))
     if not sequences:
-        raise UserError(f"--split_dir {folder}: no video folders of frames and no video files inside")
+        raise UserError(f"--split_dir {folder}: no video folders of frames and no video files inside (an SA-V root "
+                        "holds JPEGImages_24fps/, a DAVIS root JPEGImages/480p/)")
     if limit_videos:
         sequences = sequences[:limit_videos]
     _dedupe_names(sequences)

@@ -26,7 +26,7 @@ from harness.matrix import safe_name
 from harness.setup_config import METADATA_FILENAME
 
 log = logging.getLogger("jetson_benchmark.phase_a")
-METADATA_SCHEMA_VERSION = 2  # 2: frames keyed by size and resize mode; class_name per image
+METADATA_SCHEMA_VERSION = 3  # 2: frames keyed by size and resize mode; class_name per image; 3: vos per split video
 
 
 def frames_relpath(key: str, sequence_name: str) -> str:
@@ -99,7 +99,13 @@ def _image_sequence(seq: SequencePlan, root: Path, keys: list, skipped: list) ->
             "conversion": conversion, "label_path": seq.labels.get(path), "class_name": seq.classes.get(path),
         })
     count = writers.close()
-    return {"name": seq.name, "kind": seq.kind, "num_frames": count, "items": items}
+    record = {"name": seq.name, "kind": seq.kind, "num_frames": count, "items": items}
+    if seq.annotations and items:
+        from harness.data.vos_annotations import describe_annotations
+
+        frames = [item["source_path"] for item in items]
+        record["vos"] = describe_annotations(seq.annotations, frames, items[0]["original_size"])
+    return record
 
 
 def _video_sequence(seq: SequencePlan, root: Path, keys: list, max_frames: int, skipped: list) -> dict:
