@@ -74,10 +74,22 @@ def table_notes(rows: list) -> list:
     return notes + ([RANDOM_INIT_NOTE] if any(r.get("weights") == RANDOM_INIT for r in rows) else [])
 
 
+def variant_text(result: dict) -> str:
+    """The run's modes as the tables show them, e.g. "cudagraph", "pipeline2", "fps30" or "cudagraph fps30"."""
+    from harness.matrix import RunModes
+
+    run = result.get("run", {})
+    stored = (result.get("identity") or {}).get("run", {}).get("modes")
+    if stored is None:  # an older result: the label its run id carries
+        return run.get("variant") or (result["run_id"].split("__")[5] if result["run_id"].count("__") >= 5 else "")
+    modes = RunModes.from_dict(stored)
+    return " ".join(part for part in (modes.label, modes.pacing_suffix.lstrip("_")) if part)
+
+
 def result_row(result: dict) -> dict:
     run = result.get("run", {})
     row = {key: run.get(key) for key in IDENTITY if key in run}
-    row["variant"] = run.get("variant") or (result["run_id"].split("__")[5] if result["run_id"].count("__") >= 5 else "")
+    row["variant"] = variant_text(result)
     row.update({"run_id": result["run_id"], "status": result.get("status"), "reason": result.get("reason")})
     row["imgsz"] = str(run.get("imgsz")) if run.get("imgsz") is not None else None  # 640 or "480x640": one type
     row["task"] = (result.get("task") or {}).get("task")

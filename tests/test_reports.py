@@ -322,3 +322,16 @@ def test_runs_after_others_in_a_phase_process_are_marked(tmp_path):
 def test_no_mark_without_a_shared_process(tmp_path):
     written = _written(_results_copy(tmp_path))
     assert "†" not in written["md"] and "†" not in written["report"] and "†" not in written["html"]
+
+
+def test_the_mode_column_shows_pacing_beside_the_other_modes():
+    from harness.summary import variant_text
+
+    paced = {"run_id": "m__torch__fp16__img64__b1__cudagraph__fps30", "run": {"variant": "cudagraph"},
+             "identity": {"run": {"modes": {"cuda_graph": True, "arrival_fps": 30.0}}}}
+    assert variant_text(paced) == "cudagraph fps30"
+    piped = {"run_id": "m__torch__fp16__img64__b1__pipeline2", "run": {"variant": "pipeline2"},
+             "identity": {"run": {"modes": {"pipeline": 2}}}}
+    assert variant_text(piped) == "pipeline2"
+    old = {"run_id": "m__torch__fp16__img64__b1__streams2", "run": {}}
+    assert variant_text(old) == "streams2"

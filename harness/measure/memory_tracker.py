@@ -123,11 +123,16 @@ class MemoryTracker:
     def begin_checks(self) -> None:
         """The checks after the measured passes (e2e, fidelity, accuracy) get their own peaks, read by
         :meth:`end_checks`; the measured passes' peaks were read before and never include them."""
-        host_memory.reset_peak_rss()
+        self.notes["checks_rss_peak_reset"] = host_memory.reset_peak_rss()
         self._torch_reset()
 
     def end_checks(self) -> None:
-        self.figures["checks_peak_rss_mb"] = host_memory.peak_rss_mb()
+        if self.notes.get("checks_rss_peak_reset"):
+            self.figures["checks_peak_rss_mb"] = host_memory.peak_rss_mb()
+        else:
+            self.figures["checks_peak_rss_mb"] = None
+            self.unavailable["checks_peak_rss_mb"] = ("the kernel refused to reset the resident-memory peak "
+                                                      "(/proc/self/clear_refs), so it would include the passes'")
         if self.on_cuda:
             self.figures["checks_peak_torch_alloc_mb"] = self._torch_peaks()[0]
         else:
