@@ -27,7 +27,7 @@ from harness.options import Options, check_writable_dir
 from harness.progress import Progress
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
 from harness.repeats import RepeatRecord
-from harness.results import (FINISHED_STATUSES, STATUS_FAILED, STATUS_SKIPPED_OOM, load_results, new_result,
+from harness.results import (FINISHED_STATUSES, STATUS_FAILED, STATUS_OK, STATUS_SKIPPED_OOM, load_results, new_result,
                              read_result, result_path, runs_dir, write_result)
 from harness.run_identity import key_of, run_identity, what_changed
 from harness.setup_config import read_setup_config, setup_config_path
@@ -160,6 +160,10 @@ def reuse_decision(existing, identity: dict, force: bool) -> tuple:
         return False, f"redone: {what_changed(existing.get('identity'), identity)}"
     if existing.get("status") not in FINISHED_STATUSES:
         return False, f"redone: the stored result is {existing.get('status')}"
+    wanted = int((identity.get("measurement") or {}).get("repeats") or 1)
+    have = len((existing.get("repeats") or {}).get("processes") or [])
+    if wanted > 1 and existing.get("status") == STATUS_OK and have < wanted:  # stopped between its processes
+        return False, f"redone: the stored result has {max(have, 1)} of its {wanted} processes"
     return True, None
 
 

@@ -94,3 +94,13 @@ def test_comparability_ignores_versions_but_not_the_dataset():
     assert differences(base, _identity(setup), COMPARABLE_PARTS) == []
     setup["dataset"]["fingerprint"] = "e" * 64
     assert [d.split(" ")[0] for d in differences(base, _identity(setup), COMPARABLE_PARTS)] == ["dataset"]
+
+
+def test_a_result_interrupted_between_its_repeats_is_redone():
+    identity = _identity(measurement={**MEASUREMENT, "repeats": 3})
+    partial = new_result(PLANNED, "ok", identity)  # the file one process wrote before the harness was stopped
+    assert reuse_decision(partial, identity, force=False) == (False, "redone: the stored result has 1 of its 3 processes")
+    complete = {**partial, "repeats": {"processes": [{}, {}, {}], "chosen": 1, "requested": 3}}
+    assert reuse_decision(complete, identity, force=False) == (True, None)
+    oom = new_result(PLANNED, "skipped_oom", identity)  # a repeat that ran out of memory ends the run's repeats
+    assert reuse_decision(oom, identity, force=False) == (True, None)
