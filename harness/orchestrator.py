@@ -107,9 +107,12 @@ def describe_setup(setup: dict, console: Console) -> None:
     console.say(f"runs planned: {len(planned)} ({len(skipped)} will be recorded as skipped)")
 
 
-def _parent_result(run: dict, status: str, reason: str, evidence: dict, outcome: ChildOutcome = None) -> dict:
+def _parent_result(run: dict, status: str, reason: str, evidence: dict, outcome: ChildOutcome = None,
+                   oom_evidence: str = None) -> dict:
     result = new_result(run, status, run["identity"], reason)
     result["evidence"] = evidence
+    if oom_evidence:
+        result["oom_evidence"] = oom_evidence  # rule | probe | observed
     result["process"] = {"phase": "parent" if outcome is None else "B (died)",
                          "pid": None if outcome is None else outcome.pid}
     return result
@@ -127,9 +130,7 @@ def _record_dead_child(run: dict, outcome: ChildOutcome, out_dir: Path) -> dict:
     else:
         detail = outcome.signal_name or f"exit code {outcome.returncode}"
         status, reason = STATUS_FAILED, f"Phase B process died ({detail}) before writing a result"
-    result = _parent_result(run, status, reason, evidence, outcome)
-    if oom_evidence:
-        result["oom_evidence"] = oom_evidence
+    result = _parent_result(run, status, reason, evidence, outcome, oom_evidence)
     write_result(out_dir, result)
     return result
 
@@ -205,11 +206,8 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
 def planned_skip_result(run: dict) -> dict:
     """A run Phase A decided not to measure: recorded by the parent with Phase A's reason and evidence."""
     evidence = {"planned_by": "Phase A", **(run.get("extra") or {}).get("evidence", {})}
-    result = _parent_result(run, run["skip_status"], run["skip_reason"], evidence)
-    oom_evidence = (run.get("extra") or {}).get("oom_evidence")
-    if oom_evidence:
-        result["oom_evidence"] = oom_evidence
-    return result
+    return _parent_result(run, run["skip_status"], run["skip_reason"], evidence,
+                          oom_evidence=(run.get("extra") or {}).get("oom_evidence"))
 
 
 def _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console, progress) -> list:
@@ -257,7 +255,7 @@ def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_
         console.say(_status_line(position[in_flight], total, in_flight + label, result))
         done.append(in_flight)
         rest = [r for r in missing if r != in_flight]
-        if rest:
+        if rest:  # the process died part-way through its group: the others get a fresh process
             queue.appendleft(rest)
     return done
 

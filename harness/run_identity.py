@@ -16,6 +16,7 @@ import json
 from typing import Optional
 
 from harness import __version__
+from runners.math_mode import STRICT_FP32
 
 RUN_FIELDS = ("model", "backend", "variant", "precision", "imgsz", "batch", "artifact", "modes")
 VERSION_FIELDS = ("torch", "torch_cuda", "cudnn", "onnxruntime", "tensorrt", "ultralytics")
@@ -28,7 +29,7 @@ def math_mode(precision: str, on_gpu: bool) -> str:
     """The arithmetic a run's precision means where it executes: ``fp32`` on a GPU is strict fp32 (TF32 off),
     ``tf32`` lets fp32 matrix math use TF32 tensor cores; elsewhere the precision is what it says."""
     if on_gpu and precision == "fp32":
-        return "fp32 (TF32 off)"
+        return STRICT_FP32
     return precision
 
 

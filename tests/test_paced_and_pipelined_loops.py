@@ -149,3 +149,12 @@ def test_a_pipeline_of_depth_one_is_the_serial_loop():
     passes = run_pipelined_passes(pipe, iter(range(100)), depth=1, warmup=0, iters=4, clock_ns=clock)
     assert passes.latency_ms == pytest.approx([5.1] * 4, abs=1e-3)  # the 0.1 ms host copy + 5 ms on the device
     assert [e[0] for e in pipe.log] == ["submit", "wait"] * 4
+
+
+def test_the_paced_figure_names_are_one_list():
+    from harness.measure.paced_loop import PACED_FIGURES
+
+    clock = FakeClock()
+    passes = run_paced_passes(_passes_taking(clock, [1] * 3), iter(range(3)), warmup=0, iters=3, interval_s=0.01,
+                              clock_ns=clock, sleep=clock.sleep)
+    assert tuple(paced_figures(passes, batch=1)) == PACED_FIGURES

@@ -45,14 +45,10 @@ def fill_figures(result: dict, ctx, measured, post: dict, model_load_s: float) -
                       "dataset_frames": measured.dataset_frames}
 
 
-PACED = ("arrival_fps_target", "arrival_latency_ms_p50", "arrival_latency_ms_p90", "arrival_latency_ms_p99",
-         "arrival_queue_ms_p99", "deadline_misses_n", "deadline_miss_pct", "achieved_fps")
-
-
 def loop_specific(passes, batch: int, images: int) -> tuple:
     """(figures, samples, unavailable) that depend on the measured loop: sustained throughput for every run; the
     arrival figures of a paced run; for a pipelined run, throughput_img_per_s is undefined (its passes overlap)."""
-    from harness.measure.paced_loop import PacedPasses, paced_figures
+    from harness.measure.paced_loop import PACED_FIGURES, PacedPasses, paced_figures
     from harness.measure.pipeline_loop import PipelinedPasses
 
     wall = passes.measured_wall_s
@@ -62,8 +58,8 @@ def loop_specific(passes, batch: int, images: int) -> tuple:
         figures.update(paced_figures(passes, batch))
         samples = {"arrival_latency_ms": passes.arrival_latency_ms, "queue_ms": passes.queue_ms}
     else:
-        figures.update({name: None for name in PACED})
-        unavailable.update({name: "back to back: no --arrival_fps schedule" for name in PACED})
+        figures.update({name: None for name in PACED_FIGURES})
+        unavailable.update({name: "back to back: no --arrival_fps schedule" for name in PACED_FIGURES})
     if isinstance(passes, PipelinedPasses):
         figures["throughput_img_per_s"] = None
         unavailable["throughput_img_per_s"] = (f"{passes.depth} batches in flight: passes overlap, so batch / latency "
