@@ -47,16 +47,6 @@ def _prediction(pred_video, object_id: str, frame: str, shape: tuple, counts: Co
     return mask
 
 
-def first_present(video, object_id: str) -> list:
-    """The object's annotated frames from the first where its mask is not empty (its prompt frame) on."""
-    frames = video.object_frames[object_id]
-    for index, frame in enumerate(frames):
-        mask = video.mask(object_id, frame)
-        if mask is not None and mask.any():
-            return frames[index:]
-    return []
-
-
 def score_split(gt: dict, pred: dict) -> tuple:
     """(object scores, counts) of predictions against annotations, over every annotated object."""
     counts, scores = Counts(), []
@@ -65,7 +55,7 @@ def score_split(gt: dict, pred: dict) -> tuple:
         counts.missing_videos += pred_video is None
         for object_id in video.object_frames:
             score = ObjectScore(name, object_id)
-            for frame in evaluated_frames(first_present(video, object_id)):
+            for frame in evaluated_frames(video.from_first_appearance(object_id)):
                 truth = video.mask(object_id, frame)
                 score.add(_prediction(pred_video, object_id, frame, truth.shape, counts), truth)
             scores.append(score)

@@ -27,18 +27,17 @@ def _resized(mask, size_wh: list):
 
 def _object_record(video, object_id: str, index_of: dict, size_wh: list, counts: dict, seed: int, points: int):
     annotated = [f for f in video.object_frames[object_id] if f in index_of]
-    for frame in annotated:
-        mask = video.mask(object_id, frame)
-        if mask is None or not mask.any():
-            continue
-        if [mask.shape[1], mask.shape[0]] != list(size_wh):
-            counts["mask_size_mismatches"] += 1
-            mask = _resized(mask, size_wh)
-        prompts = object_prompts(mask, video.name, object_id, points, seed)
-        return {"object_id": object_id, "annotated_frames": [index_of[f] for f in annotated],
-                "prompt_frame": index_of[frame], "mask_file": _mask_file(video, object_id, frame),
-                "mask_area_px": prompts.pop("mask_area_px"), "prompts": prompts}
-    return None
+    present = video.from_first_appearance(object_id, set(annotated))
+    if not present:
+        return None
+    frame, mask = present[0], video.mask(object_id, present[0])
+    if [mask.shape[1], mask.shape[0]] != list(size_wh):
+        counts["mask_size_mismatches"] += 1
+        mask = _resized(mask, size_wh)
+    prompts = object_prompts(mask, video.name, object_id, points, seed)
+    return {"object_id": object_id, "annotated_frames": [index_of[f] for f in annotated],
+            "prompt_frame": index_of[frame], "mask_file": _mask_file(video, object_id, frame),
+            "mask_area_px": prompts.pop("mask_area_px"), "prompts": prompts}
 
 
 def describe_annotations(annotations: str, frame_files: list, size_wh: list, seed: int = 0, points: int = 1) -> dict:

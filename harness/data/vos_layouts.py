@@ -54,6 +54,16 @@ class VideoMasks:
         path = self.folder / f"{frame}.png"
         return read_png(path) == int(object_id) if path.is_file() else None
 
+    def from_first_appearance(self, object_id: str, among: Optional[set] = None) -> list:
+        """The object's annotated frames (only those in ``among``, when given) from the first where its mask is not
+        empty (its prompt frame) on; [] when it is empty on all of them."""
+        frames = [f for f in self.object_frames[object_id] if among is None or f in among]
+        for index, frame in enumerate(frames):
+            mask = self.mask(object_id, frame)
+            if mask is not None and mask.any():
+                return frames[index:]
+        return []
+
 
 def _per_object(folder: Path) -> VideoMasks:
     video = VideoMasks(folder.name, folder, "per_object")
