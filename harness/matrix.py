@@ -13,7 +13,8 @@ from typing import Iterable, Optional, Sequence
 from harness.data.image_size import canonical
 
 BACKENDS = ("torch", "torch_compile", "onnxruntime", "tensorrt")
-PRECISIONS = ("fp32", "tf32", "fp16", "int8")  # tf32: fp32 models, TF32 tensor-core math on CUDA
+PRECISIONS = ("fp32", "tf32", "fp16", "bf16", "int8")  # tf32: fp32 models, TF32 tensor-core math on CUDA; bf16: the
+# video models (vos) only
 # Artifact priority when a model comes as several files and --backend is auto: .engine > .onnx > .pt
 ARTIFACT_PRIORITY = (("engine", "tensorrt"), ("onnx", "onnxruntime"), ("pt", "torch"), ("yaml", "torch"))
 
@@ -39,6 +40,7 @@ class RunModes:
     pipeline: int = 1                     # batches in flight (1: the serial loop)
     arrival_fps: Optional[float] = None   # None: back to back
     arrival: str = "fixed"                # fixed | poisson (only with arrival_fps)
+    prompt: Optional[str] = None          # vos: points | bbox | mask (None: not a video model)
 
     @property
     def label(self) -> str:
@@ -46,7 +48,7 @@ class RunModes:
         tokens = [name for name, on in (("channelslast", self.channels_last), ("cudagraph", self.cuda_graph),
                                         ("coldcache", self.cold_cache), ("e2e", self.e2e)) if on]
         counted = [f"{name}{n}" for name, n in (("streams", self.streams), ("pipeline", self.pipeline)) if n > 1]
-        return "+".join(tokens + counted)
+        return "+".join(([self.prompt] if self.prompt else []) + tokens + counted)
 
     @property
     def pacing_suffix(self) -> str:
@@ -143,7 +145,8 @@ def modes_for(backend: str, modes: dict) -> RunModes:
                     streams=streams if backend in ("torch", "torch_compile", "tensorrt") else 1,
                     pipeline=pipeline if backend in ("torch", "torch_compile") else 1,
                     arrival_fps=float(fps) if fps else None,  # 0 / None: back to back
-                    arrival=str(modes.get("arrival") or "fixed") if fps else "fixed")
+                    arrival=str(modes.get("arrival") or "fixed") if fps else "fixed",
+                    prompt=modes.get("prompt"))
 
 
 def variant_for(backend: str, modes: dict) -> str:
@@ -160,10 +163,13 @@ def expand_matrix(
     modes: Optional[dict] = None,
     backends_per_model: Optional[dict] = None,
     sizes_per_model: Optional[dict] = None,
+    prompts_per_model: Optional[dict] = None,
 ) -> list[RunSpec]:
     """Cross product in a stable, readable order (model outermost, batch innermost); no duplicates.
     ``backends_per_model`` overrides ``backends`` for the models it names (backend "auto");
-    ``sizes_per_model`` overrides ``imgsz`` likewise (a model with a fixed input or its own imgsz)."""
+    ``sizes_per_model`` overrides ``imgsz`` likewise (a model with a fixed input or its own imgsz);
+    ``prompts_per_model``: the video models, each with its prompts (a matrix dimension; they run at batch 1, one
+    frame at a time, and take no stream, pipeline or pacing mode)."""
     seen: set[str] = set()
     specs: list[RunSpec] = []
     modes = modes or {}
@@ -173,10 +179,14 @@ def expand_matrix(
     for model in models:
         model_backends = (backends_per_model or {}).get(model, backends)
         model_sizes = (sizes_per_model or {}).get(model, imgsz)
-        for backend, precision, size, batch, streams, depth, fps in itertools.product(
-                model_backends, precisions, model_sizes, batches, stream_counts, depths, rates):
-            spec = RunSpec(model, backend, precision, canonical(size), int(batch),
-                           modes_for(backend, {**modes, "streams": streams, "pipeline": depth, "arrival_fps": fps}))
+        prompts = (prompts_per_model or {}).get(model)
+        video = prompts is not None
+        for backend, precision, size, batch, streams, depth, fps, prompt in itertools.product(
+                model_backends, precisions, model_sizes, [1] if video else batches, [1] if video else stream_counts,
+                [1] if video else depths, [None] if video else rates, prompts or [None]):
+            run_modes = ({"prompt": prompt} if video else
+                         {**modes, "streams": streams, "pipeline": depth, "arrival_fps": fps})
+            spec = RunSpec(model, backend, precision, canonical(size), int(batch), modes_for(backend, run_modes))
             if spec.run_id not in seen:
                 seen.add(spec.run_id)
                 specs.append(spec)

@@ -26,6 +26,7 @@ def measurement_settings(opts) -> dict:
         "dense_gt": str(Path(opts.dense_gt).resolve()) if opts.dense_gt else None,
         "accuracy_hook": opts.accuracy_hook,
         "repeats": opts.repeats,
+        "save_masks": opts.save_masks,
     }
 
 

@@ -59,6 +59,8 @@ class Options:
     layout: Optional[str] = None
     resize: Optional[str] = None
     trust_pickle: bool = False
+    prompt: list = field(default_factory=lambda: ["points"])   # vos: a matrix dimension
+    save_masks: bool = False
     conf: float = 0.25
     iou: float = 0.45
     depth_scale: float = 1.0
@@ -104,6 +106,18 @@ class Options:
         """What the flags declare about every model (a <stem>.model.json wins over them)."""
         return {"task": self.task, "input_norm": self.input_norm, "color": self.color, "layout": self.layout,
                 "resize": self.resize}
+
+    def video_models_only(self) -> bool:
+        """Every model asked for (by name, or found in --weights_dir) is a video segmentation model: then the default
+        data is a generated VOS split."""
+        from harness.phase_a.model_discovery import discover_models
+        from runners.vos_models import is_vos_name
+
+        try:
+            sources = discover_models(self.weights_dir, self.models, DEFAULT_MODELS)
+        except (UserError, OSError):
+            return False
+        return all(is_vos_name(s.name) or "hf_folder" in s.files for s in sources)
 
     def task_run_settings(self) -> dict:
         """The task settings that come from flags and apply to every model."""
@@ -165,6 +179,11 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "layout": (("nchw", "nhwc"), "input layout when the model file cannot say (ONNX files say; default nchw)"),
     "resize": (("letterbox", "stretch", "crop"), "how frames are resized to the input (default: the task's: letterbox "
                                                  "for YOLO tasks, crop for classify, stretch for depth and generic)"),
+    "prompt": ("strs", "video models (sam2.1_hiera_tiny, edgetam, ...): prompt(s) given on each object's first annotated "
+                       "frame, a matrix dimension: points, bbox, mask (default points; the seed's names sam2_base_points "
+                       "etc. carry their own)"),
+    "save_masks": ("flag", "video models: write each run's predicted masks to <out_dir>/masks/<run id>/ in SA-V's "
+                           "per-object layout (score them with evaluate-vos)"),
     "conf": ("float", "confidence threshold of the detection-family NMS for detections per frame and --e2e "
                       "(default 0.25; mAP uses the validator's 0.001)"),
     "iou": ("float", "IoU threshold of that NMS (default 0.45; mAP uses the validator's 0.7)"),
@@ -350,6 +369,9 @@ def validate(opts: Options) -> None:
         raise UserError("timeouts must be positive numbers of seconds")
     if opts.skip_setup and opts.skip_inference:
         raise UserError("--skip_setup and --skip_inference together would do nothing")
+    bad_prompts = [p for p in opts.prompt if p not in ("points", "bbox", "mask")]
+    if bad_prompts:
+        raise UserError(f"--prompt {','.join(bad_prompts)}: choose from points, bbox, mask")
     if opts.source and opts.split_dir:
         raise UserError("give either --source or --split_dir, not both")
     dev = opts.device

@@ -61,7 +61,7 @@ def _phase_failure_message(outcome: ChildOutcome, phase: str, log_path: Path) ->
 
 def precheck_source(opts: Options) -> None:
     """Fail in a fraction of a second on a source that cannot work (Phase A checks again, decoding)."""
-    spec = parse_source(opts.source, opts.split_dir, opts.max_frames)
+    spec = parse_source(opts.source, opts.split_dir, opts.max_frames, opts.video_models_only())
     if spec.kind in ("image_dir", "video", "split_dir"):
         scan_source(spec, opts.preprocessed_dir, opts.limit_videos)
 
@@ -142,7 +142,11 @@ def _number(value, fmt: str = ".2f") -> str:
 def _status_line(index: int, total: int, run_id: str, result: dict) -> str:
     status = result.get("status")
     metrics = result.get("metrics") or {}
-    if status == "ok":
+    if status == "ok" and metrics.get("fps") is not None:  # a video model: per-frame figures
+        detail = (f"frame p50 {_number(metrics.get('latency_ms_p50'))} ms, p99 {_number(metrics.get('latency_ms_p99'))} "
+                  f"ms, prompt frame {_number(metrics.get('prompt_latency_ms_p50'))} ms, {_number(metrics['fps'], '.1f')} "
+                  f"fps, J&F {_number(metrics.get('j_and_f'), '.3f')}")
+    elif status == "ok":
         rate = headline_img_per_s(metrics)
         detail = (f"p50 {_number(metrics.get('latency_ms_p50'))} ms, p99 {_number(metrics.get('latency_ms_p99'))} ms, "
                   f"{_number(rate, '.1f')} img/s" + (" sustained" if metrics.get("throughput_img_per_s") is None else ""))

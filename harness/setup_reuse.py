@@ -36,12 +36,12 @@ def load_checked_setup(opts: Options) -> tuple:
     if "device" in opts.explicit and opts.device not in (saved.get("device"), setup["device"]["resolved"]):
         raise UserError(f"--device {opts.device} differs from the saved setup's {setup['device']['resolved']}: {RERUN}")
     if "source" in opts.explicit or "split_dir" in opts.explicit:
-        wanted = parse_source(opts.source, opts.split_dir, saved["max_frames"])
+        wanted = parse_source(opts.source, opts.split_dir, saved["max_frames"], opts.video_models_only())
         if wanted != SourceSpec.from_dict(setup["source"]):
             raise UserError(f"the saved setup was made for {SourceSpec.from_dict(setup['source']).describe()}: {RERUN}")
     spec = SourceSpec.from_dict(setup["source"])
     try:
-        scan = scan_source(spec, opts.preprocessed_dir, saved["limit_videos"])
+        scan = scan_source(spec, opts.preprocessed_dir, saved["limit_videos"], saved["max_frames"])
     except UserError as exc:
         raise UserError(f"the saved setup's source is no longer readable ({exc}): {RERUN}")
     fingerprint = source_fingerprint(scan, saved["imgsz"], saved["max_frames"], saved["limit_videos"])

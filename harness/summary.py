@@ -17,13 +17,14 @@ ACCURACY_COLUMNS = (
     ("map50", "mAP50"), ("map50_95", "mAP50-95"), ("mask_map50", "mask mAP50"), ("mask_map50_95", "mask mAP50-95"),
     ("pose_map50", "pose mAP50"), ("pose_map50_95", "pose mAP50-95"), ("obb_map50", "OBB mAP50"),
     ("obb_map50_95", "OBB mAP50-95"), ("top1_acc", "top-1"), ("top5_acc", "top-5"), ("depth_abs_rel", "depth AbsRel"),
-    ("depth_rmse", "depth RMSE m"), ("depth_delta1", "depth delta1"),
+    ("depth_rmse", "depth RMSE m"), ("depth_delta1", "depth delta1"), ("j_and_f", "J&F"), ("j_mean", "J"),
+    ("f_mean", "F"),
 )
 CONSOLE_COLUMNS = [
     ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
     ("weights", "weights"), ("status", "status"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
-    ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("peak_rss_mb", "peak RSS MiB"),
-    ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"), *ACCURACY_COLUMNS,
+    ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("fps", "fps"),
+    ("prompt_latency_ms_p50", "prompt ms"), ("peak_rss_mb", "peak RSS MiB"), ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"), *ACCURACY_COLUMNS,
     ("reason", "reason"),
 ]
 RANDOM_INIT = "random-init"
@@ -32,7 +33,7 @@ SHARED_PROCESS_NOTE = (f"{SHARED_PROCESS_MARK} --isolation phase: this run ran a
                        "process, so its memory baseline (and the memory figures measured from it) carries what they "
                        "left behind.")
 RANDOM_INIT_NOTE = ("random-init: the model's weights are random (no weights file), so its accuracy figures (mAP, "
-                    "top-k, depth) are meaningless; latency, throughput and memory are still valid.")
+                    "top-k, depth, J&F) are meaningless; latency, throughput and memory are still valid.")
 SHORT_REASON_CHARS = 60
 
 

@@ -239,7 +239,7 @@ def test_random_init_weights_are_named_and_their_accuracy_labelled_meaningless(t
     random_row = _row(report_rows, mode="", backend="torch", batch="1")
     assert random_row["weights"] == "random-init" and random_row["mAP50"] == "0.0123 (random-init: meaningless)"
     assert _row(report_rows, mode="cudagraph")["mAP50"] == "0.61"
-    assert "accuracy figures (mAP, top-k, depth) are meaningless" in written["report"]
+    assert "accuracy figures (mAP, top-k, depth, J&F) are meaningless" in written["report"]
     assert ">0.0123 (random-init: meaningless)<" in written["html"] and ">0.61<" in written["html"]
     assert "random-init: the model&#x27;s weights are random" in written["html"]
 

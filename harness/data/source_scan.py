@@ -130,9 +130,9 @@ def video_frames(folder: Path) -> tuple:
     return frames, [str(p) for p in images if p not in frames]
 
 
-def scan_split_dir(folder: Path, limit_videos: int) -> SourceScan:
+def scan_split_dir(folder: Path, limit_videos: int, max_frames: int = 0) -> SourceScan:
     """Each video folder holds one video's frames (SA-V / DAVIS roots recognised, their masks recorded per video,
-    never taken as frames); video files may sit at the top level."""
+    never taken as frames; the first ``max_frames`` of them when not 0); video files may sit at the top level."""
     root, annotations, _ = split_layout(folder)
     sequences: list[SequencePlan] = []
     ignored: list[str] = []
@@ -143,7 +143,7 @@ def scan_split_dir(folder: Path, limit_videos: int) -> SourceScan:
             frames, not_frames = video_frames(entry)
             ignored.extend(not_frames)
             if frames:
-                sequence = _image_sequence(entry.name, "frames", frames)
+                sequence = _image_sequence(entry.name, "frames", frames[:max_frames] if max_frames else frames)
                 masks = annotations / entry.name if annotations is not None else None
                 sequence.annotations = str(masks) if masks is not None and masks.is_dir() else None
                 sequences.append(sequence)
@@ -175,18 +175,22 @@ def synthetic_root(preprocessed_dir: str | os.PathLike) -> Path:
     return Path(preprocessed_dir).resolve() / "synthetic_source"
 
 
+def synthetic_vos_root(preprocessed_dir: str | os.PathLike) -> Path:
+    return Path(preprocessed_dir).resolve() / "synthetic_vos_source"
+
+
 def camera_capture_root(preprocessed_dir: str | os.PathLike) -> Path:
     return Path(preprocessed_dir).resolve() / "camera_capture"
 
 
-def scan_source(spec: SourceSpec, preprocessed_dir: str, limit_videos: int = 0) -> SourceScan:
+def scan_source(spec: SourceSpec, preprocessed_dir: str, limit_videos: int = 0, max_frames: int = 0) -> SourceScan:
     """List the sequences of a source. Synthetic and camera sources must already be on disk."""
     if spec.kind == "image_dir":
         return scan_image_dir(Path(spec.path))
     if spec.kind == "video":
         return SourceScan([SequencePlan(name=Path(spec.path).stem, kind="video", files=[spec.path])])
     if spec.kind == "split_dir":
-        return scan_split_dir(Path(spec.path), limit_videos)
+        return scan_split_dir(Path(spec.path), limit_videos, max_frames)
     if spec.kind == "synthetic":
         root = synthetic_root(preprocessed_dir)
         scan = scan_image_dir(root / "images")
@@ -195,6 +199,8 @@ def scan_source(spec: SourceSpec, preprocessed_dir: str, limit_videos: int = 0) 
             videos = videos[:limit_videos]
         scan.sequences.extend(SequencePlan(name=v.stem, kind="video", files=[str(v)]) for v in videos)
         return scan
+    if spec.kind == "synthetic_vos":
+        return scan_split_dir(synthetic_vos_root(preprocessed_dir), limit_videos, max_frames)
     if spec.kind == "camera":
         root = camera_capture_root(preprocessed_dir)
         frames = [p for p in _sorted_files(root, recursive=False) if has_extension(p, IMAGE_EXTENSIONS)] if root.is_dir() else []

@@ -14,6 +14,7 @@ IMAGE_EXTENSIONS = {
 VIDEO_EXTENSIONS = {"asf", "avi", "gif", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "ts", "wmv", "webm"}
 
 SYNTHETIC = "synthetic"
+SYNTHETIC_VOS = "synthetic_vos"   # the generated SA-V-layout split, the default when only video models are asked for
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class SourceSpec:
     def describe(self) -> str:
         if self.kind == SYNTHETIC:
             return "synthetic dataset (generated offline)"
+        if self.kind == SYNTHETIC_VOS:
+            return "synthetic video split in SA-V layout (generated offline)"
         if self.kind == "camera":
             return f"camera {self.path} ({self.frames} frames)"
         return f"{self.kind}={self.path}"
@@ -41,15 +44,17 @@ def has_extension(path: Path, extensions: set) -> bool:
     return path.suffix.lower().lstrip(".") in extensions
 
 
-def parse_source(source: Optional[str], split_dir: Optional[str], default_frames: int) -> SourceSpec:
-    """Parse the flags; checks only the form and that paths exist (scanning comes later)."""
+def parse_source(source: Optional[str], split_dir: Optional[str], default_frames: int,
+                 video_models_only: bool = False) -> SourceSpec:
+    """Parse the flags; checks only the form and that paths exist (scanning comes later). With neither flag, the
+    generated dataset: images and videos, or an annotated SA-V-layout split when only video models are asked for."""
     if split_dir:
         folder = Path(split_dir).expanduser()
         if not folder.is_dir():
             raise UserError(f"--split_dir {split_dir}: no such folder")
         return SourceSpec("split_dir", str(folder.resolve()))
     if not source:
-        return SourceSpec(SYNTHETIC)
+        return SourceSpec(SYNTHETIC_VOS if video_models_only else SYNTHETIC)
     key, sep, value = source.partition("=")
     if not sep:  # a plain path: a folder of images or a video file
         value = source

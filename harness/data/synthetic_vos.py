@@ -69,9 +69,21 @@ def write_video(root: Path, name: str, rng: np.random.Generator, frames: int, si
 
 def generate_vos_split(root: str | Path, videos: int = 3, frames: int = 16, size: tuple = (96, 128),
                        annotate_every: int = 4, seed: int = 0) -> Path:
-    """Writes the split under ``root`` and returns it."""
+    """Writes the split under ``root`` unless an identical one is already there (so its fingerprint is stable
+    across runs), and returns it."""
+    from harness.atomic_io import atomic_write_json, read_json
+
     root = Path(root)
+    marker = root / "GENERATED.json"
+    wanted = {"generator": "synthetic_vos", "videos": videos, "frames": frames, "size": list(size),
+              "annotate_every": annotate_every, "seed": seed}
+    try:
+        if read_json(marker) == wanted:
+            return root
+    except (OSError, ValueError):
+        pass
     rng = np.random.default_rng(seed)
     for index in range(videos):
         write_video(root, f"video_{index:03d}", rng, frames, size, 2 + index % 2, annotate_every)
+    atomic_write_json(marker, wanted)
     return root

@@ -23,6 +23,7 @@ class MemorySampler:
         self.budget_mb = budget_mb
         self.budget_source = budget_source
         self.window = "baseline"
+        self.sub_window: Optional[str] = None   # a part of the current window with its own peaks (one video)
         self.peaks: dict = {}          # (window, source) -> MiB
         self.first: dict = {}          # (window, source) -> first reading in the window
         self.samples_n = 0
@@ -46,10 +47,13 @@ class MemorySampler:
             self._last_sample_t = now
             self.samples_n += 1
             for name, value in readings.items():
-                key = (self.window, name)
-                self.first.setdefault(key, value)
-                if value > self.peaks.get(key, float("-inf")):
-                    self.peaks[key] = value
+                for window in (self.window, self.sub_window):
+                    if window is None:
+                        continue
+                    key = (window, name)
+                    self.first.setdefault(key, value)
+                    if value > self.peaks.get(key, float("-inf")):
+                        self.peaks[key] = value
             if (self.window == "measure" and self.budget_mb is not None and self.budget_source in readings
                     and readings[self.budget_source] > self.budget_mb):
                 self.violations_n += 1
@@ -69,6 +73,13 @@ class MemorySampler:
         with self._lock:
             self.window = window
         self._read_all()  # and opens the new one
+
+    def enter_sub(self, sub_window: Optional[str]) -> None:
+        """Open (a name) or close (None) a sub-window inside the current window, with a reading at each edge."""
+        self._read_all()
+        with self._lock:
+            self.sub_window = sub_window
+        self._read_all()
 
     def stop(self) -> None:
         if self._stop.is_set():

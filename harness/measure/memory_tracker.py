@@ -39,6 +39,7 @@ class MemoryTracker:
         self.unavailable: dict = {}
         self.notes: dict = {"unified_memory": unified_memory}
         self.sources: dict = {}
+        self._window_max: dict = {}   # peaks of the measured window kept across per-video resets
         self.no_context = None
         readers = self._gpu_readers(jetson)
         budget_source = "process_gpu" if "process_gpu" in readers else ("device_used" if "device_used" in readers else None)
@@ -120,6 +121,47 @@ class MemoryTracker:
         if self.sampler:
             self.sampler.enter("measure")
 
+    def begin_video(self, name: str) -> dict:
+        """One video inside the measured window: its own peaks from here (its start-of-video memory is returned).
+        The measured window's peaks stay the largest over its videos."""
+        self._fold_measure_peaks()
+        self._torch_reset()
+        host_memory.reset_peak_rss()
+        if self.sampler:
+            self.sampler.enter_sub(f"video:{name}")
+        return self.current()
+
+    def end_video(self, name: str) -> dict:
+        """The video's peaks, from every source the run has."""
+        peaks = {"peak_rss_mb": host_memory.peak_rss_mb()}
+        if self.on_cuda:
+            peaks["peak_torch_alloc_mb"], peaks["peak_torch_reserved_mb"] = self._torch_peaks()
+        if self.sampler:
+            self.sampler.enter_sub(None)
+            for source in SAMPLED:
+                if source in self.sampler.sources:
+                    peaks[f"peak_{source}_mb"] = self.sampler.peak(f"video:{name}", source)
+        self._fold_measure_peaks(peaks)
+        return peaks
+
+    def current(self) -> dict:
+        """Memory now: RSS, and the torch allocator's counters on CUDA."""
+        now = {"rss_mb": host_memory.rss_mb()}
+        if self.on_cuda:
+            now["torch_alloc_mb"] = self.torch.cuda.memory_allocated(self.device) / BYTES_PER_MB
+            now["torch_reserved_mb"] = self.torch.cuda.memory_reserved(self.device) / BYTES_PER_MB
+        return now
+
+    def _fold_measure_peaks(self, peaks: Optional[dict] = None) -> None:
+        """Keep the measured window's RSS and torch peaks across the per-video resets."""
+        if peaks is None:
+            peaks = {"peak_rss_mb": host_memory.peak_rss_mb()}
+            if self.on_cuda:
+                peaks["peak_torch_alloc_mb"], peaks["peak_torch_reserved_mb"] = self._torch_peaks()
+        for name in ("peak_rss_mb", "peak_torch_alloc_mb", "peak_torch_reserved_mb"):
+            if peaks.get(name) is not None:
+                self._window_max[name] = max(self._window_max.get(name, float("-inf")), peaks[name])
+
     def begin_checks(self) -> None:
         """The checks after the measured passes (e2e, fidelity, accuracy) get their own peaks, read by
         :meth:`end_checks`; the measured passes' peaks were read before and never include them."""
@@ -142,12 +184,14 @@ class MemoryTracker:
     def end_measure(self) -> None:
         if self.sampler:
             self.sampler.stop()
-        self.figures["peak_rss_mb"] = host_memory.peak_rss_mb()
+        self.figures["peak_rss_mb"] = self._with_window_max("peak_rss_mb", host_memory.peak_rss_mb())
         self.figures["end_uss_mb"] = host_memory.uss_mb()
         if self.figures["end_uss_mb"] is None:
             self.unavailable["end_uss_mb"] = "psutil could not read this process's smaps"
         if self.on_cuda:
-            self.figures["peak_torch_alloc_mb"], self.figures["peak_torch_reserved_mb"] = self._torch_peaks()
+            alloc, reserved = self._torch_peaks()
+            self.figures["peak_torch_alloc_mb"] = self._with_window_max("peak_torch_alloc_mb", alloc)
+            self.figures["peak_torch_reserved_mb"] = self._with_window_max("peak_torch_reserved_mb", reserved)
         else:
             reason = "torch allocator counters exist only on CUDA devices"
             for name in ("baseline_torch_alloc_mb", "baseline_torch_reserved_mb", "peak_torch_alloc_mb",
@@ -162,6 +206,10 @@ class MemoryTracker:
             self.notes["unified_memory_warning"] = (
                 "CPU and GPU share one memory pool here: the host (RSS) and GPU (device used) figures can hold the "
                 "same bytes, so they are never added together")
+
+    def _with_window_max(self, name: str, value: Optional[float]) -> Optional[float]:
+        kept = self._window_max.get(name)
+        return value if kept is None else (kept if value is None else max(kept, value))
 
     def _sampled_figures(self) -> None:
         for source in SAMPLED:

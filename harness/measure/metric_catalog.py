@@ -17,7 +17,11 @@ class Metric:
 
 
 _HOST_E2E = ("host end-to-end latency of one measured pass: perf_counter around copying the uint8 batch to "
-             "the device, converting it to the model's input type, the forward pass and a device synchronize")
+             "the device, converting it to the model's input type, the forward pass and a device synchronize; for a "
+             "video model (vos) one pass is one frame without a prompt: its copy and normalization, the model's step "
+             "for every tracked object (image encoder, memory attention, mask decoder, memory encoder), a synchronize")
+_PROMPT_FRAME = ("vos: host latency of a prompt frame (an object's first annotated frame): as a frame's pass, plus "
+                 "giving that frame's prompts to the session")
 
 
 def _latency_family(prefix: str, what: str) -> list:
@@ -182,7 +186,35 @@ METRICS: list = [
            "used memory on a Jetson) during the measured passes, as a percentage of gpu_mem_limit_mb"),
     Metric("budget_violations_n", "count", "sampler", "samples of the budgeted figure above gpu_mem_limit_mb during the "
            "measured passes"),
+    Metric("fps", "frames/s", "host clock", "vos: frames processed per second of their own latencies: frames / sum of "
+           "the host latencies of every measured frame (prompt frames included), over every measured video"),
+    *_latency_family("prompt_latency_ms", _PROMPT_FRAME),
+    Metric("prompt_latency_cv_pct", "%", "host clock", "vos: coefficient of variation of the prompt-frame latency"),
+    Metric("frames_n", "frames", "host clock", "vos: frames measured over every video (from each video's first prompt "
+           "frame to its end)"),
+    Metric("videos_n", "videos", "metadata.json", "vos: annotated videos with a prompted object in the data"),
+    Metric("videos_measured_n", "videos", "Phase B", "vos: videos measured to the end (not skipped_oom or failed)"),
+    Metric("videos_skipped_oom_n", "videos", "Phase B", "vos: videos that ran out of memory (recorded, the run went on)"),
+    Metric("objects_per_video_mean", "objects", "metadata.json", "vos: mean number of prompted objects per video"),
+    Metric("start_memory_drift_mb", "MiB", "torch.cuda.memory_allocated / VmRSS",
+           "vos: memory at the start of the last video minus at the start of the first, each read after the cleanup "
+           "between videos (torch allocator on CUDA, RSS on the CPU): 0 when the cleanup returns to the baseline"),
+    Metric("j_and_f", "fraction 0-1", "annotations (DAVIS / SA-V conventions)",
+           "vos: (J + F) / 2 per object, averaged over every object of the split (DAVIS 2017's J&F-Mean)"),
+    Metric("j_mean", "fraction 0-1", "annotations", "vos: region similarity (mask IoU) per object over its evaluated "
+           "frames (annotated, after the prompt frame, without the last), averaged over objects"),
+    Metric("f_mean", "fraction 0-1", "annotations", "vos: boundary F-measure (tolerance 0.008 x image diagonal) per "
+           "object over its evaluated frames, averaged over objects"),
 ]
+
+# Figures a video model's run does not produce, with the reason (a vos result carries these in "unavailable").
+VOS_UNAVAILABLE = {
+    "throughput_img_per_s": "a video run's rate is fps (frames per second over its videos)",
+    "gpu_compute_ms_p50": "video runs time each frame on the host clock with a synchronize; CUDA-event GPU compute is "
+                          "not measured for them",
+    "fidelity_max_abs_err": "a video model's masks depend on its memory bank: compare the J&F of the fp32 and "
+                            "reduced-precision runs",
+}
 
 BY_NAME = {m.name: m for m in METRICS}
 

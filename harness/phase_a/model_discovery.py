@@ -23,6 +23,7 @@ class ModelSource:
     name: str
     files: dict = field(default_factory=dict)   # kind (pt/onnx/engine/yaml) -> path
     builtin: bool = False                        # an Ultralytics architecture name, no file of the user's
+    prompts: list = field(default_factory=list)  # vos: prompts named with the model (sam2_base_points), else --prompt
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -30,8 +31,13 @@ class ModelSource:
 
 def _scan_weights_dir(folder: Path) -> dict:
     """stem -> {kind: path}. Paths keep the names in the folder (a symlink is named as the link, not its target)."""
+    from runners.vos_models import folder_family
+
     found: dict = {}
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.is_dir() and folder_family(str(path)):
+            found.setdefault(path.name, {})["hf_folder"] = str(path.absolute())
+            continue
         if path.name.endswith(SETTINGS_SUFFIX) and path.is_file():
             found.setdefault(path.name[:-len(SETTINGS_SUFFIX)], {})["model_json"] = str(path.absolute())
             continue
@@ -49,16 +55,29 @@ def model_name(raw: str) -> str:
     return raw
 
 
+def _source(name: str, found: dict) -> ModelSource:
+    from runners.vos_models import is_vos_name
+
+    if name in found:
+        return ModelSource(name=name, files=dict(found[name]))
+    if is_vos_name(name):
+        return ModelSource(name=name, files={"vos": name}, builtin=True)
+    return ModelSource(name=name, files={"yaml": f"{name}.yaml"}, builtin=True)
+
+
 def discover_models(weights_dir: Optional[str], names: Sequence[str], defaults: Sequence[str]) -> list:
+    """The models to benchmark, in the order asked; ``sam2_base_points,sam2_base_bbox`` is one model, two prompts."""
+    from runners.vos_models import split_prompt
+
     found = _scan_weights_dir(Path(weights_dir)) if weights_dir else {}
     if weights_dir and not names and not found:
-        raise UserError(f"--weights_dir {weights_dir} holds no model files (*.pt, *.pt2, *.onnx, *.engine, *.yaml)")
+        raise UserError(f"--weights_dir {weights_dir} holds no model files (*.pt, *.pt2, *.onnx, *.engine, *.yaml) "
+                        "or Hugging Face video model folders")
     wanted = list(names) if names else (sorted(found) if weights_dir else list(defaults))
-    models = []
+    models: dict = {}
     for raw in wanted:
-        name = model_name(raw)
-        if name in found:
-            models.append(ModelSource(name=name, files=dict(found[name])))
-        else:
-            models.append(ModelSource(name=name, files={"yaml": f"{name}.yaml"}, builtin=True))
-    return models
+        name, prompt = split_prompt(model_name(raw))
+        source = models.setdefault(name, _source(name, found))
+        if prompt and prompt not in source.prompts:
+            source.prompts.append(prompt)
+    return list(models.values())

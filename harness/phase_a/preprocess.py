@@ -83,9 +83,10 @@ class _Writers:
 
 
 def _image_sequence(seq: SequencePlan, root: Path, keys: list, skipped: list) -> dict:
-    writers = _Writers(root, keys, seq.name, max(1, len(seq.files)))
+    files = seq.files
+    writers = _Writers(root, keys, seq.name, max(1, len(files)))
     items = []
-    for path in seq.files:
+    for path in files:
         try:
             rgb, conversion = decode_image(path)
         except UnreadableImage as exc:

@@ -88,10 +88,37 @@ def pipeline_problem(spec: RunSpec, cuda: bool) -> Optional[str]:
     return None
 
 
+def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
+    """(model card or None, skip status or None, skip reason or None) for a video model's run."""
+    if model.get("refused"):
+        return None, STATUS_SKIPPED, model["refused"]
+    if spec.backend != "torch":
+        return None, STATUS_SKIPPED, (f"the video models run on torch (through transformers); {spec.backend} is not "
+                                      "implemented for them")
+    cuda = bool(device.get("cuda"))
+    if spec.precision == "int8":
+        return None, STATUS_SKIPPED, "int8 is not implemented for the video models"
+    if spec.precision in ("fp16", "bf16") and not cuda:
+        return None, STATUS_SKIPPED, f"{spec.precision} needs a CUDA device; this run's device is {device['resolved']}"
+    if spec.precision == "bf16" and device.get("bf16") is False:
+        return None, STATUS_SKIPPED, f"{device.get('name') or 'this GPU'} has no bf16 support"
+    if spec.precision == "tf32" and not cuda:
+        return None, STATUS_SKIPPED, ("tf32 is a GPU tensor-core math mode; this run executes on the CPU, where fp32 is "
+                                      "already strict fp32")
+    problem = (model.get("size_problems") or {}).get(str(spec.imgsz))
+    if problem:
+        return None, STATUS_SKIPPED, problem
+    return (model.get("artifacts") or {}).get("vos_cards", {}).get(str(spec.imgsz)), None, None
+
+
 def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     """(artifact path or None, skip status or None, skip reason or None) for one run."""
+    if model.get("task") == "vos":
+        return vos_artifact(model, spec, device)
     artifacts = model.get("artifacts", {})
     cuda = bool(device.get("cuda"))
+    if spec.precision == "bf16":
+        return None, STATUS_SKIPPED, "bf16 is implemented for the video models (vos) only"
     if spec.precision == "int8" and spec.backend != "tensorrt":
         return None, STATUS_SKIPPED, "int8 is a TensorRT precision here (calibrated engines); use --backend tensorrt"
     if spec.precision in ("fp16", "int8") and not cuda and spec.backend != "tensorrt":
@@ -172,8 +199,11 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
     per_model = {name: resolve_backends(backends, m.get("source_files", {}), bool(m.get("builtin")))
                  for name, m in by_name.items()}
     sizes_per_model = {name: m["sizes"] for name, m in by_name.items() if m.get("sizes")}
+    prompts_per_model = {name: m.get("prompts") or ["points"] for name, m in by_name.items() if m.get("task") == "vos"}
+    per_model.update({name: ["torch"] if backends == ["auto"] else list(backends) for name in prompts_per_model})
     planned = []
-    for spec in expand_matrix(list(by_name), backends, precisions, sizes, batches, modes, per_model, sizes_per_model):
+    for spec in expand_matrix(list(by_name), backends, precisions, sizes, batches, modes, per_model, sizes_per_model,
+                              prompts_per_model):
         model = by_name[spec.model]
         run = PlannedRun(spec=spec)
         run.artifact, run.skip_status, run.skip_reason = _artifact(model, spec, device, modes)
@@ -198,6 +228,9 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
         if options:
             run.extra["runner_options"] = options
         run.extra["weights"] = model.get("weights") or {"kind": "file", "file": None}
+        if spec.modes.prompt:
+            run.extra["prompt"] = spec.modes.prompt
+            run.extra["vos_model"] = model.get("vos")
         if model.get("task"):
             run.extra["task"] = model["task"]
             run.extra["task_settings"] = model.get("task_settings")

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from harness import child_protocol
 from harness.atomic_io import read_json
-from harness.data.source_scan import camera_capture_root, scan_source, source_fingerprint, synthetic_root
+from harness.data.source_scan import (camera_capture_root, scan_source, source_fingerprint, synthetic_root,
+                                      synthetic_vos_root)
 from harness.data.source_spec import parse_source
 from harness.lifeline import die_with_parent
 from harness.errors import EXIT_INTERNAL, EXIT_OK, UserError
@@ -45,11 +46,15 @@ def prepare_source(spec, root: Path, opts: Options) -> tuple:
         from harness.data.synthetic_dataset import generate
 
         generate(synthetic_root(root))
+    elif spec.kind == "synthetic_vos":
+        from harness.data.synthetic_vos import generate_vos_split
+
+        generate_vos_split(synthetic_vos_root(root))
     elif spec.kind == "camera":
         from harness.phase_a.camera_capture import capture
 
         capture(spec, camera_capture_root(root))
-    scan = scan_source(spec, str(root), opts.limit_videos)
+    scan = scan_source(spec, str(root), opts.limit_videos, opts.max_frames)
     return scan, source_fingerprint(scan, opts.imgsz, opts.max_frames, opts.limit_videos)
 
 
@@ -57,9 +62,13 @@ def prepare_models(sources: list, root: Path, opts: Options, device: dict) -> li
     """(model source, its resolved backends, its prepared record) for every model."""
     from harness.phase_a.model_artifacts import prepare_model
     from harness.phase_a.run_planner import resolve_backends
+    from harness.phase_a.vos_model_setup import is_vos_source, prepare_vos_model
 
     prepared = []
     for source in sources:
+        if is_vos_source(source):
+            prepared.append((source, ["torch"], prepare_vos_model(source, root, opts)))
+            continue
         backends = resolve_backends(opts.backend, source.files, source.builtin)
         prepared.append((source, backends, prepare_model(source, root, opts, backends, device)))
     return prepared
@@ -80,6 +89,8 @@ def prepare_references_and_engines(prepared: list, meta: dict, root: Path, opts:
     builds = {}
     for source, backends, model in prepared:
         model["reference"] = {}
+        if model.get("task") == "vos":  # scored against the annotations in the run itself; no engines
+            continue
         if opts.fidelity_frames:
             try:
                 model["reference"] = compute_references(model, meta["sequences"], root, opts.fidelity_frames)
@@ -93,12 +104,21 @@ def prepare_references_and_engines(prepared: list, meta: dict, root: Path, opts:
     return builds
 
 
+def check_video_annotations(models: list, meta: dict, spec) -> None:
+    """Only video models asked for and no video with a prompted object in the data: one line, exit 2."""
+    wanted = [m for m in models if not m.get("refused")]
+    if wanted and all(m.get("task") == "vos" for m in wanted) and not any(
+            (seq.get("vos") or {}).get("objects") for seq in meta["sequences"]):
+        raise UserError(f"{spec.describe()}: no video with annotated objects for the video models (an SA-V split holds "
+                        "Annotations_6fps/<video>/<object>/<frame>.png, a DAVIS split Annotations/480p/<video>/)")
+
+
 def run_setup(opts: Options, started_at: float) -> Path:
     quiet_offline_environment()
     wall_start = time.perf_counter()
     step = StepTimer()
     root = check_writable_dir(opts.preprocessed_dir, "preprocessed_dir")
-    spec = parse_source(opts.source, opts.split_dir, opts.max_frames)
+    spec = parse_source(opts.source, opts.split_dir, opts.max_frames, opts.video_models_only())
 
     from harness.phase_a.device_probe import resolve_device
     from harness.phase_a.memory_setup import memory_setup, rules_profile
@@ -120,6 +140,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
     from harness.phase_a.preprocess import preprocess
 
     meta = step("preprocess", preprocess, scan, spec, frames_keys(models), root, fingerprint, opts.max_frames, opts.force)
+    check_video_annotations(models, meta, spec)
     child_protocol.emit("preprocessed", frames=meta["totals"]["frames"], skipped=meta["skipped"],
                         reused=meta["reused"], sequences=len(meta["sequences"]))
     engine_builds = step("references_and_engines", prepare_references_and_engines, prepared, meta, root, opts, device,

@@ -105,9 +105,16 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     cudnn_benchmark = bool((planned.get("extra") or {}).get("cudnn_benchmark", False))
     torch.backends.cudnn.benchmark = cudnn_benchmark
     out_dir = Path(request["out_dir"])
-    result = execute_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"], planned["identity"],
-                         on_pass=progress_reporter(run_id, measurement) if request.get("progress") else None,
-                         telemetry_path=out_dir / "metrics.jsonl")
+    if (planned.get("extra") or {}).get("task") == "vos":
+        from harness.phase_b.vos_run import execute_vos_run
+
+        result = execute_vos_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"],
+                                 planned["identity"], telemetry_path=out_dir / "metrics.jsonl",
+                                 masks_dir=str(out_dir / "masks") if measurement.get("save_masks") else None)
+    else:
+        result = execute_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"], planned["identity"],
+                             on_pass=progress_reporter(run_id, measurement) if request.get("progress") else None,
+                             telemetry_path=out_dir / "metrics.jsonl")
     power_state, power_reason, clocks_note = ctx["power"]
     if power_state is not None or power_reason:
         result["power_state"] = power_state

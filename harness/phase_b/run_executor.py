@@ -25,11 +25,10 @@ from harness.tasks.base import Figures
 from harness.measure.gpu_memory_sources import cuda_device_uuid
 from harness.phase_b.frame_feed import FrameFeed, SequenceFrames
 from harness.phase_b.pass_step import make_step
-from harness.phase_b.run_summary import attach_calibration, fill_figures, memory_budget_record, record_failure
+from harness.phase_b.run_summary import attach_calibration, fill_figures, memory_budget_record, record_exception
 from harness.phase_b.run_telemetry import RunTelemetry
-from harness.results import STATUS_OK, STATUS_SKIPPED, new_result
+from harness.results import STATUS_OK, new_result
 from harness.setup_config import resolve_path
-from runners.base import BackendUnavailable
 from runners.registry import runner_class
 
 log = logging.getLogger("jetson_benchmark.phase_b")
@@ -241,13 +240,8 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
         fill_figures(result, ctx, measured, post, model_load_s)
         attach_calibration(result, planned)
         result["memory_notes"] = dict(ctx.tracker.notes)
-    except BackendUnavailable as exc:
-        result["status"], result["reason"] = STATUS_SKIPPED, str(exc)
     except BaseException as exc:  # noqa: BLE001 - every failure becomes a recorded status
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        record_failure(result, exc, stage)
-        log.warning("run %s: %s", planned["run_id"], result["reason"])
+        record_exception(result, exc, stage)
     finally:
         close_run(ctx, result)
     result["timings"] = {**result.get("timings", {}), "run_wall_s": time.perf_counter() - run_started}

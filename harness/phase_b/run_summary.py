@@ -3,13 +3,16 @@ the checks after the passes. Pure bookkeeping: nothing here runs the model."""
 
 from __future__ import annotations
 
+import logging
 import traceback
 
 from harness.measure.latency_stats import throughput_img_per_s
 from harness.oom import is_oom_exception
 from harness.phase_b.run_warnings import run_warnings
 from harness.phase_b.timing_figures import timing_metrics
-from harness.results import STATUS_FAILED, STATUS_SKIPPED_OOM
+from harness.results import STATUS_FAILED, STATUS_SKIPPED, STATUS_SKIPPED_OOM
+
+log = logging.getLogger("jetson_benchmark.phase_b")
 
 
 def fill_figures(result: dict, ctx, measured, post: dict, model_load_s: float) -> None:
@@ -90,6 +93,20 @@ def attach_calibration(result: dict, planned: dict) -> None:
                                                  "speed is real, the accuracy is meaningless")
     elif calibration.get("warning"):
         result.setdefault("warnings", []).append(calibration["warning"])
+
+
+def record_exception(result: dict, exc: BaseException, stage: str) -> None:
+    """How a run's exception ends it: a backend that cannot run here is ``skipped`` with its reason, an
+    interrupt propagates, anything else is :func:`record_failure`'s status (logged)."""
+    from runners.base import BackendUnavailable
+
+    if isinstance(exc, KeyboardInterrupt):
+        raise exc
+    if isinstance(exc, BackendUnavailable):
+        result["status"], result["reason"] = STATUS_SKIPPED, str(exc)
+        return
+    record_failure(result, exc, stage)
+    log.warning("run %s: %s", result["run_id"], result["reason"])
 
 
 def record_failure(result: dict, exc: BaseException, stage: str) -> None:

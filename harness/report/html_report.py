@@ -7,6 +7,7 @@ import html
 from pathlib import Path
 
 from harness.report.tables import RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
+from harness.report.video_tables import MEMORY_FIGURE_NOTE, VIDEO_COLUMNS
 from harness.summary import table_notes
 
 STYLE = """
@@ -82,6 +83,9 @@ def render_html(report: dict, plots: dict) -> str:
                    "emulating": ", ".join(safety["emulated_profiles"])}),
               _table(closest, (("run_id", "closest to the limit"), ("peak", "peak"), ("pct", "% of limit"),
                                ("figure", "figure")))]
+    if report.get("videos"):
+        parts += ["<h2>Video segmentation: per video</h2>", f"<p class=muted>{esc(MEMORY_FIGURE_NOTE)}</p>",
+                  _table(report["videos"], VIDEO_COLUMNS)]
     parts += ["<h2>System metrics during the measured passes</h2>", _table(report["system"], SYSTEM_COLUMNS)]
     if report["warnings"]:
         parts += ["<h2>Warnings</h2><ul>" + "".join(f"<li>{esc(w)}</li>" for w in report["warnings"]) + "</ul>"]
@@ -89,7 +93,8 @@ def render_html(report: dict, plots: dict) -> str:
     for key, title in (("scatter", "Latency vs throughput"), ("bars", "p50 and p99 per run")):
         if plots.get(key):
             parts += [f"<h3>{title}</h3>", _img(plots[key], title)]
-    for key, title in (("histograms", "Latency histograms"), ("memory", "Memory over time")):
+    for key, title in (("memory_by_frame", "Memory against frame index (video models)"),
+                       ("histograms", "Latency histograms"), ("memory", "Memory over time")):
         if plots.get(key):
             images = "".join(_img(p, rid) for rid, p in plots[key].items())
             parts.append(f"<details><summary>{title} ({len(plots[key])})</summary><div class=grid>{images}</div></details>")

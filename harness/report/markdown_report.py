@@ -6,6 +6,7 @@ from pathlib import Path
 
 from harness.memory_safety import memory_safety_markdown
 from harness.report.tables import RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
+from harness.report.video_tables import MEMORY_FIGURE_NOTE, VIDEO_COLUMNS
 from harness.summary import table_notes
 
 
@@ -52,6 +53,9 @@ def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
               *_table(report["runs"], RUN_COLUMNS), ""]
     lines += [line for note in table_notes(report["runs"]) for line in (note, "")]
     lines += [memory_safety_markdown(report["memory_safety"]), ""]
+    if report.get("videos"):
+        lines += ["## Video segmentation: per video", "", MEMORY_FIGURE_NOTE + ".", "",
+                  *_table(report["videos"], VIDEO_COLUMNS), ""]
     lines += ["## System metrics during the measured passes", "",
               "Telemetry sampled during each run's measured window (psutil; NVML on desktop GPUs; jtop or "
               "tegrastats on a Jetson). Energy is the trapezoid integral of the power samples over the window.", "",
@@ -64,6 +68,9 @@ def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
             lines += [f"### {title}", "", f"![{title}]({rel(plots[key])})", ""]
     if plots.get("histograms"):
         lines += ["### Latency histograms", ""] + [f"- [{rid}]({rel(p)})" for rid, p in plots["histograms"].items()] + [""]
+    if plots.get("memory_by_frame"):
+        lines += ["### Memory against frame index (video models)", ""]
+        lines += [f"![{rid}]({rel(p)})" for rid, p in plots["memory_by_frame"].items()] + [""]
     if plots.get("memory"):
         lines += ["### Memory over time", ""] + [f"- [{rid}]({rel(p)})" for rid, p in plots["memory"].items()] + [""]
     lines += ["## Notes: figures that could not be measured", ""]

@@ -194,18 +194,40 @@ def memory_timeline(run_id: str, label: str, samples: list, marks: list, path: P
     return _save(plt, fig, path)
 
 
+def memory_by_frame(result: dict, label: str, path: Path) -> Path:
+    """A video model's run: the memory figure after each frame against the frame index, one line per video."""
+    plt = _plt()
+    figure = (result.get("memory_notes") or {}).get("per_frame_figure", "rss_mb")
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    for video in result["videos"]:
+        points = [(i, m) for i, m in zip(video.get("frame_indices") or [], video.get("memory_by_frame_mb") or [])
+                  if m is not None]
+        if points:
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker=".", linewidth=1, label=video["name"])
+    ax.set_xlabel("frame index")
+    ax.set_ylabel(f"{figure.replace('_mb', '')} (MiB)")
+    ax.set_title(f"memory against frame index: {label}")
+    if len(result["videos"]) <= 12:
+        ax.legend(fontsize=7)
+    return _save(plt, fig, path)
+
+
 def make_plots(results: list, out_dir: Path) -> dict:
     """Writes the PNGs under out_dir/plots; returns {"histograms": {run_id: path}, "scatter": path, ...}."""
     plots_dir = Path(out_dir) / "plots"
     plots_dir.mkdir(parents=True, exist_ok=True)
     measured = [r for r in results if r.get("status") == STATUS_OK and r.get("samples", {}).get("latency_ms")]
     labels = short_labels(measured) if measured else {}
-    made: dict = {"histograms": {}, "memory": {}}
+    made: dict = {"histograms": {}, "memory": {}, "memory_by_frame": {}}
     for r in measured:
         made["histograms"][r["run_id"]] = latency_histogram(r, labels[r["run_id"]], plots_dir / f"hist__{safe_name(r['run_id'])}.png")
     if measured:
         made["scatter"] = latency_vs_throughput(measured, labels, plots_dir / "latency_vs_throughput.png")
         made["bars"] = percentile_bars(measured, labels, plots_dir / "latency_p50_p99.png")
+    for r in measured:
+        if r.get("videos"):
+            made["memory_by_frame"][r["run_id"]] = memory_by_frame(r, labels[r["run_id"]],
+                                                                   plots_dir / f"frames__{safe_name(r['run_id'])}.png")
     telemetry = read_metrics(Path(out_dir) / "metrics.jsonl")
     for r in measured:
         samples, marks = telemetry.get(r["run_id"], ([], []))

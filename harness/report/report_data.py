@@ -97,6 +97,7 @@ def system_summary(results: list) -> list:
 
 
 def build_report(out_dir: str | Path) -> dict:
+    from harness.report.video_tables import video_rows
     from harness.summary import summary_frame
 
     out_dir = Path(out_dir)
@@ -129,4 +130,5 @@ def build_report(out_dir: str | Path) -> dict:
         "power_states": power_states,
         "warnings": warnings,
         "notes": unmeasured_notes(results),
+        "videos": video_rows(results),
     }

@@ -13,9 +13,11 @@ def task_class(name: str):
     from harness.tasks.obb import ObbTask
     from harness.tasks.pose import PoseTask
     from harness.tasks.segment import SegmentTask
+    from harness.tasks.vos import VosTask
 
     classes = {"detect": DetectTask, "segment": SegmentTask, "pose": PoseTask, "obb": ObbTask,
-               "classify": ClassifyTask, "depth": DepthTask, "generic": GenericTask}
+               "classify": ClassifyTask, "depth": DepthTask, "vos": VosTask,
+               "generic": GenericTask}
     if name not in classes:
         raise ValueError(f"unknown task {name!r}; choose from {', '.join(TASKS)}")
     return classes[name]

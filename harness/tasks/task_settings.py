@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
-TASKS = ("detect", "segment", "pose", "obb", "classify", "depth", "generic")
+TASKS = ("detect", "segment", "pose", "obb", "classify", "depth", "generic")  # what a model file can declare; "vos" is
+# the video models' own task (runners.vos_models), never declared for a file
 
 
 @dataclass(frozen=True)

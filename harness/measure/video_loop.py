@@ -1,0 +1,106 @@
+"""The per-video measurement of a prompted video model: every frame of one video, from its first prompt frame on,
+timed one by one, with the process's memory read after each frame.
+
+One frame's latency (``frame_latency_ms``) is host wall time from the preprocessed uint8 frame on the host to
+the model's output for that frame complete on the device: the copy and normalization, the prompts given on that
+frame (a prompt frame), the model call (image encoder, memory attention, mask decoder, memory encoder of every
+tracked object) and a device synchronization. The masks' upsampling to the frame's original size, scoring and
+writing happen after the clock stops. Frames are read from the memory-mapped store in chunks of at most
+``max_frames_in_mem``. Nothing here knows the model: ``session`` is a runners.vos_session.VideoSession.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from harness.measure.latency_stats import summarize_latency
+
+
+@dataclass
+class VideoTiming:
+    """One video's raw samples."""
+
+    name: str
+    first_frame: int                                          # the first prompt frame: frames before it are not run
+    frame_indices: list = field(default_factory=list)
+    frame_latency_ms: list = field(default_factory=list)      # every processed frame, prompt frames included
+    prompt_frames: list = field(default_factory=list)         # indices (into frame_indices) of prompt frames
+    memory_by_frame_mb: list = field(default_factory=list)    # the memory figure after each frame
+    chunks_loaded: int = 0
+
+    def propagation_ms(self) -> list:
+        """Latencies of the frames without a prompt (the tracking steady state)."""
+        prompted = set(self.prompt_frames)
+        return [ms for i, ms in enumerate(self.frame_latency_ms) if i not in prompted]
+
+    def prompt_ms(self) -> list:
+        return [self.frame_latency_ms[i] for i in self.prompt_frames]
+
+
+def run_video(session, frames: np.ndarray, prompts: list, sync: Callable[[], None],
+              memory_now: Callable[[], Optional[float]], max_frames_in_mem: int,
+              on_masks: Optional[Callable] = None, wants_masks: Callable[[int], bool] = lambda i: True,
+              name: str = "video", frame_limit: Optional[int] = None) -> VideoTiming:
+    """Run ``session`` over ``frames`` (N x 3 x S x S uint8, memory-mapped) from the first prompt frame.
+    ``on_masks(frame_index, masks)`` gets each frame's masks (outside the timed region) where ``wants_masks``."""
+    by_frame: dict = {}
+    for prompt in prompts:
+        by_frame.setdefault(prompt.frame_index, []).append(prompt)
+    first = min(by_frame)
+    end = len(frames) if frame_limit is None else min(len(frames), first + frame_limit)
+    timing = VideoTiming(name, first)
+    chunk = max(1, int(max_frames_in_mem))
+    for start in range(first, end, chunk):
+        block = np.array(frames[start:min(end, start + chunk)])  # the chunk in memory, outside the clock
+        timing.chunks_loaded += 1
+        for offset in range(len(block)):
+            index = start + offset
+            begun = time.perf_counter()
+            pixels = session.prepare(block[offset])
+            if index in by_frame:
+                session.add(by_frame[index])
+            output = session.step(pixels)
+            sync()
+            elapsed_ms = (time.perf_counter() - begun) * 1000.0
+            if index in by_frame:
+                timing.prompt_frames.append(len(timing.frame_indices))
+            timing.frame_indices.append(index)
+            timing.frame_latency_ms.append(elapsed_ms)
+            timing.memory_by_frame_mb.append(memory_now())
+            if on_masks is not None and wants_masks(index):
+                on_masks(index, session.masks(output))
+            del output, pixels
+        del block
+    return timing
+
+
+def video_figures(timing: VideoTiming, objects_n: int) -> dict:
+    """One video's figures from its samples."""
+    propagation = timing.propagation_ms()
+    busy_s = sum(timing.frame_latency_ms) / 1000.0
+    memory = [m for m in timing.memory_by_frame_mb if m is not None]
+    return {
+        "frames_n": len(timing.frame_latency_ms), "objects_n": objects_n, "first_frame": timing.first_frame,
+        "fps": len(timing.frame_latency_ms) / busy_s if busy_s else None,
+        **summarize_latency(propagation, "latency_ms"),
+        "prompt_latency_ms_mean": float(np.mean(timing.prompt_ms())) if timing.prompt_frames else None,
+        "memory_first_frame_mb": memory[0] if memory else None,
+        "memory_last_frame_mb": memory[-1] if memory else None,
+        "memory_growth_mb": (memory[-1] - memory[0]) if len(memory) > 1 else None,
+    }
+
+
+def overall_figures(timings: list) -> dict:
+    """The run's figures over every measured video."""
+    all_ms = [ms for t in timings for ms in t.frame_latency_ms]
+    propagation = [ms for t in timings for ms in t.propagation_ms()]
+    prompts = [ms for t in timings for ms in t.prompt_ms()]
+    busy_s = sum(all_ms) / 1000.0
+    return {**summarize_latency(propagation, "latency_ms"),
+            **summarize_latency(prompts, "prompt_latency_ms"),
+            "fps": len(all_ms) / busy_s if busy_s else None,
+            "frames_n": len(all_ms), "videos_n": len(timings)}

@@ -1,0 +1,235 @@
+"""One ``vos`` run inside its Phase B process: load the video model once, then one video at a time — a fresh
+session, the prompts at their frames, every frame from the first prompt on, the masks scored as they come, the
+session released with gc and the CUDA cache emptied outside the timed region — before the next video.
+
+Each video has its own memory window (peaks from every source the run has, memory after each frame, memory at
+its start), so a user sees the memory bank grow within a video and the cleanup return to the baseline between
+videos. A video that runs out of memory is ``skipped_oom`` and the run goes on with the next; one that fails is
+``failed`` with the reason. Whatever goes wrong with the run itself ends as a status, never as a crash.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from harness.atomic_io import read_json
+from harness.measure.memory_tracker import MemoryTracker
+from harness.measure.video_loop import overall_figures, run_video, video_figures
+from harness.oom import is_oom_exception
+from harness.phase_b.run_summary import record_exception
+from harness.phase_b.run_task import run_task
+from harness.phase_b.run_telemetry import RunTelemetry
+from harness.phase_b.vos_masks import MaskWriter
+from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM, new_result
+from harness.setup_config import resolve_path
+from harness.tasks.vos import VideoScorer, prompts_for, split_accuracy
+from runners.vos_loader import load_vos_model
+
+log = logging.getLogger("jetson_benchmark.phase_b")
+
+
+def annotated_videos(setup: dict, config_path: Path, frames_key: str) -> list:
+    """The metadata records of the videos with at least one prompted object, with their frames file."""
+    meta = read_json(resolve_path(config_path, setup["dataset"]["metadata"]))
+    videos = []
+    for seq in meta.get("sequences", []):
+        if (seq.get("vos") or {}).get("objects") and str(frames_key) in seq.get("frames", {}):
+            videos.append({**seq, "frames_path": str(resolve_path(config_path, seq["frames"][str(frames_key)]))})
+    return videos
+
+
+def cleanup(torch_module, device: str) -> None:
+    """Aggressive cleanup between videos (outside every timed region)."""
+    gc.collect()
+    if device.startswith("cuda"):
+        torch_module.cuda.synchronize(device)
+        torch_module.cuda.empty_cache()
+
+
+class VideoRunner:
+    """What one run needs to measure its videos: the model, the device, the memory tracker, the prompts."""
+
+    def __init__(self, loaded, torch_module, device: str, precision: str, prompt: str, tracker: MemoryTracker,
+                 measurement: dict, masks: MaskWriter):
+        self.loaded, self.torch, self.device, self.precision = loaded, torch_module, device, precision
+        self.prompt, self.tracker, self.measurement, self.masks = prompt, tracker, measurement, masks
+
+    def sync(self) -> None:
+        if self.device.startswith("cuda"):
+            self.torch.cuda.synchronize(self.device)
+
+    def memory_now(self):
+        """The per-frame memory figure: the torch allocator on CUDA, the process's RSS on the CPU."""
+        now = self.tracker.current()
+        return now.get("torch_alloc_mb", now.get("rss_mb"))
+
+    def one_video(self, video: dict, frame_limit=None, scorer=None, save: bool = False):
+        from runners.vos_session import VideoSession
+
+        width, height = video["items"][0]["original_size"]
+        prompts = prompts_for(video["vos"], self.prompt, [width, height])
+        frames = np.load(video["frames_path"], mmap_mode="r")
+        session = VideoSession(self.loaded.model, self.loaded.processor, self.torch, self.device, self.precision,
+                               (height, width))
+        writer = self.masks.for_video(video["name"], video) if save else None
+
+        def on_masks(index, masks):
+            if scorer is not None:
+                scorer.add(index, masks)
+            if writer is not None:
+                writer.write(index, masks)
+
+        try:
+            with self.torch.inference_mode():
+                return run_video(session, frames, prompts, self.sync, self.memory_now,
+                                 int(self.measurement["max_frames_in_mem"]), on_masks=on_masks,
+                                 wants_masks=(lambda i: True) if writer else (scorer.wants if scorer else lambda i: False),
+                                 name=video["name"], frame_limit=frame_limit)
+        finally:
+            session.close()
+            del session, frames
+
+    def warm_up(self, video: dict) -> float:
+        """The first frames of the first video in a throwaway session (kernels chosen, allocator grown)."""
+        begun = time.perf_counter()
+        self.one_video(video, frame_limit=max(1, int(self.measurement["warmup"])))
+        cleanup(self.torch, self.device)
+        return time.perf_counter() - begun
+
+    def measured_video(self, video: dict) -> tuple:
+        """(per-video record, its timing or None, its scorer or None)."""
+        name = video["name"]
+        cleanup(self.torch, self.device)
+        start = self.tracker.begin_video(name)
+        scorer = VideoScorer(name, video["vos"], [Path(i["source_path"]).stem for i in video["items"]])
+        record = {"name": name, "status": STATUS_OK, "reason": None, "objects_n": len(video["vos"]["objects"]),
+                  "start_memory": start}
+        timing = None
+        try:
+            timing = self.one_video(video, scorer=scorer, save=self.masks.enabled)
+        except Exception as exc:  # noqa: BLE001 - one video's failure is that video's status
+            oom = is_oom_exception(exc)
+            record["status"] = STATUS_SKIPPED_OOM if oom else STATUS_FAILED
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            record["reason"] = f"{'out of memory' if oom else 'error'}: {type(exc).__name__}: {first}"[:300]
+            log.warning("video %s: %s", name, record["reason"])
+            scorer = None
+        record["peaks"] = self.tracker.end_video(name)
+        cleanup(self.torch, self.device)
+        record["end_memory"] = self.tracker.current()
+        if timing is not None:
+            record.update(video_figures(timing, record["objects_n"]))
+            record["memory_by_frame_mb"] = timing.memory_by_frame_mb
+            record["frame_indices"] = timing.frame_indices
+            record["chunks_loaded"] = timing.chunks_loaded
+        return record, timing, scorer
+
+
+def drift_mb(records: list, key: str) -> float | None:
+    """Start-of-video memory of the last video minus that of the first (0 when the cleanup returns to baseline)."""
+    starts = [r["start_memory"].get(key) for r in records if r["start_memory"].get(key) is not None]
+    return (starts[-1] - starts[0]) if len(starts) > 1 else None
+
+
+def memory_key(device: str) -> str:
+    return "torch_alloc_mb" if device.startswith("cuda") else "rss_mb"
+
+
+def fill_vos_figures(result: dict, records: list, timings: list, scorers: list, tracker: MemoryTracker,
+                     telemetry: RunTelemetry, model_load_s: float, warmup_s: float, device: str) -> None:
+    from harness.measure.metric_catalog import VOS_UNAVAILABLE
+
+    overall = overall_figures(timings)
+    accuracy = split_accuracy(scorers, (result.get("weights") or {}).get("kind"))
+    key = memory_key(device)
+    busy_s = sum(sum(t.frame_latency_ms) for t in timings) / 1000.0
+    telemetry_metrics, telemetry_details, telemetry_unavailable = telemetry.figures(overall["frames_n"], busy_s)
+    result["videos"] = records
+    result["samples"] = {"latency_ms": [ms for t in timings for ms in t.propagation_ms()],
+                         "prompt_latency_ms": [ms for t in timings for ms in t.prompt_ms()]}
+    result["metrics"] = {**{k: v for k, v in overall.items() if k not in ("frames_n", "videos_n")},
+                         "videos_n": len(records), "videos_measured_n": len(timings),
+                         "videos_skipped_oom_n": sum(r["status"] == STATUS_SKIPPED_OOM for r in records),
+                         "frames_n": overall["frames_n"],
+                         "objects_per_video_mean": float(np.mean([r["objects_n"] for r in records])),
+                         "start_memory_drift_mb": drift_mb(records, key), "model_load_s": model_load_s,
+                         **tracker.figures, **accuracy.metrics, **telemetry_metrics}
+    result["unavailable"] = {**tracker.unavailable, **telemetry_unavailable, **accuracy.unavailable,
+                             **VOS_UNAVAILABLE}
+    if result["metrics"]["start_memory_drift_mb"] is None:
+        result["unavailable"]["start_memory_drift_mb"] = "fewer than two measured videos"
+    result["accuracy"], result["telemetry"] = accuracy.details, telemetry_details
+    result["memory_notes"] = {**tracker.notes, "per_frame_figure": key,
+                              "per_frame_source": ("torch.cuda.memory_allocated after the frame's synchronization"
+                                                   if key == "torch_alloc_mb" else "the process's RSS after the frame")}
+    result["timings"] = {"model_load_s": model_load_s, "warmup_s": warmup_s, "measured_busy_s": busy_s}
+    failed = [r for r in records if r["status"] != STATUS_OK]
+    result["warnings"] = [f"video {r['name']}: {r['status']}: {r['reason']}" for r in failed]
+    if accuracy.details.get("meaningless"):
+        result["warnings"].append("random-init weights: timings and memory are real, J&F is meaningless")
+
+
+def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
+                    identity: dict, telemetry_path: Path = None, masks_dir: str = None) -> dict:
+    started = time.perf_counter()
+    result = new_result(planned, STATUS_OK, identity)
+    extra = planned.get("extra") or {}
+    memory = setup.get("memory", {})
+    tracker = MemoryTracker(torch_module, device, float(measurement.get("memory_sample_ms", 20)) / 1000.0,
+                            memory.get("budget_mb"), bool(memory.get("unified_memory")), bool(memory.get("jetson")))
+    telemetry = RunTelemetry(telemetry_path, planned["run_id"], device, bool(memory.get("jetson")),
+                             float(measurement.get("metrics_interval_s", 0.5)))
+    result["task"] = run_task(planned).describe()
+    result["vos"] = {"prompt": extra.get("prompt"), "model": extra.get("vos_model")}
+    loaded, stage = None, "load"
+    tracker.baseline()
+    telemetry.mark("load")
+    try:
+        begun = time.perf_counter()
+        tracker.begin_load()
+        loaded = load_vos_model(planned["artifact"], planned["precision"], torch_module, device)
+        tracker.end_load()
+        model_load_s = time.perf_counter() - begun
+        result["runner"] = loaded.describe()
+        videos = annotated_videos(setup, config_path, (extra.get("input") or {}).get("frames_key"))
+        if not videos:
+            result["status"], result["reason"] = STATUS_SKIPPED, "no annotated video with a prompted object in the data"
+            return result
+        runner = VideoRunner(loaded, torch_module, device, planned["precision"], extra.get("prompt") or "points",
+                             tracker, measurement, MaskWriter(masks_dir, planned["run_id"]))
+        stage = "warm-up"
+        telemetry.mark("warmup")
+        warmup_s = runner.warm_up(videos[0]) if int(measurement["warmup"]) > 0 else 0.0
+        stage = "measure"
+        telemetry.mark("measure")
+        tracker.begin_measure()
+        records, timings, scorers = [], [], []
+        for video in videos:
+            record, timing, scorer = runner.measured_video(video)
+            records.append(record)
+            timings += [timing] if timing else []
+            scorers += [scorer] if scorer else []
+        telemetry.mark("after")
+        tracker.end_measure()
+        stage = "summary"
+        fill_vos_figures(result, records, timings, scorers, tracker, telemetry, model_load_s, warmup_s, device)
+        if not timings:
+            result["status"] = STATUS_SKIPPED_OOM if all(r["status"] == STATUS_SKIPPED_OOM for r in records) \
+                else STATUS_FAILED
+            result["reason"] = f"no video could be measured; first: {records[0]['reason']}"
+        if masks_dir:
+            result["masks_dir"] = runner.masks.root_text()
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes a recorded status
+        record_exception(result, exc, stage)
+    finally:
+        tracker.close()
+        telemetry.stop()
+        if loaded is not None:
+            loaded.release()
+        result["timings"] = {**result.get("timings", {}), "run_wall_s": time.perf_counter() - started}
+    return result

@@ -1,0 +1,141 @@
+"""The ``vos`` task: prompted video object segmentation (SAM 2 / SAM 2.1 / EdgeTAM).
+
+What such a model takes and gives, and how its output is scored: each object's prompt (points, box or mask) on
+its prompt frame, taken from the metadata Phase A wrote, so every model and backend gets the same; masks per
+object per frame; J, F and J&F against the annotations (conventions in :mod:`harness.tasks.vos_metrics`).
+No timing, no backend knowledge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from harness.tasks.base import Figures, Task
+from harness.tasks.vos_metrics import ObjectScore, evaluated_frames, split_figures
+
+VOS_FIGURES = ("j_and_f", "j_mean", "f_mean")
+
+
+@dataclass(frozen=True)
+class ObjectPrompt:
+    """One object's prompt: its model id, the frame it is given on, and the prompt in original frame pixels."""
+
+    object_id: int
+    frame_index: int
+    kind: str                                 # points | bbox | mask
+    points: Optional[list] = None             # [[x, y], ...], all positive clicks
+    box: Optional[list] = None                # [x0, y0, x1, y1]
+    mask: Optional[np.ndarray] = None         # bool H x W at the original size
+
+
+def model_ids(vos: dict) -> dict:
+    """Annotation object id ("000", "3") -> the integer id the model tracks it under (1, 2, ... in order)."""
+    return {obj["object_id"]: index + 1 for index, obj in enumerate(vos.get("objects", []))}
+
+
+def _mask_at(path: str, size_wh: list) -> np.ndarray:
+    import cv2
+
+    from harness.data.vos_layouts import read_png
+
+    mask = read_png(Path(path))
+    if mask.ndim == 3:
+        mask = mask[..., 0]
+    if [mask.shape[1], mask.shape[0]] != list(size_wh):
+        mask = cv2.resize(mask.astype(np.uint8), tuple(size_wh), interpolation=cv2.INTER_NEAREST)
+    return mask
+
+
+def prompts_for(vos: dict, kind: str, size_wh: list) -> list:
+    """The run's prompts for one video: every object's ``kind`` prompt on its prompt frame."""
+    ids, prompts = model_ids(vos), []
+    for obj in vos.get("objects", []):
+        record = obj["prompts"]
+        frame = int(obj["prompt_frame"])
+        if kind == "points":
+            prompts.append(ObjectPrompt(ids[obj["object_id"]], frame, kind, points=record["points"]))
+        elif kind == "bbox":
+            prompts.append(ObjectPrompt(ids[obj["object_id"]], frame, kind, box=record["bbox"]))
+        elif kind == "mask":
+            mask = _mask_at(obj["mask_file"], size_wh)
+            value = int(obj["object_id"]) if vos.get("layout") == "palette" else None
+            prompts.append(ObjectPrompt(ids[obj["object_id"]], frame, kind,
+                                        mask=(mask == value) if value is not None else mask > 0))
+        else:
+            raise ValueError(f"unknown prompt {kind!r}; choose points, bbox or mask")
+    return prompts
+
+
+class VideoScorer:
+    """J and F of one video's predicted masks, fed frame by frame (nothing is held but the running scores)."""
+
+    def __init__(self, video: str, vos: dict, frame_stems: list):
+        from harness.data.vos_layouts import read_video
+
+        self.annotations = read_video(Path(vos["annotations"])) if vos.get("annotations") else None
+        self.stems = frame_stems
+        self.ids = model_ids(vos)
+        self.scores = {obj["object_id"]: ObjectScore(video, obj["object_id"]) for obj in vos.get("objects", [])}
+        self.frames = {obj["object_id"]: set(evaluated_frames(obj["annotated_frames"])) for obj in vos.get("objects", [])}
+        self.missing_n = 0
+        self.resized_n = 0
+
+    def wants(self, frame_index: int) -> bool:
+        return any(frame_index in frames for frames in self.frames.values())
+
+    def add(self, frame_index: int, masks: dict) -> None:
+        """``masks``: model object id -> bool mask at the frame's original size."""
+        import cv2
+
+        for object_id, frames in self.frames.items():
+            if frame_index not in frames:
+                continue
+            truth = self.annotations.mask(object_id, self.stems[frame_index])
+            if truth is None:
+                continue
+            pred = masks.get(self.ids[object_id])
+            if pred is None:
+                self.missing_n += 1
+                pred = np.zeros_like(truth)
+            elif pred.shape != truth.shape:
+                self.resized_n += 1
+                pred = cv2.resize(pred.astype(np.uint8), truth.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
+            self.scores[object_id].add(pred, truth)
+
+    def objects(self) -> list:
+        return list(self.scores.values())
+
+
+def split_accuracy(scorers: list, weights_kind: str) -> Figures:
+    """J&F over the split (mean over objects, DAVIS 2017), with the per-object and per-video rows as details."""
+    objects = [score for scorer in scorers for score in scorer.objects()]
+    figures = split_figures(objects)
+    details = {"objects": [o.row() for o in objects], **{k: figures[k] for k in ("j_and_f_video_mean", "objects_n")},
+               "missing_predictions_n": sum(s.missing_n for s in scorers),
+               "resized_predictions_n": sum(s.resized_n for s in scorers)}
+    if weights_kind == "random-init":
+        details["meaningless"] = "random-init weights: J&F measures nothing about the architecture"
+    result = Figures(metrics={k: figures[k] for k in VOS_FIGURES}, details=details)
+    if figures["j_and_f"] is None:
+        result.missing(VOS_FIGURES, "no object has an evaluated frame (each needs an annotated frame after its "
+                                    "prompt frame and before its last)")
+    return result
+
+
+class VosTask(Task):
+    name = "vos"
+    default_resize = "stretch"
+    fidelity_figures: tuple = ()
+    accuracy_figures: tuple = VOS_FIGURES
+
+    def accuracy_unavailable(self) -> str:
+        return "scored per video in the run itself (J&F on the annotated frames)"
+
+    def describe(self) -> dict:
+        return {**super().describe(), "accuracy_unavailable": None,
+                "fidelity_unavailable": ("a video model's masks depend on its whole memory bank: compare the J&F of "
+                                         "the fp32 and reduced-precision runs instead of per-frame outputs")}

@@ -1,0 +1,145 @@
+"""Original SAM 2 / SAM 2.1 checkpoints (facebookresearch/sam2 ``sam2.1_hiera_*.pt``: ``{"model": state_dict}``)
+into the parameter names of transformers' ``Sam2VideoModel``.
+
+The two implementations name the same tensors differently (``image_encoder.trunk`` / ``vision_encoder.backbone``,
+``out_proj`` / ``o_proj``, numbered ``nn.Sequential`` layers / named ones). The rules below rename every tensor;
+three are not one-to-one: the four point embeddings become rows of one table, the prompt encoder's Fourier matrix
+is also the model's shared image embedding, and a 3-layer MLP's middle layers shift by one. Loading is strict:
+a checkpoint with a tensor these rules do not place, or a model tensor they leave empty, is refused.
+``tests/test_vos_checkpoints.py`` checks the rules against the parameter list of the official package's models
+(recorded), and ``bench/vos_checkpoint_equivalence.py`` shows both implementations give the same masks.
+EdgeTAM's original checkpoints are not converted: its reference code is not installable here to check a mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+# (pattern, replacement), applied in order to every key; index-dependent names are handled in _layer_names.
+RENAMES = (
+    (r"^image_encoder\.trunk\.", "vision_encoder.backbone."),
+    (r"^image_encoder\.neck\.convs\.(\d+)\.conv\.", r"vision_encoder.neck.convs.\1."),
+    (r"^sam_prompt_encoder\.", "prompt_encoder."),
+    (r"^sam_mask_decoder\.", "mask_decoder."),
+    (r"^maskmem_tpos_enc$", "memory_temporal_positional_encoding"),
+    (r"^no_mem_embed$", "no_memory_embedding"),
+    (r"^no_mem_pos_enc$", "no_memory_positional_encoding"),
+    (r"^no_obj_ptr$", "no_object_pointer"),
+    (r"^no_obj_embed_spatial$", "occlusion_spatial_embedding_parameter"),
+    (r"^obj_ptr_proj\.", "object_pointer_proj."),
+    (r"^obj_ptr_tpos_proj\.", "temporal_positional_encoding_projection_layer."),
+    (r"\.patch_embed\.proj\.", ".patch_embed.projection."),
+    (r"\.out_proj\.", ".o_proj."),
+    (r"\.norm(\d?)\.", r".layer_norm\1."),
+    (r"\.norm_final_attn\.", ".layer_norm_final_attn."),
+    (r"^memory_encoder\.pix_feat_proj\.", "memory_encoder.feature_projection."),
+    (r"^memory_encoder\.o_proj\.", "memory_encoder.projection."),
+    (r"^memory_encoder\.fuser\.", "memory_encoder.memory_fuser."),
+    (r"\.gamma$", ".scale"),
+    (r"\.dwconv\.", ".depthwise_conv."),
+    (r"\.pwconv(\d)\.", r".pointwise_conv\1."),
+    (r"^prompt_encoder\.pe_layer\.positional_encoding_gaussian_matrix$", "prompt_encoder.shared_embedding.positional_embedding"),
+    (r"^mask_decoder\.output_upscaling\.0\.", "mask_decoder.upscale_conv1."),
+    (r"^mask_decoder\.output_upscaling\.1\.", "mask_decoder.upscale_layer_norm."),
+    (r"^mask_decoder\.output_upscaling\.3\.", "mask_decoder.upscale_conv2."),
+    (r"^prompt_encoder\.mask_downscaling\.0\.", "prompt_encoder.mask_embed.conv1."),
+    (r"^prompt_encoder\.mask_downscaling\.1\.", "prompt_encoder.mask_embed.layer_norm1."),
+    (r"^prompt_encoder\.mask_downscaling\.3\.", "prompt_encoder.mask_embed.conv2."),
+    (r"^prompt_encoder\.mask_downscaling\.4\.", "prompt_encoder.mask_embed.layer_norm2."),
+    (r"^prompt_encoder\.mask_downscaling\.6\.", "prompt_encoder.mask_embed.conv3."),
+)
+# nn.Sequential MLPs: layers.0 -> proj_in, the last -> proj_out, the ones between -> layers.(i - 1)
+MLP = re.compile(r"^(?P<head>.*(?:\.mlp|iou_prediction_head|pred_obj_score_head|output_hypernetworks_mlps\.\d+|"
+                 r"^object_pointer_proj))\.layers\.(?P<index>\d+)\.(?P<tail>weight|bias)$")
+# the memory encoder's mask downsampler: conv, norm, activation repeated, then one 1x1 conv
+DOWNSAMPLER = re.compile(r"^memory_encoder\.mask_downsampler\.encoder\.(?P<index>\d+)\.(?P<tail>weight|bias)$")
+POINT_EMBEDDING = re.compile(r"^prompt_encoder\.point_embeddings\.(\d+)\.weight$")
+
+
+def _renamed(key: str) -> str:
+    for pattern, replacement in RENAMES:
+        key = re.sub(pattern, replacement, key)
+    return key
+
+
+def _layer_names(key: str, mlp_depths: dict) -> str:
+    match = MLP.match(key)
+    if match:
+        index, depth = int(match["index"]), mlp_depths[match["head"]]
+        part = "proj_in" if index == 0 else ("proj_out" if index == depth - 1 else f"layers.{index - 1}")
+        return f"{match['head']}.{part}.{match['tail']}"
+    match = DOWNSAMPLER.match(key)
+    if match:
+        index = int(match["index"])
+        stage, role = divmod(index, 3)
+        if role == 0 and mlp_depths.get("downsampler_final") == index:
+            return f"memory_encoder.mask_downsampler.final_conv.{match['tail']}"
+        return f"memory_encoder.mask_downsampler.layers.{stage}.{'conv' if role == 0 else 'layer_norm'}.{match['tail']}"
+    return key
+
+
+def _depths(keys: list) -> dict:
+    """Layers per numbered MLP, and the index of the downsampler's final conv (its largest index)."""
+    depths: dict = {}
+    for key in keys:
+        match = MLP.match(key)
+        if match:
+            depths[match["head"]] = max(depths.get(match["head"], 0), int(match["index"]) + 1)
+        match = DOWNSAMPLER.match(key)
+        if match:
+            depths["downsampler_final"] = max(depths.get("downsampler_final", -1), int(match["index"]))
+    return depths
+
+
+def convert_state_dict(original: dict) -> dict:
+    """The original state dict under transformers' names (tensors shared, not copied, where they map one to one)."""
+    import torch
+
+    renamed = {_renamed(key): value for key, value in original.items()}
+    depths = _depths(list(renamed))
+    converted, points = {}, {}
+    for key, value in renamed.items():
+        match = POINT_EMBEDDING.match(key)
+        if match:
+            points[int(match.group(1))] = value
+            continue
+        converted[_layer_names(key, depths)] = value
+    if points:
+        converted["prompt_encoder.point_embed.weight"] = torch.cat([points[i] for i in sorted(points)], dim=0)
+    fourier = converted.get("prompt_encoder.shared_embedding.positional_embedding")
+    if fourier is not None:
+        converted["shared_image_embedding.positional_embedding"] = fourier
+    return converted
+
+
+def read_original(path: str) -> dict:
+    """The state dict of an original checkpoint (``{"model": ...}`` or a bare state dict), read without
+    unpickling code (``weights_only``)."""
+    import torch
+
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict) or not state:
+        raise ValueError(f"{path}: not a SAM 2 checkpoint (no state dict, or no 'model' entry)")
+    return state
+
+
+def mapping_problem(expected: dict, converted: dict) -> Optional[str]:
+    """Why converted tensors do not fill a model exactly (names and shapes), or None. Both: name -> tensor."""
+    missing = sorted(set(expected) - set(converted))
+    unexpected = sorted(set(converted) - set(expected))
+    wrong = sorted(k for k in set(expected) & set(converted) if tuple(expected[k].shape) != tuple(converted[k].shape))
+    if not (missing or unexpected or wrong):
+        return None
+    return (f"the checkpoint does not match this architecture: {len(missing)} tensor(s) missing, {len(unexpected)} "
+            f"unexpected, {len(wrong)} of another shape (first: {(missing or unexpected or wrong)[0]})")
+
+
+def load_into(model, original: dict) -> None:
+    """Strict: every model tensor filled, every checkpoint tensor placed, shapes equal (ValueError otherwise)."""
+    converted = convert_state_dict(original)
+    problem = mapping_problem(model.state_dict(), converted)
+    if problem:
+        raise ValueError(problem)
+    model.load_state_dict(converted, strict=True)
