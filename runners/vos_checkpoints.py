@@ -120,7 +120,7 @@ def read_original(path: str) -> dict:
 
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, dict) else None
-    if not isinstance(state, dict) or not state:
+    if not isinstance(state, dict) or not state or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ValueError(f"{path}: not a SAM 2 checkpoint (no state dict, or no 'model' entry)")
     return state
 

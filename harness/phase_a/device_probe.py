@@ -25,7 +25,8 @@ def resolve_device(requested: str) -> dict:
     if info["cuda"]:
         props = torch.cuda.get_device_properties(torch.device(resolved))
         info.update({"name": props.name, "compute_capability": f"{props.major}.{props.minor}",
-                     "total_memory_mb": props.total_memory / 2**20})
+                     "total_memory_mb": props.total_memory / 2**20,
+                     "bf16": props.major >= 8})  # bf16 tensor cores from Ampere (8.x) on; Jetson Orin is 8.7
     else:
         info["name"] = "cpu"
     try:

@@ -1,0 +1,77 @@
+"""A vos run in-process on a real Phase A setup (real CLI, generated SA-V split, SAM 2.1 tiny at 64 px): a video that
+runs out of memory is that video's skipped_oom and the next is measured; per-video windows keep the run's peak."""
+
+import pytest
+
+from conftest import load_json, run_cli
+from harness.data.synthetic_vos import generate_vos_split
+from harness.measure.memory_tracker import MemoryTracker
+
+pytestmark = pytest.mark.slow
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("vos_run")
+    split = generate_vos_split(root / "sav", videos=3, frames=6, size=(48, 64))
+    proc = run_cli("--split_dir", split, "--models", "sam2.1_hiera_tiny", "--imgsz", "64", "--warmup", "1",
+                   "--skip_inference", cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    config = root / "preprocessed_data" / "setup_config.json"
+    return config, load_json(config)
+
+
+def test_a_video_out_of_memory_is_recorded_and_the_next_is_measured(setup, monkeypatch):
+    from harness.phase_b import vos_run
+    from runners.vos_session import VideoSession
+
+    config, saved = setup
+    step = VideoSession.step
+
+    def step_or_oom(self, pixels):
+        if self.original_hw == (48, 64) and getattr(self, "oom_here", False):
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return step(self, pixels)
+
+    init = VideoSession.__init__
+
+    def marked_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.oom_here = len(seen) == 2  # the warm-up session, video_000, then video_001 runs out of memory
+        seen.append(1)
+
+    seen = []
+    monkeypatch.setattr(VideoSession, "step", step_or_oom)
+    monkeypatch.setattr(VideoSession, "__init__", marked_init)
+    planned = saved["runs"][0]
+    measurement = {"warmup": 1, "max_frames_in_mem": 4, "memory_sample_ms": 5, "metrics_interval_s": 0}
+    result = vos_run.execute_vos_run(planned, saved, config, measurement, torch, "cpu", identity=None)
+    assert result["status"] == "ok", result["reason"]
+    statuses = [(v["name"], v["status"]) for v in result["videos"]]
+    assert statuses == [("video_000", "ok"), ("video_001", "skipped_oom"), ("video_002", "ok")]
+    assert "out of memory" in result["videos"][1]["reason"] and "video video_001: skipped_oom" in result["warnings"][0]
+    metrics = result["metrics"]
+    assert metrics["videos_skipped_oom_n"] == 1 and metrics["videos_measured_n"] == 2 and metrics["frames_n"] == 12
+    assert metrics["start_memory_drift_mb"] is not None
+    assert metrics["peak_rss_mb"] >= max(v["peaks"]["peak_rss_mb"] for v in result["videos"])
+    assert len(result["videos"][0]["memory_by_frame_mb"]) == 6 and result["videos"][0]["chunks_loaded"] == 2
+    assert [r["video"] for r in result["accuracy"]["objects"]].count("video_001") == 0
+
+
+def test_per_video_windows_keep_the_measured_peak():
+    tracker = MemoryTracker(None, "cpu", 0.005)
+    tracker.baseline()
+    tracker.begin_measure()
+    tracker.begin_video("a")
+    big = bytearray(300 * 2**20)  # 300 MiB resident in the first video
+    big[:: 4096] = b"x" * len(big[:: 4096])
+    first = tracker.end_video("a")
+    del big
+    tracker.begin_video("b")
+    second = tracker.end_video("b")
+    tracker.end_measure()
+    tracker.close()
+    assert first["peak_rss_mb"] - second["peak_rss_mb"] > 200
+    assert tracker.figures["peak_rss_mb"] >= first["peak_rss_mb"]
