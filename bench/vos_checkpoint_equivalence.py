@@ -63,9 +63,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", default="configs/sam2.1/sam2.1_hiera_t.yaml")
     parser.add_argument("--frames", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=0, help="the official model's random weights (some seeds give a "
+                                                             "model whose object score says 'absent' on every frame)")
     args = parser.parse_args()
     name = CONFIG_TO_ARCHITECTURE[Path(args.config).stem]
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     predictor = build_sam2_video_predictor(args.config, ckpt_path=None, device="cpu")
     model = build_random(architecture_of(name), 1024, seed=1)  # other random weights, then replaced
     load_into(model, predictor.state_dict())

@@ -61,6 +61,7 @@ class Options:
     trust_pickle: bool = False
     prompt: list = field(default_factory=lambda: ["points"])   # vos: a matrix dimension
     save_masks: bool = False
+    prompt_points: int = 1
     conf: float = 0.25
     iou: float = 0.45
     depth_scale: float = 1.0
@@ -182,6 +183,8 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "prompt": ("strs", "video models (sam2.1_hiera_tiny, edgetam, ...): prompt(s) given on each object's first annotated "
                        "frame, a matrix dimension: points, bbox, mask (default points; the seed's names sam2_base_points "
                        "etc. carry their own)"),
+    "prompt_points": ("int", "video models, --prompt points: positive clicks per object (default 1: the mask pixel "
+                             "farthest from its border, then seeded samples inside the mask)"),
     "save_masks": ("flag", "video models: write each run's predicted masks to <out_dir>/masks/<run id>/ in SA-V's "
                            "per-object layout (score them with evaluate-vos)"),
     "conf": ("float", "confidence threshold of the detection-family NMS for detections per frame and --e2e "
@@ -369,6 +372,8 @@ def validate(opts: Options) -> None:
         raise UserError("timeouts must be positive numbers of seconds")
     if opts.skip_setup and opts.skip_inference:
         raise UserError("--skip_setup and --skip_inference together would do nothing")
+    if opts.prompt_points < 1:
+        raise UserError(f"--prompt_points {opts.prompt_points}: must be 1 or more")
     bad_prompts = [p for p in opts.prompt if p not in ("points", "bbox", "mask")]
     if bad_prompts:
         raise UserError(f"--prompt {','.join(bad_prompts)}: choose from points, bbox, mask")

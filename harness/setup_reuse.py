@@ -20,7 +20,7 @@ RERUN = "rerun without --skip_setup"
 SHAPING_FLAGS = ("source", "split_dir", "weights_dir", "max_frames", "limit_videos", "profile", "gpu_mem_limit_gb",
                  "enable_cudnn_tuning", "probe_batch", "cuda_graph", "channels_last", "compile_cache", "workspace_mb",
                  "engine_batch", "int8_calibration", "calib_images", "int8_random_calibration", "fidelity_frames",
-                 "streams", "e2e", "calib_batch")
+                 "streams", "e2e", "calib_batch", "prompt_points")
 # How the passes are scheduled needs no new artifacts: these may change with --skip_setup.
 SCHEDULING_FLAGS = {"pipeline": "pipeline_list", "arrival_fps": "arrival_fps_list", "arrival": "arrival"}
 
@@ -44,7 +44,8 @@ def load_checked_setup(opts: Options) -> tuple:
         scan = scan_source(spec, opts.preprocessed_dir, saved["limit_videos"], saved["max_frames"])
     except UserError as exc:
         raise UserError(f"the saved setup's source is no longer readable ({exc}): {RERUN}")
-    fingerprint = source_fingerprint(scan, saved["imgsz"], saved["max_frames"], saved["limit_videos"])
+    fingerprint = source_fingerprint(scan, saved["imgsz"], saved["max_frames"], saved["limit_videos"],
+                                     saved.get("prompt_points", 1))
     if fingerprint != setup["dataset"]["fingerprint"]:
         raise UserError(f"the source files changed since setup ({spec.describe()}): {RERUN}")
     for seq in setup["dataset"]["sequences"]:

@@ -90,9 +90,12 @@ def _davis(sav, root):
 def test_davis_split_with_the_seeds_name(tmp_path):
     davis = _davis(generate_vos_split(tmp_path / "sav", videos=2, frames=12, size=(48, 64)), tmp_path / "davis")
     out = tmp_path / "out"
-    proc = run_cli("--split_dir", davis, "--models", "edgetam_points", "--imgsz", "256", "--out_dir", out, *FAST,
-                   cwd=tmp_path)
+    proc = run_cli("--split_dir", davis, "--models", "edgetam_points", "--imgsz", "256", "--prompt_points", "3",
+                   "--out_dir", out, *FAST, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    meta = load_json(tmp_path / "preprocessed_data" / "metadata.json")
+    objects = [o for s in meta["sequences"] for o in s["vos"]["objects"]]
+    assert meta["sequences"][0]["vos"]["layout"] == "palette" and all(len(o["prompts"]["points"]) == 3 for o in objects)
     result = load_json(out / "runs" / "edgetam__torch__fp32__img256__b1__points.json")
     assert result["status"] == "ok" and [v["objects_n"] for v in result["videos"]] == [2, 3]
     assert result["runner"]["model_class"] == "EdgeTamVideoModel"

@@ -210,7 +210,7 @@ def scan_source(spec: SourceSpec, preprocessed_dir: str, limit_videos: int = 0, 
     raise AssertionError(spec.kind)
 
 
-def source_fingerprint(scan: SourceScan, imgsz: list, max_frames: int, limit_videos: int) -> str:
+def source_fingerprint(scan: SourceScan, imgsz: list, max_frames: int, limit_videos: int, prompt_points: int = 1) -> str:
     """sha256 over every file's path, size and mtime, plus the preprocessing parameters and version.
 
     Changing, adding or removing a file, or changing imgsz / frame limits, changes the fingerprint, and
@@ -230,4 +230,6 @@ def source_fingerprint(scan: SourceScan, imgsz: list, max_frames: int, limit_vid
         "limit_videos": int(limit_videos),
         "preprocess_version": PREPROCESS_VERSION,
     }
+    if prompt_points != 1:  # the clicks stored per object (1 stays out, so earlier fingerprints stand)
+        payload["prompt_points"] = int(prompt_points)
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -55,3 +55,21 @@ def uss_mb() -> Optional[float]:
         return psutil.Process().memory_full_info().uss / BYTES_PER_MB
     except Exception:
         return None
+
+
+def release_free_heap() -> bool:
+    """Return the C heap's free pages to the kernel (glibc ``malloc_trim(0)``), so RSS read after a cleanup shows
+    what is still in use rather than what the allocator kept; False where there is no glibc."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return False
+    if trim is None:
+        return False
+    trim(0)
+    return True
+

@@ -82,7 +82,7 @@ class _Writers:
         return counts.pop()
 
 
-def _image_sequence(seq: SequencePlan, root: Path, keys: list, skipped: list) -> dict:
+def _image_sequence(seq: SequencePlan, root: Path, keys: list, skipped: list, prompt_points: int = 1) -> dict:
     files = seq.files
     writers = _Writers(root, keys, seq.name, max(1, len(files)))
     items = []
@@ -105,7 +105,7 @@ def _image_sequence(seq: SequencePlan, root: Path, keys: list, skipped: list) ->
         from harness.data.vos_annotations import describe_annotations
 
         frames = [item["source_path"] for item in items]
-        record["vos"] = describe_annotations(seq.annotations, frames, items[0]["original_size"])
+        record["vos"] = describe_annotations(seq.annotations, frames, items[0]["original_size"], points=prompt_points)
     return record
 
 
@@ -142,8 +142,9 @@ def _video_sequence(seq: SequencePlan, root: Path, keys: list, max_frames: int, 
 
 
 def preprocess(scan: SourceScan, spec: SourceSpec, keys: list, root: Path, fingerprint: str,
-               max_frames: int, force: bool) -> dict:
-    """Returns the metadata dict (also written to ``root/metadata.json``)."""
+               max_frames: int, force: bool, prompt_points: int = 1) -> dict:
+    """Returns the metadata dict (also written to ``root/metadata.json``); ``prompt_points``: clicks per object of an
+    annotated video."""
     if not force:
         meta = existing_metadata(root, fingerprint, keys)
         if meta is not None:
@@ -159,7 +160,7 @@ def preprocess(scan: SourceScan, spec: SourceSpec, keys: list, root: Path, finge
         if seq.kind == "video":
             record = _video_sequence(seq, root, keys, max_frames, skipped)
         else:
-            record = _image_sequence(seq, root, keys, skipped)
+            record = _image_sequence(seq, root, keys, skipped, prompt_points)
         if record["num_frames"] == 0:
             for key in keys:
                 (root / frames_relpath(key, seq.name)).unlink(missing_ok=True)

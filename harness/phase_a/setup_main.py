@@ -55,7 +55,7 @@ def prepare_source(spec, root: Path, opts: Options) -> tuple:
 
         capture(spec, camera_capture_root(root))
     scan = scan_source(spec, str(root), opts.limit_videos, opts.max_frames)
-    return scan, source_fingerprint(scan, opts.imgsz, opts.max_frames, opts.limit_videos)
+    return scan, source_fingerprint(scan, opts.imgsz, opts.max_frames, opts.limit_videos, opts.prompt_points)
 
 
 def prepare_models(sources: list, root: Path, opts: Options, device: dict) -> list:
@@ -139,7 +139,8 @@ def run_setup(opts: Options, started_at: float) -> Path:
 
     from harness.phase_a.preprocess import preprocess
 
-    meta = step("preprocess", preprocess, scan, spec, frames_keys(models), root, fingerprint, opts.max_frames, opts.force)
+    meta = step("preprocess", preprocess, scan, spec, frames_keys(models), root, fingerprint, opts.max_frames, opts.force,
+                opts.prompt_points)
     check_video_annotations(models, meta, spec)
     child_protocol.emit("preprocessed", frames=meta["totals"]["frames"], skipped=meta["skipped"],
                         reused=meta["reused"], sequences=len(meta["sequences"]))

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Issue 16 item 5 in one command: the video models on a GPU.
+#   bash bench/gpu_vos_evidence.sh OUT_DIR
+# 1. SAM 2.1 tiny and EdgeTAM, points and bbox prompts, fp32 / fp16 / bf16, at their native 1024 input, on a
+#    generated SA-V-layout split (3 videos of 96 frames): fps, per-frame and prompt-frame latency, per-video peak,
+#    memory growth over a video, start-of-video drift.
+# 2. The same models plus SAM 2.1 small / base+ / large, fp16, under the emulated orin-nano-8gb budget (a hard cap
+#    on the process's CUDA allocations): which fit.
+# Random-init weights (timings and memory are real; J&F is meaningless). Tables go to OUT_DIR/tables.md.
+set -uo pipefail
+OUT=${1:?usage: gpu_vos_evidence.sh OUT_DIR}
+REPO=$PWD
+WORK=${WORK:-/tmp/jb_vos}
+mkdir -p "$OUT" "$WORK"
+cd "$WORK" || exit 1
+python3 -c "import sys; sys.path.insert(0, '$REPO'); from harness.data.synthetic_vos import generate_vos_split; \
+generate_vos_split('$WORK/split', videos=3, frames=${FRAMES:-96}, size=(480, 854))"
+table() {
+    python3 - "$@" <<'PY'
+import sys, pandas as pd
+f = pd.read_csv(sys.argv[1])
+cols = [c for c in sys.argv[2:] if c in f.columns]
+print(f[cols].to_markdown(index=False, floatfmt=".4g"))
+PY
+}
+videos() {  # per-video rows of every result in a folder
+    python3 - "$1" <<'PY'
+import json, sys, glob
+print("| run | video | frames | fps | frame p50 ms | start MiB | peak torch MiB | growth MiB |")
+print("|---|---|---|---|---|---|---|---|")
+for path in sorted(glob.glob(sys.argv[1] + "/runs/*.json")):
+    r = json.load(open(path))
+    for v in r.get("videos") or []:
+        f = lambda x: "" if x is None else f"{x:.4g}"
+        print(f"| {r['run_id']} | {v['name']} | {v.get('frames_n', '')} | {f(v.get('fps'))} | {f(v.get('latency_ms_p50'))} | "
+              f"{f((v.get('start_memory') or {}).get('torch_alloc_mb'))} | {f((v.get('peaks') or {}).get('peak_torch_alloc_mb'))} | "
+              f"{f(v.get('memory_growth_mb'))} |")
+PY
+}
+JB="python3 $REPO/jetson_benchmark.py --split_dir $WORK/split --preprocessed_dir $WORK/pre --warmup 10"
+echo "## 1. SAM 2.1 tiny and EdgeTAM at 1024, desktop GPU" | tee -a "$OUT/tables.md"
+$JB --models sam2.1_hiera_tiny,edgetam --prompt points,bbox --precision fp32,fp16,bf16 --profile desktop-gpu \
+    --out_dir "$WORK/native" >> "$OUT/runs.log" 2>&1; echo "rc=$?"
+table "$WORK/native/jetson_benchmark_summary.csv" model variant precision status fps latency_ms_p50 latency_ms_p99 \
+    prompt_latency_ms_p50 peak_torch_alloc_mb peak_process_gpu_mb start_memory_drift_mb j_and_f | tee -a "$OUT/tables.md"
+videos "$WORK/native" | tee -a "$OUT/tables.md"
+echo "## 2. under the emulated orin-nano-8gb budget, fp16" | tee -a "$OUT/tables.md"
+$JB --models sam2.1_hiera_tiny,sam2.1_hiera_small,sam2.1_hiera_base_plus,sam2.1_hiera_large,edgetam --prompt points \
+    --precision fp16 --profile orin-nano-8gb --out_dir "$WORK/nano" >> "$OUT/runs.log" 2>&1; echo "rc=$?"
+table "$WORK/nano/jetson_benchmark_summary.csv" model precision status oom_evidence reason fps latency_ms_p50 \
+    peak_torch_alloc_mb peak_process_gpu_mb gpu_mem_limit_mb budget_peak_pct videos_skipped_oom_n | tee -a "$OUT/tables.md"
+for part in native nano; do cp "$WORK/$part/jetson_benchmark_summary.csv" "$OUT/vos_$part.csv" 2>/dev/null; done
+cp "$WORK/native/plots/frames__sam2.1_hiera_tiny__torch__fp16__img1024__b1__points.png" "$OUT/" 2>/dev/null
+exit 0
