@@ -7,6 +7,7 @@
 # 2. The same models plus SAM 2.1 small / base+ / large, fp16, under the emulated orin-nano-8gb budget (a hard cap
 #    on the process's CUDA allocations): which fit.
 # Random-init weights (timings and memory are real; J&F is meaningless). Tables go to OUT_DIR/tables.md.
+# PARTS=1 (or 2) runs one part (default: both); FRAMES=N frames per generated video (default 96).
 set -uo pipefail
 OUT=${1:?usage: gpu_vos_evidence.sh OUT_DIR}
 REPO=$PWD
@@ -37,18 +38,24 @@ for path in sorted(glob.glob(sys.argv[1] + "/runs/*.json")):
               f"{f(v.get('memory_growth_mb'))} |")
 PY
 }
+PARTS=${PARTS:-12}
+want() { [[ "$PARTS" == *"$1"* ]]; }
 JB="python3 $REPO/jetson_benchmark.py --split_dir $WORK/split --preprocessed_dir $WORK/pre --warmup 10"
+if want 1; then
 echo "## 1. SAM 2.1 tiny and EdgeTAM at 1024, desktop GPU" | tee -a "$OUT/tables.md"
 $JB --models sam2.1_hiera_tiny,edgetam --prompt points,bbox --precision fp32,fp16,bf16 --profile desktop-gpu \
     --out_dir "$WORK/native" >> "$OUT/runs.log" 2>&1; echo "rc=$?"
 table "$WORK/native/jetson_benchmark_summary.csv" model variant precision status fps latency_ms_p50 latency_ms_p99 \
     prompt_latency_ms_p50 peak_torch_alloc_mb peak_process_gpu_mb start_memory_drift_mb j_and_f | tee -a "$OUT/tables.md"
 videos "$WORK/native" | tee -a "$OUT/tables.md"
+fi
+if want 2; then
 echo "## 2. under the emulated orin-nano-8gb budget, fp16" | tee -a "$OUT/tables.md"
 $JB --models sam2.1_hiera_tiny,sam2.1_hiera_small,sam2.1_hiera_base_plus,sam2.1_hiera_large,edgetam --prompt points \
     --precision fp16 --profile orin-nano-8gb --out_dir "$WORK/nano" >> "$OUT/runs.log" 2>&1; echo "rc=$?"
 table "$WORK/nano/jetson_benchmark_summary.csv" model precision status oom_evidence reason fps latency_ms_p50 \
     peak_torch_alloc_mb peak_process_gpu_mb gpu_mem_limit_mb budget_peak_pct videos_skipped_oom_n | tee -a "$OUT/tables.md"
+fi
 for part in native nano; do cp "$WORK/$part/jetson_benchmark_summary.csv" "$OUT/vos_$part.csv" 2>/dev/null; done
 cp "$WORK/native/plots/frames__sam2.1_hiera_tiny__torch__fp16__img1024__b1__points.png" "$OUT/" 2>/dev/null
 exit 0

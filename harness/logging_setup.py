@@ -18,6 +18,10 @@ def configure_phase_logging(phase: str, verbose: bool) -> logging.Logger:
 
 
 def quiet_offline_environment() -> None:
-    """No update checks, telemetry or downloads from Ultralytics in the phase processes."""
+    """No update checks, telemetry or downloads in the phase processes: Ultralytics offline, and the Hugging Face
+    libraries (transformers, timm, huggingface_hub) offline, so a missing file fails at once instead of downloading."""
     os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("YOLO_VERBOSE", "False")

@@ -13,6 +13,7 @@ pointers (its ``no_obj_embed_spatial`` / ``use_signed_tpos_enc_to_obj_ptrs`` swi
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,8 +131,25 @@ def edgetam_config(size: int = NATIVE_SIZE):
     return _sized(EdgeTamVideoConfig(vision_config=vision), size)
 
 
+@contextlib.contextmanager
+def offline_config_repr():
+    """Some transformers versions (5.17 with huggingface_hub's strict dataclasses) build the repr of a config while
+    type-checking a field, and the repr of EdgeTAM's vision config instantiates its default, which fetches the RepViT
+    encoder's configuration from the Hub: without a network that fails. Inside this block a config's repr is its
+    class name only, so building or loading EdgeTAM never reaches for the Hub."""
+    from transformers.configuration_utils import PreTrainedConfig
+
+    original = PreTrainedConfig.__repr__
+    PreTrainedConfig.__repr__ = lambda self: f"<{type(self).__name__}>"
+    try:
+        yield
+    finally:
+        PreTrainedConfig.__repr__ = original
+
+
 def architecture_config(arch: VosArchitecture, size: int = NATIVE_SIZE):
-    return edgetam_config(size) if arch.family == "edgetam" else sam2_config(arch, size)
+    with offline_config_repr():
+        return edgetam_config(size) if arch.family == "edgetam" else sam2_config(arch, size)
 
 
 def model_class(family: str):
@@ -165,7 +183,9 @@ def build_random(arch: VosArchitecture, size: int, seed: int):
     import torch
 
     torch.manual_seed(seed)
-    return model_class(arch.family)(architecture_config(arch, size)).eval()
+    config = architecture_config(arch, size)
+    with offline_config_repr():
+        return model_class(arch.family)(config).eval()
 
 
 def load_folder(folder: str):
@@ -173,7 +193,8 @@ def load_folder(folder: str):
     family = folder_family(folder)
     if family is None:
         raise ValueError(f"{folder}: config.json does not describe a SAM 2 or EdgeTAM video model")
-    return model_class(family).from_pretrained(folder, local_files_only=True).eval()
+    with offline_config_repr():
+        return model_class(family).from_pretrained(folder, local_files_only=True).eval()
 
 
 def make_processor(size: int):
