@@ -208,7 +208,7 @@ def measured_loop(ctx: RunContext, feed: FrameFeed, on_pass, begin_measure) -> t
 
 
 def close_run(ctx: RunContext, result: dict) -> None:
-    result["memory_budget"] = memory_budget_record(ctx)
+    result["memory_budget"] = memory_budget_record(ctx.runner.memory_limit, ctx.memory, ctx.tracker)
     ctx.tracker.close()
     ctx.telemetry.stop()
     try:

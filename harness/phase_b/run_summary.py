@@ -22,17 +22,16 @@ def fill_figures(result: dict, ctx, measured, post: dict, model_load_s: float) -
     images = int(ctx.planned["batch"]) * ctx.runner.batches_per_pass() * len(passes.latency_ms)
     telemetry_metrics, telemetry_details, telemetry_unavailable = ctx.telemetry.figures(images, busy_s)
     timing_figures, timing_unavailable = timing_metrics(passes, measured.why_no_gpu)
-    budget_mb, peak = ctx.budget_mb, measured.budget_peak_mb
+    budget, budget_unmeasured = budget_figures(ctx.memory, measured.budget_peak_mb)
     loop_figures, loop_samples, loop_unavailable = loop_specific(passes, int(ctx.planned["batch"]), images)
     result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms, **passes.extra,
                          **loop_samples, **post.get("samples", {})}
     result["metrics"] = {
         **timing_figures, "throughput_img_per_s": throughput_img_per_s(images, busy_s), "model_load_s": model_load_s,
         **loop_figures, **ctx.tracker.figures, **post.get("metrics", {}), **telemetry_metrics,
-        "compile_s": getattr(ctx.runner, "compile_s", None), "gpu_mem_limit_mb": budget_mb,
-        "budget_peak_pct": (peak / budget_mb * 100.0) if (peak is not None and budget_mb) else None}
+        "compile_s": getattr(ctx.runner, "compile_s", None), **budget}
     result["unavailable"] = {**ctx.tracker.unavailable, **telemetry_unavailable, **timing_unavailable, **loop_unavailable,
-                             **post.get("unavailable", {}), **budget_unavailable(ctx, peak)}
+                             **post.get("unavailable", {}), **budget_unmeasured}
     if result["metrics"]["compile_s"] is None:
         result["unavailable"]["compile_s"] = "only torch_compile runs compile"
     result["accuracy"], result["fidelity"] = post.get("accuracy", {}), post.get("fidelity", {})
@@ -72,9 +71,17 @@ def loop_specific(passes, batch: int, images: int) -> tuple:
     return figures, samples, unavailable
 
 
-def budget_unavailable(ctx, budget_peak) -> dict:
-    if ctx.budget_mb is None:
-        why = ctx.memory.get("budget_source") or "no GPU memory budget"
+def budget_figures(memory: dict, budget_peak) -> tuple:
+    """(gpu_mem_limit_mb and budget_peak_pct, why each missing one is missing)."""
+    budget_mb = memory.get("budget_mb")
+    figures = {"gpu_mem_limit_mb": budget_mb,
+               "budget_peak_pct": (budget_peak / budget_mb * 100.0) if (budget_peak is not None and budget_mb) else None}
+    return figures, budget_unavailable(memory, budget_peak)
+
+
+def budget_unavailable(memory: dict, budget_peak) -> dict:
+    if memory.get("budget_mb") is None:
+        why = memory.get("budget_source") or "no GPU memory budget"
         return {name: why for name in ("gpu_mem_limit_mb", "budget_peak_pct", "budget_violations_n")}
     if budget_peak is None:
         why = "no sampled GPU memory figure to compare with the budget"
@@ -121,9 +128,9 @@ def record_failure(result: dict, exc: BaseException, stage: str) -> None:
                           "traceback_tail": traceback.format_exc().splitlines()[-12:]}
 
 
-def memory_budget_record(ctx) -> dict:
-    memory, tracker = ctx.memory, ctx.tracker
-    return {**ctx.runner.memory_limit, "limit_mb": ctx.budget_mb, "budget_source": memory.get("budget_source"),
+def memory_budget_record(memory_limit: dict, memory: dict, tracker) -> dict:
+    """How the GPU memory budget applied to a run: the backend's enforcement, the profile, the figure checked."""
+    return {**memory_limit, "limit_mb": memory.get("budget_mb"), "budget_source": memory.get("budget_source"),
             "profile": memory.get("profile_name"), "emulated_profile": memory.get("emulated"),
             "unified_memory": bool(memory.get("unified_memory")), "budget_figure": tracker.notes.get("budget_figure"),
             "violations_n": tracker.figures.get("budget_violations_n")}

@@ -22,13 +22,14 @@ from harness.measure.host_memory import release_free_heap
 from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.video_loop import overall_figures, run_video, video_figures
 from harness.oom import is_oom_exception
-from harness.phase_b.run_summary import record_exception
+from harness.phase_b.run_summary import budget_figures, memory_budget_record, record_exception
 from harness.phase_b.run_task import run_task
 from harness.phase_b.run_telemetry import RunTelemetry
 from harness.phase_b.vos_masks import MaskWriter
 from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM, new_result
 from harness.setup_config import resolve_path
 from harness.tasks.vos import VideoScorer, prompts_for, split_accuracy
+from runners.base import unenforced
 from runners.vos_loader import load_vos_model
 
 log = logging.getLogger("jetson_benchmark.phase_b")
@@ -205,7 +206,7 @@ def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: 
     try:
         begun = time.perf_counter()
         tracker.begin_load()
-        loaded = load_vos_model(planned["artifact"], planned["precision"], torch_module, device)
+        loaded = load_vos_model(planned["artifact"], planned["precision"], torch_module, device, memory.get("budget_mb"))
         tracker.end_load()
         model_load_s = time.perf_counter() - begun
         result["runner"] = loaded.describe()
@@ -231,6 +232,9 @@ def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: 
         tracker.end_measure()
         stage = "summary"
         fill_vos_figures(result, records, timings, scorers, tracker, telemetry, model_load_s, warmup_s, device)
+        budget, budget_unmeasured = budget_figures(memory, tracker.budget_peak_mb())
+        result["metrics"].update(budget)
+        result["unavailable"].update(budget_unmeasured)
         if not timings:
             result["status"] = STATUS_SKIPPED_OOM if all(r["status"] == STATUS_SKIPPED_OOM for r in records) \
                 else STATUS_FAILED
@@ -240,6 +244,8 @@ def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: 
     except BaseException as exc:  # noqa: BLE001 - every failure becomes a recorded status
         record_exception(result, exc, stage)
     finally:
+        limit = loaded.memory_limit if loaded is not None else unenforced(memory.get("budget_mb"), "the model did not load")
+        result["memory_budget"] = memory_budget_record(limit, memory, tracker)
         tracker.close()
         telemetry.stop()
         if loaded is not None:
