@@ -55,6 +55,27 @@ def load_checked_setup(opts: Options) -> tuple:
     return config_path, setup
 
 
+def video_prompts(names: list) -> tuple:
+    """(model names, prompts named with them): ``sam2_base_points`` is the prepared ``sam2_base`` with ``points``."""
+    from runners.vos_models import split_prompt
+
+    models, prompts = [], {}
+    for name in names:
+        model, prompt = split_prompt(name)
+        models += [] if model in models else [model]
+        if prompt:
+            prompts.setdefault(model, []).append(prompt)
+    return models, prompts
+
+
+def with_prompts(model: dict, named: dict, opts: Options) -> dict:
+    """A video model's record with the prompts asked for now (prompts of every kind are in the metadata already)."""
+    if model.get("task") != "vos":
+        return model
+    prompts = named.get(model["name"]) or (opts.prompt if "prompt" in opts.explicit else model.get("prompts"))
+    return {**model, "prompts": list(prompts)}
+
+
 def replan(opts: Options, setup: dict) -> list:
     """The runs to measure: the saved plan, or a re-plan when the user changed matrix flags.
 
@@ -62,11 +83,12 @@ def replan(opts: Options, setup: dict) -> list:
     --arrival_fps / --arrival are free (frames and artifacts do not depend on them).
     """
     saved = setup["options"]
-    changed = [f for f in ("models", "imgsz", "backend", "precision", "batch", *SCHEDULING_FLAGS) if f in opts.explicit]
+    changed = [f for f in ("models", "imgsz", "backend", "precision", "batch", "prompt", *SCHEDULING_FLAGS)
+               if f in opts.explicit]
     if not changed:
         return setup["runs"]
     prepared_models = [m["name"] for m in setup["models"]]
-    models = opts.models if "models" in opts.explicit else prepared_models
+    models, named_prompts = video_prompts(opts.models) if "models" in opts.explicit else (prepared_models, {})
     for flag, wanted, prepared in (
         ("models", models, prepared_models),
         ("imgsz", opts.imgsz if "imgsz" in opts.explicit else saved["imgsz"], saved["imgsz"]),
@@ -77,7 +99,7 @@ def replan(opts: Options, setup: dict) -> list:
         missing = [str(v) for v in wanted if v not in prepared]
         if missing:
             raise UserError(f"--{flag} {','.join(missing)} was not prepared by the saved setup: {RERUN}")
-    chosen = [m for m in setup["models"] if m["name"] in models]
+    chosen = [with_prompts(m, named_prompts, opts) for m in setup["models"] if m["name"] in models]
     return planned_records(
         chosen,
         opts.backend if "backend" in opts.explicit else saved["backend"],

@@ -93,3 +93,28 @@ def test_objects_prompted_on_one_frame_and_later_are_all_tracked(tiny):
     with pytest.raises(ValueError, match="one prompt kind per frame"):
         session.add([prompts[0], ObjectPrompt(4, 1, "bbox", box=[0, 0, 5, 5])])
     session.close()
+
+
+def test_a_hugging_face_folder_loads_offline_with_its_weights(tmp_path):
+    from runners.vos_models import folder_family, folder_size, load_folder
+
+    built = build_random(architecture_of("edgetam"), 256, 3)
+    built.save_pretrained(str(tmp_path / "edgetam_hf"))
+    assert folder_family(str(tmp_path / "edgetam_hf")) == "edgetam" and folder_size(str(tmp_path / "edgetam_hf")) == 256
+    loaded = load_folder(str(tmp_path / "edgetam_hf"))
+    assert type(loaded).__name__ == "EdgeTamVideoModel"
+    for name, tensor in list(built.state_dict().items())[:20]:
+        assert torch.equal(tensor, loaded.state_dict()[name]), name
+
+
+def test_sizes_each_family_runs_at_are_checked_in_phase_a():
+    from harness.options import Options
+    from harness.phase_a.vos_model_setup import vos_sizes
+
+    random_init = {"kind": "random-init"}
+    assert vos_sizes(random_init, Options()) == ([1024], "the model's native input size", {})
+    sizes, _, problems = vos_sizes(random_init, Options(imgsz=[64, 320, "480x640"], explicit=["imgsz"]), "edgetam")
+    assert "320" in problems and "multiples of 256" in problems["320"] and "square" in problems["480x640"]
+    assert "64" in problems  # EdgeTAM's perceiver needs 256 and up
+    _, _, problems = vos_sizes(random_init, Options(imgsz=[64, 96], explicit=["imgsz"]), "sam2")
+    assert problems == {}

@@ -84,3 +84,15 @@ def test_bf16_is_refused_for_image_models_and_a_refused_video_model_keeps_its_li
 def test_an_unknown_prompt_is_one_line():
     with pytest.raises(UserError, match="--prompt box: choose from points, bbox, mask"):
         validate(Options(prompt=["points", "box"]))
+
+
+def test_skip_setup_takes_the_seeds_names_and_new_prompts_for_a_prepared_video_model():
+    from harness.setup_reuse import video_prompts, with_prompts
+
+    assert video_prompts(["sam2_base_points", "sam2_base_mask", "yolo11n"]) == (["sam2_base", "yolo11n"],
+                                                                                {"sam2_base": ["points", "mask"]})
+    assert with_prompts(VOS, {"sam2_base": ["mask"]}, Options())["prompts"] == ["mask"]
+    assert with_prompts(VOS, {}, Options(prompt=["bbox"], explicit=["prompt"]))["prompts"] == ["bbox"]
+    assert with_prompts(VOS, {}, Options())["prompts"] == ["points", "bbox"]
+    image_model = {"name": "yolo11n", "artifacts": {}}
+    assert with_prompts(image_model, {}, Options(prompt=["bbox"], explicit=["prompt"])) is image_model
