@@ -1,8 +1,10 @@
-"""Do transformers' SAM 2 and the original implementation give the same masks once an original checkpoint is
-mapped with runners.vos_checkpoints? One command, on the CPU, with the official package installed:
+"""Do transformers' SAM 2 / EdgeTAM and the original implementations give the same masks once an original
+checkpoint is mapped with runners.vos_checkpoints? One command, on the CPU, with the official code importable:
 
     pip install --no-build-isolation sam2        # facebookresearch/sam2 (SAM2_BUILD_CUDA=0 on a CPU machine)
     python bench/vos_checkpoint_equivalence.py [--config configs/sam2.1/sam2.1_hiera_t.yaml] [--frames 6]
+    # EdgeTAM: facebookresearch/EdgeTAM's own "sam2" package, from a checkout, ahead of any installed one
+    PYTHONPATH=EdgeTAM python bench/vos_checkpoint_equivalence.py --config configs/edgetam.yaml
 
 Builds the official model from its configuration (random weights, seeded), maps its state dict onto
 ``Sam2VideoModel`` strictly, then tracks one clicked object through a generated video with both: the official
@@ -25,7 +27,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 CONFIG_TO_ARCHITECTURE = {"sam2.1_hiera_t": "sam2.1_hiera_tiny", "sam2.1_hiera_s": "sam2.1_hiera_small",
                           "sam2.1_hiera_b+": "sam2.1_hiera_base_plus", "sam2.1_hiera_l": "sam2.1_hiera_large",
                           "sam2_hiera_t": "sam2_hiera_tiny", "sam2_hiera_s": "sam2_hiera_small",
-                          "sam2_hiera_b+": "sam2_hiera_base_plus", "sam2_hiera_l": "sam2_hiera_large"}
+                          "sam2_hiera_b+": "sam2_hiera_base_plus", "sam2_hiera_l": "sam2_hiera_large",
+                          "edgetam": "edgetam"}
+
+
+def without_downloads() -> None:
+    """EdgeTAM's reference trunk asks timm for ImageNet weights (``pretrained=True``); the weights are random here
+    anyway, so build it without them (nothing can be downloaded on this machine)."""
+    try:
+        import sam2.modeling.backbones.timm as trunk
+    except ImportError:  # the official sam2 package has no timm trunk
+        return
+    create = trunk.create_model
+    trunk.create_model = lambda name, pretrained=True, **kwargs: create(name, pretrained=False, **kwargs)
 
 
 def official_masks(predictor, state, point) -> dict:
@@ -67,10 +81,12 @@ def main() -> None:
                                                              "model whose object score says 'absent' on every frame)")
     args = parser.parse_args()
     name = CONFIG_TO_ARCHITECTURE[Path(args.config).stem]
+    without_downloads()
     torch.manual_seed(args.seed)
     predictor = build_sam2_video_predictor(args.config, ckpt_path=None, device="cpu")
-    model = build_random(architecture_of(name), 1024, seed=1)  # other random weights, then replaced
-    load_into(model, predictor.state_dict())
+    arch = architecture_of(name)
+    model = build_random(arch, 1024, seed=1)  # other random weights, then replaced
+    load_into(model, predictor.state_dict(), arch.family)
     split = generate_vos_split(Path(tempfile.mkdtemp(prefix="jb_sam2_eq_")), videos=1, frames=args.frames,
                                size=(96, 128))
     with torch.inference_mode():

@@ -8,7 +8,8 @@ is also the model's shared image embedding, and a 3-layer MLP's middle layers sh
 a checkpoint with a tensor these rules do not place, or a model tensor they leave empty, is refused.
 ``tests/test_vos_checkpoints.py`` checks the rules against the parameter list of the official package's models
 (recorded), and ``bench/vos_checkpoint_equivalence.py`` shows both implementations give the same masks.
-EdgeTAM's original checkpoints are not converted: its reference code is not installable here to check a mapping.
+EdgeTAM's original checkpoints (facebookresearch/EdgeTAM ``edgetam.pt``) add their own renames (a timm trunk, the
+perceiver resampler, whose fused key-value projections are split in two), checked the same two ways.
 """
 
 from __future__ import annotations
@@ -49,6 +50,27 @@ RENAMES = (
     (r"^prompt_encoder\.mask_downscaling\.4\.", "prompt_encoder.mask_embed.layer_norm2."),
     (r"^prompt_encoder\.mask_downscaling\.6\.", "prompt_encoder.mask_embed.conv3."),
 )
+# EdgeTAM (facebookresearch/EdgeTAM, a fork of sam2): a timm RepViT trunk, MLP-named memory attention layers and
+# the perceiver resampler's own names; applied after RENAMES.
+EDGETAM_RENAMES = (
+    (r"^vision_encoder\.backbone\.body\.", "vision_encoder.backbone.timm_model."),
+    (r"^(memory_attention\.layers\.\d+)\.linear1\.", r"\1.mlp.up_proj."),
+    (r"^(memory_attention\.layers\.\d+)\.linear2\.", r"\1.mlp.down_proj."),
+    (r"^spatial_perceiver\.latents$", "spatial_perceiver.latents_1d"),
+    (r"\.attn\.norm_x\.", ".layer_norm_input."),
+    (r"\.attn\.norm_latents\.", ".layer_norm_latents."),
+    (r"\.self_attn\.layer_norm\.", ".layer_norm_self."),
+    (r"\.attn\.to_q\.", ".cross_attention.q_proj."),
+    (r"\.attn\.to_out\.", ".cross_attention.o_proj."),
+    (r"\.self_attn\.to_q\.", ".self_attention.q_proj."),
+    (r"\.self_attn\.to_out\.", ".self_attention.o_proj."),
+    (r"\.(self_)?ff\.0\.", r".\1mlp.layer_norm."),
+    (r"\.(self_)?ff\.1\.", r".\1mlp.up_proj."),
+    (r"\.(self_)?ff\.3\.", r".\1mlp.down_proj."),
+)
+# the perceiver's fused key-value projections, split into transformers' separate key and value projections
+FUSED_KV = re.compile(r"^(?P<head>spatial_perceiver\.layers\.\d+)\.(?P<which>attn|self_attn)\.to_kv\.weight$")
+
 # nn.Sequential MLPs: layers.0 -> proj_in, the last -> proj_out, the ones between -> layers.(i - 1)
 MLP = re.compile(r"^(?P<head>.*(?:\.mlp|iou_prediction_head|pred_obj_score_head|output_hypernetworks_mlps\.\d+|"
                  r"^object_pointer_proj))\.layers\.(?P<index>\d+)\.(?P<tail>weight|bias)$")
@@ -57,8 +79,8 @@ DOWNSAMPLER = re.compile(r"^memory_encoder\.mask_downsampler\.encoder\.(?P<index
 POINT_EMBEDDING = re.compile(r"^prompt_encoder\.point_embeddings\.(\d+)\.weight$")
 
 
-def _renamed(key: str) -> str:
-    for pattern, replacement in RENAMES:
+def _renamed(key: str, family: str = "sam2") -> str:
+    for pattern, replacement in RENAMES + (EDGETAM_RENAMES if family == "edgetam" else ()):
         key = re.sub(pattern, replacement, key)
     return key
 
@@ -92,11 +114,29 @@ def _depths(keys: list) -> dict:
     return depths
 
 
-def convert_state_dict(original: dict) -> dict:
-    """The original state dict under transformers' names (tensors shared, not copied, where they map one to one)."""
+def _split_fused(original: dict) -> dict:
+    """EdgeTAM's perceiver ``to_kv`` (keys then values, stacked) as two tensors under names the renames place."""
+    out = {}
+    for key, value in original.items():
+        match = FUSED_KV.match(key)
+        if not match:
+            out[key] = value
+            continue
+        part = "cross_attention" if match["which"] == "attn" else "self_attention"
+        keys, values = value.chunk(2, dim=0)
+        out[f"{match['head']}.{part}.k_proj.weight"] = keys
+        out[f"{match['head']}.{part}.v_proj.weight"] = values
+    return out
+
+
+def convert_state_dict(original: dict, family: str = "sam2") -> dict:
+    """The original state dict under transformers' names (tensors shared, not copied, where they map one to one);
+    ``family``: sam2 (SAM 2 / 2.1) or edgetam."""
     import torch
 
-    renamed = {_renamed(key): value for key, value in original.items()}
+    if family == "edgetam":
+        original = _split_fused(original)
+    renamed = {_renamed(key, family): value for key, value in original.items()}
     depths = _depths(list(renamed))
     converted, points = {}, {}
     for key, value in renamed.items():
@@ -136,9 +176,9 @@ def mapping_problem(expected: dict, converted: dict) -> Optional[str]:
             f"unexpected, {len(wrong)} of another shape (first: {(missing or unexpected or wrong)[0]})")
 
 
-def load_into(model, original: dict) -> None:
+def load_into(model, original: dict, family: str = "sam2") -> None:
     """Strict: every model tensor filled, every checkpoint tensor placed, shapes equal (ValueError otherwise)."""
-    converted = convert_state_dict(original)
+    converted = convert_state_dict(original, family)
     problem = mapping_problem(model.state_dict(), converted)
     if problem:
         raise ValueError(problem)

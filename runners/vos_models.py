@@ -128,7 +128,10 @@ def edgetam_config(size: int = NATIVE_SIZE):
     backbone = TimmWrapperConfig(architecture="repvit_m1.dist_in1k",
                                  model_args={"in_chans": 3, "features_only": True, "out_indices": [0, 1, 2, 3]})
     vision = EdgeTamVisionConfig(backbone_config=backbone, backbone_channel_list=[384, 192, 96, 48])
-    return _sized(EdgeTamVideoConfig(vision_config=vision), size)
+    # edgetam.yaml: add_tpos_enc_to_obj_ptrs false, no no_obj_embed_spatial (transformers' defaults are SAM 2.1's)
+    config = EdgeTamVideoConfig(vision_config=vision, enable_occlusion_spatial_embedding=False,
+                                enable_temporal_pos_encoding_for_object_pointers=False)
+    return _sized(config, size)
 
 
 @contextlib.contextmanager

@@ -143,3 +143,34 @@ def test_without_transformers_the_video_model_gets_one_line_and_the_rest_runs(tm
     skipped = load_json(tmp_path / "jetson_results" / "runs" / "sam2.1_hiera_tiny__torch__fp32__img64__b1__points.json")
     assert skipped["status"] == "skipped"
     assert skipped["reason"] == "the vos models need transformers: pip install 'jetson-benchmark[vos]' (transformers, timm)"
+
+
+def test_an_original_sam2_checkpoint_is_converted_once_and_measured(tmp_path):
+    import json
+
+    import torch
+
+    shapes = json.loads((REPO / "tests" / "data" / "sam2_original_parameters.json").read_text())
+    generator = torch.Generator().manual_seed(0)
+    original = {k: torch.randn(s, generator=generator) * 0.02
+                for k, s in shapes["models"]["sam2.1_hiera_tiny"]["parameters"].items()}
+    (tmp_path / "w").mkdir()
+    torch.save({"model": original}, tmp_path / "w" / "sam2.1_hiera_tiny.pt")
+    args = ("--weights_dir", tmp_path / "w", "--limit_videos", "1", "--max_frames", "2", "--warmup", "0",
+            "--metrics_interval", "0")
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = load_json(tmp_path / "jetson_results" / "runs" / "sam2.1_hiera_tiny__torch__fp32__img1024__b1__points.json")
+    assert result["status"] == "ok" and result["weights"]["kind"] == "file"
+    assert result["runner"]["weights"]["format"] == "original (facebookresearch), converted"
+    converted = tmp_path / "preprocessed_data" / "artifacts" / "sam2.1_hiera_tiny" / "sam2.1_hiera_tiny_converted"
+    assert (converted / "config.json").is_file()
+    stamp = (converted / "config.json").stat().st_mtime_ns
+    again = run_cli(*args, "--force", cwd=tmp_path)
+    assert again.returncode == 0 and (converted / "config.json").stat().st_mtime_ns != stamp  # --force converts again
+    bad = tmp_path / "w2"
+    bad.mkdir()
+    del original["sam_mask_decoder.conv_s0.bias"]
+    torch.save({"model": original}, bad / "sam2.1_hiera_tiny.pt")
+    refused = run_cli("--weights_dir", bad, "--limit_videos", "1", "--max_frames", "2", cwd=tmp_path / "w2")
+    assert refused.returncode == 2 and "1 tensor(s) missing" in refused.stderr, refused.stdout + refused.stderr

@@ -36,12 +36,13 @@ def test_the_sam2_architectures_have_the_published_parameter_counts(name, millio
 
 @pytest.mark.parametrize("name", sorted(RECORDED["models"]))
 def test_every_original_parameter_lands_on_a_model_tensor_of_its_shape(name):
+    family = architecture_of(name).family
     original = {k: torch.empty(shape, device="meta") for k, shape in RECORDED["models"][name]["parameters"].items()}
     expected = _meta_model(name).state_dict()
-    assert mapping_problem(expected, convert_state_dict(original)) is None
+    assert mapping_problem(expected, convert_state_dict(original, family)) is None
     del original["sam_mask_decoder.conv_s1.bias"]
     original["image_encoder.trunk.extra.weight"] = torch.empty(3, device="meta")
-    problem = mapping_problem(expected, convert_state_dict(original))
+    problem = mapping_problem(expected, convert_state_dict(original, family))
     assert "1 tensor(s) missing, 1 unexpected" in problem and "mask_decoder.conv_s1.bias" in problem
 
 
@@ -59,6 +60,12 @@ def test_an_original_checkpoint_file_loads_strictly_with_its_values(tmp_path):
                        original["sam_prompt_encoder.pe_layer.positional_encoding_gaussian_matrix"])
     assert torch.equal(state["mask_decoder.iou_prediction_head.layers.0.weight"],
                        original["sam_mask_decoder.iou_prediction_head.layers.1.weight"])
+    edgetam = {k: torch.randn(shape, generator=rng) if shape else torch.tensor(0)
+               for k, shape in RECORDED["models"]["edgetam"]["parameters"].items()}
+    model = build_random(architecture_of("edgetam"), 1024, 0)
+    load_into(model, edgetam, "edgetam")
+    fused = edgetam["spatial_perceiver.layers.0.attn.to_kv.weight"]  # keys then values, split in two
+    assert torch.equal(model.state_dict()["spatial_perceiver.layers.0.cross_attention.v_proj.weight"], fused[64:])
     torch.save({"optimizer": {}}, tmp_path / "bad.pt")
     with pytest.raises(ValueError, match="not a SAM 2 checkpoint"):
         read_original(str(tmp_path / "bad.pt"))

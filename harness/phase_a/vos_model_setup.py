@@ -1,8 +1,8 @@
 """Phase A for a video segmentation model (SAM 2 / SAM 2.1 / EdgeTAM): which architecture and weights it is, the
 sizes it runs at, its input (stretched square frames, ImageNet normalization, as the library's processor does),
 and one model card per size that Phase B loads (``artifacts/<model>/<model>_img<S>.vos.json``, whose hash is part
-of the run key). A model that cannot run here (no transformers, an original checkpoint, a bad size) is refused in
-one line, and the rest of the matrix runs.
+of the run key). A model that cannot run here (no transformers, a checkpoint that does not match its architecture, a bad size) is
+refused in one line, and the rest of the matrix runs.
 """
 
 from __future__ import annotations
@@ -57,10 +57,6 @@ def _weights(source, root: Path, force: bool) -> tuple:
         arch = architecture_of(source.name)
         return (arch.name if arch else folder_family(folder)), weights, None
     arch = architecture_of(source.name)
-    if "pt" in files and arch.family == "edgetam":
-        return arch.name, None, (f"{Path(files['pt']).name}: original EdgeTAM checkpoints are not converted here (its "
-                                 "reference code is not installable to check a mapping); give the Hugging Face folder "
-                                 "(config.json + model.safetensors) in --weights_dir instead")
     if "pt" in files:
         try:
             return arch.name, converted_checkpoint(files["pt"], arch, root / "artifacts" / safe_name(source.name),
@@ -71,8 +67,8 @@ def _weights(source, root: Path, force: bool) -> tuple:
 
 
 def converted_checkpoint(path: str, arch, folder: Path, force: bool) -> dict:
-    """An original SAM 2 / 2.1 checkpoint converted once into a Hugging Face folder (strict: every tensor placed),
-    reused while the checkpoint's hash is the same."""
+    """An original SAM 2 / 2.1 / EdgeTAM checkpoint converted once into a Hugging Face folder (strict: every tensor
+    placed), reused while the checkpoint's hash is the same."""
     from harness.artifact_sidecar import reusable, write_sidecar
     from runners.vos_checkpoints import load_into, read_original
     from runners.vos_models import build_random
@@ -86,7 +82,7 @@ def converted_checkpoint(path: str, arch, folder: Path, force: bool) -> dict:
     if not force and reusable(marker, wanted):
         return record
     model = build_random(arch, 1024, VOS_SEED)
-    load_into(model, read_original(path))
+    load_into(model, read_original(path), arch.family)
     model.save_pretrained(str(target))
     write_sidecar(marker, wanted)
     log.info("converted %s into %s", path, target)
