@@ -16,7 +16,7 @@ preprocessed frames, setup config) and exits; Phase B, a fresh process per run, 
 throughput and memory cleanly. With no arguments: random-init yolo11n and yolov8n on a generated dataset. \
 Also: `report OUT_DIR` regenerates the reports from the results; `compare OUT_A OUT_B` shows per-run changes \
 and exits 4 on a regression, 2 when nothing is comparable; `evaluate-vos PRED_DIR GT_DIR` scores video object \
-segmentation masks (J, F, J&F)."""
+segmentation masks (J, F, J&F); `train --models yolo11n,...` trains models (docs/training.md)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +59,14 @@ def evaluate_vos_command(argv: list) -> int:
     return run(argv)
 
 
-SUBCOMMANDS = {"report": report_command, "compare": compare_command, "evaluate-vos": evaluate_vos_command}
+def train_command(argv: list) -> int:
+    from harness.train.train_command import train_command as run
+
+    return run(argv)
+
+
+SUBCOMMANDS = {"report": report_command, "compare": compare_command, "evaluate-vos": evaluate_vos_command,
+               "train": train_command}
 
 
 def main(argv=None) -> int:
