@@ -66,6 +66,15 @@ class Options:
     iou: float = 0.45
     depth_scale: float = 1.0
     depth_median_scaling: bool = False
+    # training (the train subcommand, or --train before setup)
+    train: bool = False
+    train_approach: list = field(default_factory=lambda: ["scratch"])
+    train_data: Optional[str] = None
+    epochs: int = 10
+    train_imgsz: int = 320
+    train_batch: int = 16
+    train_device: str = "auto"
+    train_timeout_s: float = 7200.0
     # how to measure
     warmup: int = 10
     iters: int = 50
@@ -193,6 +202,17 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "trust_pickle": ("flag", "allow loading a pickled nn.Module .pt (runs its code: only for files you trust)"),
     "accuracy_hook": ("str", "package.module:function called with each scored frame's output and metadata; returns "
                              "{figure: value}"),
+    "train": ("flag", "first train --models with Ultralytics' trainer (one child process each, resumable), then set up and "
+                      "measure the trained weights (<out_dir>/weights)"),
+    "train_approach": ("strs", "training: scratch (from the architecture), finetune (from <weights_dir>/<model>.pt) or "
+                               "both (default scratch)"),
+    "train_data": ("str", "training data: a dataset YAML, an ImageFolder tree for -cls models, or (default) the generated "
+                          "data for each model's task"),
+    "epochs": ("int", "training epochs (default 10)"),
+    "train_imgsz": ("int", "training image size (default 320)"),
+    "train_batch": ("int", "training batch size (default 16)"),
+    "train_device": ("str", "training device: auto | cpu | cuda | cuda:N (default auto)"),
+    "train_timeout_s": ("float", "time limit per training process in seconds (default 7200)"),
     "warmup": ("int", "warm-up passes per run, discarded (default 10)"),
     "iters": ("int", "measured passes (batches) per run, at least (default 50)"),
     "min_duration_s": ("float", "measure until both --iters passes and this many seconds are done, as trtexec does "
@@ -277,8 +297,9 @@ def _parse_value(name: str, kind: Any, raw: Any) -> Any:
     raise AssertionError(kind)
 
 
-def add_flags(parser: argparse.ArgumentParser) -> None:
-    for name, (kind, help_text) in FLAG_TABLE.items():
+def add_flags(parser: argparse.ArgumentParser, table: Optional[dict] = None) -> None:
+    """Every flag of ``table`` (default: all of FLAG_TABLE) on ``parser``."""
+    for name, (kind, help_text) in (table or FLAG_TABLE).items():
         if kind == "flag":
             parser.add_argument(f"--{name}", action="store_true", default=None, help=help_text)
         else:
@@ -372,6 +393,14 @@ def validate(opts: Options) -> None:
         raise UserError("timeouts must be positive numbers of seconds")
     if opts.skip_setup and opts.skip_inference:
         raise UserError("--skip_setup and --skip_inference together would do nothing")
+    bad_approaches = [a for a in opts.train_approach if a not in ("scratch", "finetune")]
+    if bad_approaches:
+        raise UserError(f"--train_approach {','.join(bad_approaches)}: choose from scratch, finetune")
+    for name in ("epochs", "train_imgsz", "train_batch"):
+        if getattr(opts, name) < 1:
+            raise UserError(f"--{name} {getattr(opts, name)}: must be 1 or more")
+    if opts.train and opts.skip_setup:
+        raise UserError("--train makes new weights, which need a new setup: drop --skip_setup")
     if opts.prompt_points < 1:
         raise UserError(f"--prompt_points {opts.prompt_points}: must be 1 or more")
     bad_prompts = [p for p in opts.prompt if p not in ("points", "bbox", "mask")]

@@ -305,6 +305,10 @@ def run_benchmark(opts: Options) -> int:
             runs = replan(opts, setup)
             console.say(f"--skip_setup: reusing {config_path} (made by Phase A pid {setup['phase_a']['pid']})")
         else:
+            if opts.train:
+                from harness.train.train_phase import trained_options
+
+                opts = trained_options(opts, out_dir, log_file, console.say)
             config_path, setup = run_setup_phase(opts, out_dir, log_file, console)
             runs = setup["runs"]
         check_one_dataset(out_dir, setup["dataset"]["fingerprint"], opts.force, console)

@@ -56,6 +56,15 @@ def test_a_training_killed_halfway_resumes_from_its_last_checkpoint(tmp_path):
     assert report["resumed_from_last"] is True and report["epochs_done"] == 6
 
 
+def test_train_then_measure_in_one_command(tmp_path):
+    proc = run_cli("--train", "--models", "yolo11n", "--epochs", "1", *TINY, "--backend", "torch", "--imgsz", "64",
+                   "--iters", "3", "--warmup", "1", "--min_duration_s", "0", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "[train 1/1] yolo11n__scratch__e1__img64__b8: ok" in proc.stdout
+    result = load_json(tmp_path / "jetson_results" / "runs" / "yolo11n__torch__fp32__img64__b1.json")
+    assert result["status"] == "ok" and result["weights"] == {"kind": "file", "file": "yolo11n.pt"}
+
+
 def test_a_dataset_that_would_download_is_one_line(tmp_path):
     data = tmp_path / "coco.yaml"
     data.write_text("path: ../datasets/coco\ntrain: images/train\nval: images/val\n"

@@ -14,7 +14,7 @@ from typing import Optional
 from harness.atomic_io import atomic_write_json, read_json
 from harness.child_ending import OOM_KILLED, VERDICT, classify_ending
 from harness.train.train_data import resolve_training_data
-from harness.train.train_spec import TrainSpec
+from harness.train.train_spec import TrainSpec, train_specs
 
 
 @dataclass
@@ -87,3 +87,32 @@ def status_line(index: int, total: int, outcome: TrainOutcome) -> str:
     if outcome.status == "ok":
         return head + f"ok -> {outcome.weights}"
     return head + f"{outcome.status}: {outcome.reason}"
+
+
+def run_training(opts, out_dir: Path, log_file, say) -> list:
+    """Train every model x approach of ``opts`` (models default to DEFAULT_MODELS), one line each through ``say``."""
+    from harness.options import DEFAULT_MODELS
+
+    specs = train_specs(list(opts.models) or list(DEFAULT_MODELS), list(opts.train_approach), opts.train_data,
+                        opts.epochs, opts.train_imgsz, opts.train_batch, opts.train_device)
+    outcomes = []
+    for index, spec in enumerate(specs, start=1):
+        outcome = train_one(spec, out_dir, opts.weights_dir, opts.force, opts.train_timeout_s, log_file)
+        say(status_line(index, len(specs), outcome))
+        outcomes.append(outcome)
+    return outcomes
+
+
+def trained_options(opts, out_dir: Path, log_file, say):
+    """``--train``: train first, then the options that set up and measure what was trained."""
+    import dataclasses
+
+    from harness.errors import UserError
+
+    outcomes = run_training(opts, out_dir, log_file, say)
+    trained = [Path(o.weights).stem for o in outcomes if o.status in ("ok", "reused") and o.weights]
+    if not trained:
+        raise UserError(f"--train: no model trained (see {Path(out_dir) / 'run.log'}); nothing to measure")
+    return dataclasses.replace(opts, weights_dir=str(Path(out_dir) / "weights"), models=trained,
+                               explicit=sorted(set(opts.explicit) | {"weights_dir", "models"}))
+
