@@ -35,6 +35,14 @@ SHARED_PROCESS_NOTE = (f"{SHARED_PROCESS_MARK} --isolation phase: this run ran a
 RANDOM_INIT_NOTE = ("random-init: the model's weights are random (no weights file), so its accuracy figures (mAP, "
                     "top-k, depth, J&F) are meaningless; latency, throughput and memory are still valid.")
 SHORT_REASON_CHARS = 60
+UNINFORMATIVE_MARK = "(u)"
+UNINFORMATIVE_NOTE = (f"{UNINFORMATIVE_MARK} fidelity uninformative: the FP32 reference barely changes between the "
+                      "fixed frames (its outputs hardly depend on the input, as with random-init weights), so a small "
+                      "error against it says little (fidelity_reference_spread, docs/metrics.md).")
+
+
+def uninformative(row) -> bool:
+    return row.get("fidelity_informative") is False or row.get("fidelity_informative") == 0.0
 
 
 def weights_label(result: dict):
@@ -72,6 +80,7 @@ def short_reason(row):
 def table_notes(rows: list) -> list:
     """The footnotes a run table needs: the shared-process mark and random-init weights, when some row has them."""
     notes = [SHARED_PROCESS_NOTE] if any(ran_after_other_runs(r) for r in rows) else []
+    notes += [UNINFORMATIVE_NOTE] if any(uninformative(r) for r in rows) else []
     return notes + ([RANDOM_INIT_NOTE] if any(r.get("weights") == RANDOM_INIT for r in rows) else [])
 
 
@@ -158,6 +167,10 @@ def display_frame(frame):
     view = frame.copy()
     view["status"] = [status_text(r) for r in records]
     view["reason"] = [short_reason(r) for r in records]
+    if "fidelity_max_abs_err" in view.columns:
+        view["fidelity_max_abs_err"] = [f"{r['fidelity_max_abs_err']:.4g} {UNINFORMATIVE_MARK}"
+                                        if uninformative(r) and isinstance(r.get("fidelity_max_abs_err"), float)
+                                        else r.get("fidelity_max_abs_err") for r in records]
     return view
 
 

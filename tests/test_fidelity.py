@@ -66,3 +66,28 @@ def test_fixed_frames_spread_and_deterministic():
     assert fixed_frames(sequences, 4) == [["a", 0], ["a", 2], ["a", 4], ["b", 0]]
     assert fixed_frames(sequences, 100) == [["a", i] for i in range(6)] + [["b", 0], ["b", 1]]
     assert fixed_frames(sequences, 0) == []
+
+
+def test_a_reference_that_ignores_its_input_makes_fidelity_uninformative():
+    import pandas as pd
+
+    from harness.summary import UNINFORMATIVE_MARK, display_frame, table_notes
+    from harness.tasks.base import compare_every_output
+
+    rng = np.random.default_rng(0)
+    flat = np.full((4, 7, 84), 480.0) + rng.normal(0, 1e-5, (4, 7, 84))   # what random-init YOLO gives
+    figures = compare_every_output([flat], [flat + 3e-5])
+    assert figures.metrics["fidelity_informative"] is False
+    assert figures.metrics["fidelity_reference_spread"] < 1e-3 and "barely depend on the input" in \
+        figures.details["fidelity_uninformative"]
+    varied = rng.normal(0, 50, (4, 7, 84))
+    figures = compare_every_output([varied], [varied + 1e-3])
+    assert figures.metrics["fidelity_informative"] is True and figures.metrics["fidelity_reference_spread"] > 10
+    assert "fidelity_uninformative" not in figures.details
+    one = compare_every_output([varied[:1]], [varied[:1]])
+    assert one.metrics["fidelity_informative"] is None and one.metrics["fidelity_reference_spread"] is None
+    rows = pd.DataFrame([{"fidelity_max_abs_err": 3.052e-05, "fidelity_informative": False, "status": "ok"},
+                         {"fidelity_max_abs_err": 0.01, "fidelity_informative": True, "status": "ok"}])
+    view = display_frame(rows)
+    assert view["fidelity_max_abs_err"][0] == f"3.052e-05 {UNINFORMATIVE_MARK}" and view["fidelity_max_abs_err"][1] == 0.01
+    assert any("fidelity uninformative" in note for note in table_notes(rows.to_dict("records")))

@@ -5,7 +5,33 @@ Pure numpy. ``reference`` and ``test`` are K x ... float arrays (one row per fra
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
+
+# The reference must move by at least this share of its largest value between two fixed frames for a match with it
+# to say anything: a random-init network's outputs barely depend on the input.
+INFORMATIVE_SPREAD = 1e-3
+
+
+def reference_spread(reference: np.ndarray) -> Optional[float]:
+    """How much the FP32 reference differs between frames: the largest |ref_k - ref_0| over frames k > 0 and every
+    element (None with fewer than two frames)."""
+    reference = np.asarray(reference, dtype=np.float64)
+    if len(reference) < 2:
+        return None
+    return float(np.max(np.abs(reference[1:] - reference[:1])))
+
+
+def uninformative_why(spread: Optional[float], scale: float) -> Optional[str]:
+    """Why a fidelity figure against this reference says little, or None when it is informative."""
+    if spread is None:
+        return "one fixed frame: how much the reference depends on its input is unknown"
+    if scale > 0 and spread >= INFORMATIVE_SPREAD * scale:
+        return None
+    return (f"the FP32 reference changes by at most {spread:.3g} between the fixed frames ({spread / scale if scale else 0:.1e} "
+            f"of its largest value, {scale:.3g}): its outputs barely depend on the input (typical of random-init "
+            "weights), so a backend matching it says little")
 
 
 def compare_outputs(reference: np.ndarray, test: np.ndarray) -> dict:

@@ -95,6 +95,13 @@ METRICS: list = [
            "largest absolute difference between this backend's raw output and the FP32 reference on the fixed frames"),
     Metric("fidelity_cos_sim_min", "1", "FP32 CPU reference",
            "smallest per-frame cosine similarity between this backend's flattened raw output and the reference (1 = same direction)"),
+    Metric("fidelity_reference_spread", "output units", "FP32 CPU reference",
+           "how much the reference's own outputs differ between the fixed frames: the largest |ref_k - ref_0| over "
+           "frames and elements; set beside fidelity_max_abs_err"),
+    Metric("fidelity_informative", "bool", "FP32 CPU reference",
+           "false when the reference moves by less than 0.1 % of its largest value between frames (its outputs barely "
+           "depend on the input, as with random-init weights): the fidelity figures then say little and the tables "
+           "mark them (u)"),
     Metric("fidelity_box_match_pct", "%", "FP32 CPU reference, Ultralytics NMS",
            "detect / segment / pose: share of the reference's boxes after NMS (conf 0.001, IoU 0.7, 100 per frame) that "
            "this backend reproduces (same class, IoU >= 0.5)"),

@@ -10,7 +10,7 @@ from typing import Optional
 
 import numpy as np
 
-from harness.measure.fidelity import compare_outputs
+from harness.measure.fidelity import compare_outputs, reference_spread, uninformative_why
 from harness.tasks.task_settings import TaskSettings
 
 
@@ -55,6 +55,21 @@ def compare_every_output(reference: list, test: list) -> Figures:
         cosine = one["fidelity_cos_sim_min"]
         current = figures.metrics["fidelity_cos_sim_min"]
         figures.metrics["fidelity_cos_sim_min"] = None if cosine is None or current is None else min(current, cosine)
+    return with_informativeness(figures, reference)
+
+
+def with_informativeness(figures: Figures, reference: list) -> Figures:
+    """How much the reference moves between frames (``fidelity_reference_spread``) beside the backend's error, and
+    whether the comparison is informative at all (``fidelity_informative``, with the reason when it is not)."""
+    spreads = [reference_spread(ref) for ref in reference]
+    spread = None if any(s is None for s in spreads) or not spreads else max(spreads)
+    scale = max((float(np.max(np.abs(np.asarray(ref, dtype=np.float64)))) for ref in reference if np.size(ref)),
+                default=0.0)
+    why = uninformative_why(spread, scale)
+    figures.metrics["fidelity_reference_spread"] = spread
+    figures.metrics["fidelity_informative"] = why is None if spread is not None else None
+    if why:
+        figures.details["fidelity_uninformative"] = why
     return figures
 
 
