@@ -69,6 +69,8 @@ def full_environment(device: str) -> dict:
         "cudnn": torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None,
         "onnxruntime": _version("onnxruntime"),
         "ultralytics": _version("ultralytics"),
+        "transformers": _version("transformers"),
+        "timm": _version("timm"),
         "numpy": _version("numpy"),
         "opencv": _version("cv2"),
         "tensorrt": _version("tensorrt"),

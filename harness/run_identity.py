@@ -20,6 +20,7 @@ from runners.math_mode import STRICT_FP32
 
 RUN_FIELDS = ("model", "backend", "variant", "precision", "imgsz", "batch", "artifact", "modes")
 VERSION_FIELDS = ("torch", "torch_cuda", "cudnn", "onnxruntime", "tensorrt", "ultralytics")
+VOS_VERSION_FIELDS = ("transformers", "timm")  # the video models' libraries: part of their runs' identity only
 # What must be equal for two runs to be compared at all (versions and artifacts are what a comparison is for).
 COMPARABLE_PARTS = ("dataset", "device", "profile", "input", "task", "isolation", "math_mode", "measurement.warmup",
                     "measurement.max_frames_in_mem", "measurement.accuracy_images", "measurement.dense_gt")
@@ -60,7 +61,8 @@ def run_identity(planned: dict, measurement: dict, setup: dict, isolation: str) 
         "isolation": isolation,
         "cudnn_benchmark": bool(extra.get("cudnn_benchmark", False)),
         "math_mode": math_mode(str(planned.get("precision")), runs_on_gpu(str(planned.get("backend")), device_record)),
-        "versions": {**{k: env.get(k) for k in VERSION_FIELDS}, "harness": __version__},
+        "versions": {**{k: env.get(k) for k in VERSION_FIELDS + (VOS_VERSION_FIELDS if extra.get("task") == "vos"
+                                                                 else ())}, "harness": __version__},
     }
 
 

@@ -104,3 +104,14 @@ def test_a_result_interrupted_between_its_repeats_is_redone():
     assert reuse_decision(complete, identity, force=False) == (True, None)
     oom = new_result(PLANNED, "skipped_oom", identity)  # a repeat that ran out of memory ends the run's repeats
     assert reuse_decision(oom, identity, force=False) == (True, None)
+
+
+def test_a_video_models_run_is_redone_when_transformers_changes_and_an_image_run_is_not():
+    setup = copy.deepcopy(SETUP)
+    setup["environment"].update({"transformers": "5.24.0", "timm": "1.0.31"})
+    newer = copy.deepcopy(setup)
+    newer["environment"]["transformers"] = "5.25.0"
+    video = copy.deepcopy(PLANNED)
+    video["extra"] = {**video["extra"], "task": "vos"}
+    assert "transformers version changed 5.24.0 → 5.25.0" in what_changed(_identity(setup, video), _identity(newer, video))
+    assert key_of(_identity(newer)) == key_of(_identity(setup))  # an image model does not depend on transformers
