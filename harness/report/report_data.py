@@ -19,6 +19,7 @@ REPORT_SCHEMA_VERSION = 1
 PLATFORM_KEYS = ("device_name", "compute_capability", "device_total_memory_mb", "cpu", "cpu_count", "platform",
                  "machine", "jetson_model", "l4t_release")
 VERSION_KEYS = ("harness_version", "python", "torch", "torch_cuda", "cudnn", "onnxruntime", "ultralytics", "tensorrt",
+                "transformers", "timm",
                 "numpy", "opencv")
 SYSTEM_FIGURES = ("cpu_util_pct_mean", "gpu_util_pct_mean", "gpu_sm_clock_mhz_mean", "temp_gpu_c_max",
                   "ram_used_mb_max", "swap_used_mb_max", "avg_power_w", "energy_j_per_img", "img_per_s_per_w")
