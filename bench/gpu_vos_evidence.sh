@@ -16,14 +16,7 @@ mkdir -p "$OUT" "$WORK"
 cd "$WORK" || exit 1
 python3 -c "import sys; sys.path.insert(0, '$REPO'); from harness.data.synthetic_vos import generate_vos_split; \
 generate_vos_split('$WORK/split', videos=3, frames=${FRAMES:-96}, size=(480, 854))"
-table() {
-    python3 - "$@" <<'PY'
-import sys, pandas as pd
-f = pd.read_csv(sys.argv[1])
-cols = [c for c in sys.argv[2:] if c in f.columns]
-print(f[cols].to_markdown(index=False, floatfmt=".4g"))
-PY
-}
+table() { python3 "$REPO/bench/csv_table.py" "$@"; }  # table CSV COLUMNS...
 videos() {  # per-video rows of every result in a folder
     python3 - "$1" <<'PY'
 import json, sys, glob

@@ -17,14 +17,7 @@ cd "$WORK" || exit 1
 PARTS=${PARTS:-1234}
 want() { [[ "$PARTS" == *"$1"* ]]; }
 JB="python3 $REPO/jetson_benchmark.py --profile desktop-gpu --probe_batch off --preprocessed_dir $WORK/pre"
-table() {  # table CSV COLUMNS...
-    python3 - "$@" <<'PY'
-import sys, pandas as pd
-f = pd.read_csv(sys.argv[1])
-cols = [c for c in sys.argv[2:] if c in f.columns]
-print(f[cols].to_markdown(index=False, floatfmt=".4g"))
-PY
-}
+table() { python3 "$REPO/bench/csv_table.py" "$@"; }  # table CSV COLUMNS...
 if want 1; then
 echo "## 1. fp32 vs tf32 vs fp16" | tee -a "$OUT/tables.md"
 $JB --models yolo11n,yolo11n-seg --backend torch --precision fp32,tf32,fp16 --batch 1,32 --iters 100 --accuracy_images 0 \

@@ -19,14 +19,13 @@ import numpy as np
 
 from harness.atomic_io import atomic_write_text
 from harness.data.vos_layouts import read_split
-from harness.tasks.vos_metrics import ObjectScore, evaluated_frames, split_figures, video_rows
+from harness.tasks.vos_metrics import (ObjectScore, PredictionCounts, evaluated_frames, scored_prediction, split_figures,
+                                       video_rows)
 
 
 @dataclass
-class Counts:
+class Counts(PredictionCounts):
     missing_videos: int = 0
-    missing_predictions: int = 0
-    resized_predictions: int = 0
 
 
 def _same_id(a: str, b: str) -> bool:
@@ -34,17 +33,8 @@ def _same_id(a: str, b: str) -> bool:
 
 
 def _prediction(pred_video, object_id: str, frame: str, shape: tuple, counts: Counts) -> np.ndarray:
-    import cv2
-
     ids = [o for o in (pred_video.object_frames if pred_video else {}) if _same_id(o, object_id)]
-    mask = pred_video.mask(ids[0], frame) if ids else None
-    if mask is None:
-        counts.missing_predictions += 1
-        return np.zeros(shape, dtype=bool)
-    if mask.shape != shape:
-        counts.resized_predictions += 1
-        mask = cv2.resize(mask.astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST) > 0
-    return mask
+    return scored_prediction(pred_video.mask(ids[0], frame) if ids else None, shape, counts)
 
 
 def score_split(gt: dict, pred: dict) -> tuple:

@@ -9,20 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.data.vos_layouts import read_video
+from harness.data.vos_layouts import read_video, resized_mask
 from harness.data.vos_prompts import object_prompts
 
 
 def _mask_file(video, object_id: str, frame: str) -> str:
     folder = video.folder / object_id if video.layout == "per_object" else video.folder
     return str(folder / f"{frame}.png")
-
-
-def _resized(mask, size_wh: list):
-    import cv2
-    import numpy as np
-
-    return cv2.resize(mask.astype(np.uint8), tuple(size_wh), interpolation=cv2.INTER_NEAREST) > 0
 
 
 def _object_record(video, object_id: str, index_of: dict, size_wh: list, counts: dict, seed: int, points: int):
@@ -33,7 +26,7 @@ def _object_record(video, object_id: str, index_of: dict, size_wh: list, counts:
     frame, mask = present[0], video.mask(object_id, present[0])
     if [mask.shape[1], mask.shape[0]] != list(size_wh):
         counts["mask_size_mismatches"] += 1
-        mask = _resized(mask, size_wh)
+        mask = resized_mask(mask, size_wh)
     prompts = object_prompts(mask, video.name, object_id, points, seed)
     return {"object_id": object_id, "annotated_frames": [index_of[f] for f in annotated],
             "prompt_frame": index_of[frame], "mask_file": _mask_file(video, object_id, frame),

@@ -28,6 +28,13 @@ def annotation_root(folder: Path) -> Path:
     return folder
 
 
+def resized_mask(mask: np.ndarray, size_wh) -> np.ndarray:
+    """A boolean mask at another size, nearest neighbour (how a mask of the wrong size is matched to its frame)."""
+    import cv2
+
+    return cv2.resize(mask.astype(np.uint8), tuple(int(v) for v in size_wh), interpolation=cv2.INTER_NEAREST) > 0
+
+
 def read_png(path: Path) -> np.ndarray:
     """A PNG's values as stored (palette indices for a palette PNG, not colours)."""
     from PIL import Image

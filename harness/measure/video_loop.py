@@ -78,14 +78,19 @@ def run_video(session, frames: np.ndarray, prompts: list, sync: Callable[[], Non
     return timing
 
 
+def frames_per_second(latencies_ms: list):
+    """Frames over the sum of their own latencies (None without frames)."""
+    busy_s = sum(latencies_ms) / 1000.0
+    return len(latencies_ms) / busy_s if busy_s else None
+
+
 def video_figures(timing: VideoTiming, objects_n: int) -> dict:
     """One video's figures from its samples."""
     propagation = timing.propagation_ms()
-    busy_s = sum(timing.frame_latency_ms) / 1000.0
     memory = [m for m in timing.memory_by_frame_mb if m is not None]
     return {
         "frames_n": len(timing.frame_latency_ms), "objects_n": objects_n, "first_frame": timing.first_frame,
-        "fps": len(timing.frame_latency_ms) / busy_s if busy_s else None,
+        "fps": frames_per_second(timing.frame_latency_ms),
         **summarize_latency(propagation, "latency_ms"),
         "prompt_latency_ms_mean": float(np.mean(timing.prompt_ms())) if timing.prompt_frames else None,
         "memory_first_frame_mb": memory[0] if memory else None,
@@ -99,8 +104,7 @@ def overall_figures(timings: list) -> dict:
     all_ms = [ms for t in timings for ms in t.frame_latency_ms]
     propagation = [ms for t in timings for ms in t.propagation_ms()]
     prompts = [ms for t in timings for ms in t.prompt_ms()]
-    busy_s = sum(all_ms) / 1000.0
     return {**summarize_latency(propagation, "latency_ms"),
             **summarize_latency(prompts, "prompt_latency_ms"),
-            "fps": len(all_ms) / busy_s if busy_s else None,
+            "fps": frames_per_second(all_ms),
             "frames_n": len(all_ms), "videos_n": len(timings)}

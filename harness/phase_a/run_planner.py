@@ -88,6 +88,13 @@ def pipeline_problem(spec: RunSpec, cuda: bool) -> Optional[str]:
     return None
 
 
+TF32_ON_CPU = "tf32 is a GPU tensor-core math mode; this run executes on the CPU, where fp32 is already strict fp32"
+
+
+def needs_cuda(precision: str, device: dict) -> str:
+    return f"{precision} needs a CUDA device; this run's device is {device['resolved']}"
+
+
 def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
     """(model card or None, skip status or None, skip reason or None) for a video model's run."""
     if model.get("refused"):
@@ -99,12 +106,11 @@ def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
     if spec.precision == "int8":
         return None, STATUS_SKIPPED, "int8 is not implemented for the video models"
     if spec.precision in ("fp16", "bf16") and not cuda:
-        return None, STATUS_SKIPPED, f"{spec.precision} needs a CUDA device; this run's device is {device['resolved']}"
+        return None, STATUS_SKIPPED, needs_cuda(spec.precision, device)
     if spec.precision == "bf16" and device.get("bf16") is False:
         return None, STATUS_SKIPPED, f"{device.get('name') or 'this GPU'} has no bf16 support"
     if spec.precision == "tf32" and not cuda:
-        return None, STATUS_SKIPPED, ("tf32 is a GPU tensor-core math mode; this run executes on the CPU, where fp32 is "
-                                      "already strict fp32")
+        return None, STATUS_SKIPPED, TF32_ON_CPU
     problem = (model.get("size_problems") or {}).get(str(spec.imgsz))
     if problem:
         return None, STATUS_SKIPPED, problem
@@ -122,10 +128,9 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     if spec.precision == "int8" and spec.backend != "tensorrt":
         return None, STATUS_SKIPPED, "int8 is a TensorRT precision here (calibrated engines); use --backend tensorrt"
     if spec.precision in ("fp16", "int8") and not cuda and spec.backend != "tensorrt":
-        return None, STATUS_SKIPPED, f"{spec.precision} needs a CUDA device; this run's device is {device['resolved']}"
+        return None, STATUS_SKIPPED, needs_cuda(spec.precision, device)
     if spec.precision == "tf32" and not runs_on_gpu(spec.backend, device):
-        return None, STATUS_SKIPPED, ("tf32 is a GPU tensor-core math mode; this run executes on the CPU, where fp32 is "
-                                      "already strict fp32")
+        return None, STATUS_SKIPPED, TF32_ON_CPU
     streams = spec.modes.streams
     if streams > 1 and not cuda:
         return None, STATUS_SKIPPED, "multi-stream runs need a CUDA device"

@@ -147,12 +147,12 @@ def prepare_vos_model(source, root: Path, opts) -> dict:
     record = {"name": source.name, "source_files": dict(source.files), "builtin": source.builtin, "artifacts": {},
               "prepare_s": {}, "task": "vos", "task_settings": {"task": "vos", "task_source": "model name"},
               "prompts": list(source.prompts) or list(opts.prompt), "detected": {}, "inputs": {}, "size_problems": {}}
-    refused = missing_library(family_of(source))
+    family = family_of(source)
+    refused = missing_library(family)
     arch, weights = None, None
     if not refused:
         arch, weights, refused = _weights(source, root, opts.force)
     record["weights"] = weights or {"kind": "file", "file": Path(source.files.get("pt", source.name)).name}
-    family = family_of(source)
     if refused:
         record["refused"] = refused
         log.warning("%s: %s", source.name, refused)

@@ -21,7 +21,7 @@ from harness.atomic_io import read_json
 from harness.measure.host_memory import release_free_heap
 from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.video_loop import overall_figures, run_video, video_figures
-from harness.oom import is_oom_exception
+from harness.phase_b.check_failure import check_failure
 from harness.phase_b.run_summary import budget_figures, memory_budget_record, record_exception
 from harness.phase_b.run_task import run_task
 from harness.phase_b.run_telemetry import RunTelemetry
@@ -126,10 +126,8 @@ class VideoRunner:
         try:
             timing = self.one_video(video, scorer=scorer, save=self.masks.enabled)
         except Exception as exc:  # noqa: BLE001 - one video's failure is that video's status
-            oom = is_oom_exception(exc)
+            record["reason"], oom = check_failure("the video", exc)
             record["status"] = STATUS_SKIPPED_OOM if oom else STATUS_FAILED
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            record["reason"] = f"{'out of memory' if oom else 'error'}: {type(exc).__name__}: {first}"[:300]
             log.warning("video %s: %s", name, record["reason"])
             scorer = None
         record["peaks"] = self.tracker.end_video(name)

@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 
 from harness.tasks.base import Figures, Task
-from harness.tasks.vos_metrics import ObjectScore, evaluated_frames, split_figures
+from harness.tasks.vos_metrics import ObjectScore, PredictionCounts, evaluated_frames, scored_prediction, split_figures
 
 VOS_FIGURES = ("j_and_f", "j_mean", "f_mean")
 
@@ -37,22 +37,20 @@ def model_ids(vos: dict) -> dict:
     return {obj["object_id"]: index + 1 for index, obj in enumerate(vos.get("objects", []))}
 
 
-def _mask_at(path: str, size_wh: list) -> np.ndarray:
-    import cv2
+def _prompt_mask(video, obj: dict, size_wh: list) -> np.ndarray:
+    """The object's mask on its prompt frame, at the frame's size (either layout, through VideoMasks)."""
+    from harness.data.vos_layouts import resized_mask
 
-    from harness.data.vos_layouts import read_png
-
-    mask = read_png(Path(path))
-    if mask.ndim == 3:
-        mask = mask[..., 0]
-    if [mask.shape[1], mask.shape[0]] != list(size_wh):
-        mask = cv2.resize(mask.astype(np.uint8), tuple(size_wh), interpolation=cv2.INTER_NEAREST)
-    return mask
+    mask = video.mask(obj["object_id"], Path(obj["mask_file"]).stem)
+    return mask if [mask.shape[1], mask.shape[0]] == list(size_wh) else resized_mask(mask, size_wh)
 
 
 def prompts_for(vos: dict, kind: str, size_wh: list) -> list:
     """The run's prompts for one video: every object's ``kind`` prompt on its prompt frame."""
+    from harness.data.vos_layouts import read_video
+
     ids, prompts = model_ids(vos), []
+    video = read_video(Path(vos["annotations"])) if kind == "mask" else None
     for obj in vos.get("objects", []):
         record = obj["prompts"]
         frame = int(obj["prompt_frame"])
@@ -61,10 +59,7 @@ def prompts_for(vos: dict, kind: str, size_wh: list) -> list:
         elif kind == "bbox":
             prompts.append(ObjectPrompt(ids[obj["object_id"]], frame, kind, box=record["bbox"]))
         elif kind == "mask":
-            mask = _mask_at(obj["mask_file"], size_wh)
-            value = int(obj["object_id"]) if vos.get("layout") == "palette" else None
-            prompts.append(ObjectPrompt(ids[obj["object_id"]], frame, kind,
-                                        mask=(mask == value) if value is not None else mask > 0))
+            prompts.append(ObjectPrompt(ids[obj["object_id"]], frame, kind, mask=_prompt_mask(video, obj, size_wh)))
         else:
             raise ValueError(f"unknown prompt {kind!r}; choose points, bbox or mask")
     return prompts
@@ -81,30 +76,20 @@ class VideoScorer:
         self.ids = model_ids(vos)
         self.scores = {obj["object_id"]: ObjectScore(video, obj["object_id"]) for obj in vos.get("objects", [])}
         self.frames = {obj["object_id"]: set(evaluated_frames(obj["annotated_frames"])) for obj in vos.get("objects", [])}
-        self.missing_n = 0
-        self.resized_n = 0
+        self.counts = PredictionCounts()
 
     def wants(self, frame_index: int) -> bool:
         return any(frame_index in frames for frames in self.frames.values())
 
     def add(self, frame_index: int, masks: dict) -> None:
         """``masks``: model object id -> bool mask at the frame's original size."""
-        import cv2
-
         for object_id, frames in self.frames.items():
             if frame_index not in frames:
                 continue
             truth = self.annotations.mask(object_id, self.stems[frame_index])
-            if truth is None:
-                continue
-            pred = masks.get(self.ids[object_id])
-            if pred is None:
-                self.missing_n += 1
-                pred = np.zeros_like(truth)
-            elif pred.shape != truth.shape:
-                self.resized_n += 1
-                pred = cv2.resize(pred.astype(np.uint8), truth.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
-            self.scores[object_id].add(pred, truth)
+            if truth is not None:
+                pred = scored_prediction(masks.get(self.ids[object_id]), truth.shape, self.counts)
+                self.scores[object_id].add(pred, truth)
 
     def objects(self) -> list:
         return list(self.scores.values())
@@ -115,8 +100,8 @@ def split_accuracy(scorers: list, weights_kind: str) -> Figures:
     objects = [score for scorer in scorers for score in scorer.objects()]
     figures = split_figures(objects)
     details = {"objects": [o.row() for o in objects], **{k: figures[k] for k in ("j_and_f_video_mean", "objects_n")},
-               "missing_predictions_n": sum(s.missing_n for s in scorers),
-               "resized_predictions_n": sum(s.resized_n for s in scorers)}
+               "missing_predictions_n": sum(s.counts.missing_predictions for s in scorers),
+               "resized_predictions_n": sum(s.counts.resized_predictions for s in scorers)}
     if weights_kind == "random-init":
         details["meaningless"] = "random-init weights: J&F measures nothing about the architecture"
     result = Figures(metrics={k: figures[k] for k in VOS_FIGURES}, details=details)

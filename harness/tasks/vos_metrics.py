@@ -23,6 +23,26 @@ import numpy as np
 BOUNDARY_TOLERANCE = 0.008  # of the image diagonal
 
 
+@dataclass
+class PredictionCounts:
+    missing_predictions: int = 0
+    resized_predictions: int = 0
+
+
+def scored_prediction(pred, shape: tuple, counts: PredictionCounts) -> np.ndarray:
+    """The prediction a frame is scored with: a missing one is an empty mask (J = 0 where the object is annotated),
+    one of another size is resized nearest to the annotation's; both counted."""
+    from harness.data.vos_layouts import resized_mask
+
+    if pred is None:
+        counts.missing_predictions += 1
+        return np.zeros(shape, dtype=bool)
+    if pred.shape != tuple(shape):
+        counts.resized_predictions += 1
+        return resized_mask(pred, (shape[1], shape[0]))
+    return pred
+
+
 def region_similarity(pred: np.ndarray, gt: np.ndarray) -> float:
     pred, gt = pred.astype(bool), gt.astype(bool)
     union = np.logical_or(pred, gt).sum()

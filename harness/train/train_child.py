@@ -43,7 +43,7 @@ def train(request: dict) -> dict:
     metrics = model.train(resume=True) if resumed else model.train(**trainer_arguments(spec, request["data"], folder))
     wall_s = time.perf_counter() - begun
     best = folder / ULTRA / "weights" / "best.pt"
-    target = Path(request["weights_dir"]) / spec_weights_name(spec)
+    target = Path(request["weights_path"])
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_suffix(".pt.tmp")
     shutil.copyfile(best if best.is_file() else last, staging)
@@ -54,12 +54,6 @@ def train(request: dict) -> dict:
                              wall_s, resumed, host_memory.peak_rss_mb(), peak_torch, str(target))
     write_report(folder, report)
     return report
-
-
-def spec_weights_name(spec: dict) -> str:
-    from harness.train.train_spec import TrainSpec
-
-    return TrainSpec.from_dict(spec).weights_name
 
 
 def main(argv=None) -> int:
@@ -74,12 +68,11 @@ def main(argv=None) -> int:
     except Exception as exc:  # noqa: BLE001 - the verdict carries the reason; the traceback goes to the log
         import traceback
 
-        from harness.oom import is_oom_exception
+        from harness.phase_b.check_failure import check_failure
 
         traceback.print_exc()
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        status = "skipped_oom" if is_oom_exception(exc) else "failed"
-        child_protocol.emit("train_end", status=status, reason=f"{type(exc).__name__}: {first}"[:400])
+        reason, oom = check_failure("the training", exc)
+        child_protocol.emit("train_end", status="skipped_oom" if oom else "failed", reason=reason)
         return 3
     child_protocol.emit("train_end", status="ok", reason=None, weights=report["weights"],
                         epochs_done=report["epochs_done"], wall_s=report["wall_s"])

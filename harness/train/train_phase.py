@@ -65,13 +65,13 @@ def train_one(spec: TrainSpec, out_dir: Path, weights_dir: Optional[str], force:
     except FileNotFoundError as exc:
         return record(folder, TrainOutcome(spec, "failed", str(exc)))
     data = resolve_training_data(spec.data, spec.task, Path(out_dir).resolve() / "train_data", spec.seed)
+    weights = Path(out_dir) / "weights" / spec.weights_name
     request = atomic_write_json(folder / "request.json", {"spec": spec.to_dict(), "folder": str(folder.resolve()),
                                                           "data": data, "finetune_from": source,
-                                                          "weights_dir": str((Path(out_dir) / "weights").resolve())})
+                                                          "weights_path": str(weights.resolve())})
     outcome = run_phase("harness.train", ["--request", str(request)], timeout_s, log_file)
     status, reason = ending_status(outcome, timeout_s)
-    weights = str(Path(out_dir) / "weights" / spec.weights_name) if status == "ok" else None
-    return record(folder, TrainOutcome(spec, status, reason, weights))
+    return record(folder, TrainOutcome(spec, status, reason, str(weights) if status == "ok" else None))
 
 
 def record(folder: Path, outcome: TrainOutcome) -> TrainOutcome:
