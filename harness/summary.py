@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.atomic_io import atomic_write_text
+from harness.default_weights import DEFAULT_TRAINED, DEFAULT_TRAINED_NOTE
 from harness.measure.metric_catalog import metric_names
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
 from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results
@@ -35,6 +36,10 @@ SHARED_PROCESS_NOTE = (f"{SHARED_PROCESS_MARK} --isolation phase: this run ran a
 RANDOM_INIT_NOTE = ("random-init: the model's weights are random (no weights file), so its accuracy figures (mAP, "
                     "top-k, depth, J&F) are meaningless; latency, throughput and memory are still valid.")
 SHORT_REASON_CHARS = 60
+FIDELITY_FAIL_MARK = "FAIL"
+FIDELITY_FAIL_NOTE = (f"{FIDELITY_FAIL_MARK} fidelity below the task's gate (fidelity_pass false): the backend does not "
+                      "reproduce the FP32 reference (detect: under 90 % of its boxes; the gate is in the result's "
+                      "fidelity.fidelity_gate, docs/metrics.md), so its figures are not the model's.")
 UNINFORMATIVE_MARK = "(u)"
 UNINFORMATIVE_NOTE = (f"{UNINFORMATIVE_MARK} fidelity uninformative: the FP32 reference barely changes between the "
                       "fixed frames (its outputs hardly depend on the input, as with random-init weights), so a small "
@@ -45,11 +50,27 @@ def uninformative(row) -> bool:
     return row.get("fidelity_informative") is False or row.get("fidelity_informative") == 0.0
 
 
+def failed_fidelity(row) -> bool:
+    return row.get("fidelity_pass") is False or row.get("fidelity_pass") == 0.0
+
+
+def fidelity_mark(row) -> str:
+    """What tables put after the fidelity error: (u) when uninformative, FAIL below the task's gate, else nothing."""
+    if uninformative(row):
+        return UNINFORMATIVE_MARK
+    return FIDELITY_FAIL_MARK if failed_fidelity(row) else ""
+
+
+def fidelity_cell(row, text: str) -> str:
+    return f"{text} {fidelity_mark(row)}" if text and fidelity_mark(row) else text
+
+
 def weights_label(result: dict):
-    """``random-init``, the weights file's name, or None for a result written before the field existed."""
+    """``random-init``, ``default-trained``, the weights file's name, or None for a result written before the field
+    existed."""
     weights = result.get("weights") or {}
-    if weights.get("kind") == RANDOM_INIT:
-        return RANDOM_INIT
+    if weights.get("kind") in (RANDOM_INIT, DEFAULT_TRAINED):
+        return weights["kind"]
     return weights.get("file") or weights.get("kind")
 
 
@@ -81,6 +102,8 @@ def table_notes(rows: list) -> list:
     """The footnotes a run table needs: the shared-process mark and random-init weights, when some row has them."""
     notes = [SHARED_PROCESS_NOTE] if any(ran_after_other_runs(r) for r in rows) else []
     notes += [UNINFORMATIVE_NOTE] if any(uninformative(r) for r in rows) else []
+    notes += [FIDELITY_FAIL_NOTE] if any(failed_fidelity(r) and not uninformative(r) for r in rows) else []
+    notes += [DEFAULT_TRAINED_NOTE] if any(r.get("weights") == DEFAULT_TRAINED for r in rows) else []
     return notes + ([RANDOM_INIT_NOTE] if any(r.get("weights") == RANDOM_INIT for r in rows) else [])
 
 
@@ -168,9 +191,8 @@ def display_frame(frame):
     view["status"] = [status_text(r) for r in records]
     view["reason"] = [short_reason(r) for r in records]
     if "fidelity_max_abs_err" in view.columns:
-        view["fidelity_max_abs_err"] = [f"{r['fidelity_max_abs_err']:.4g} {UNINFORMATIVE_MARK}"
-                                        if uninformative(r) and isinstance(r.get("fidelity_max_abs_err"), float)
-                                        else r.get("fidelity_max_abs_err") for r in records]
+        view["fidelity_max_abs_err"] = [fidelity_cell(r, f"{r['fidelity_max_abs_err']:.4g}")
+                                        if isinstance(r.get("fidelity_max_abs_err"), float) and fidelity_mark(r) else r.get("fidelity_max_abs_err") for r in records]
     return view
 
 

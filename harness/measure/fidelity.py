@@ -12,6 +12,7 @@ import numpy as np
 # The reference must move by at least this share of its largest value between two fixed frames for a match with it
 # to say anything: a random-init network's outputs barely depend on the input.
 INFORMATIVE_SPREAD = 1e-3
+FIDELITY_PASS = "fidelity_pass"
 
 
 def reference_spread(reference: np.ndarray) -> Optional[float]:
@@ -56,3 +57,21 @@ def compare_outputs(reference: np.ndarray, test: np.ndarray) -> dict:
         "fidelity_cos_sim_min": min(f["cos_sim"] for f in per_frame),
         "per_frame": per_frame,
     }
+
+
+def fidelity_verdict(metrics: dict, gate: Optional[tuple]) -> tuple:
+    """(passed, why not judged): ``gate`` is the task's (figure, minimum). True / False when the figure is there and
+    the comparison is informative; None with the reason otherwise (an uninformative match is not a pass)."""
+    if gate is None:
+        return None, "this task has no fidelity gate"
+    figure, minimum = gate
+    if metrics.get("fidelity_informative") is False:
+        return None, "uninformative: the FP32 reference barely depends on its input, so no pass or fail is given"
+    value = metrics.get(figure)
+    if value is None:
+        return None, f"{figure} was not measured"
+    return bool(value >= minimum), None
+
+
+def gate_text(gate: tuple) -> str:
+    return f"{gate[0]} >= {gate[1]:g}"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from harness.measure.fidelity import FIDELITY_PASS, fidelity_verdict, gate_text
 from harness.phase_a.reference_outputs import load_frames, load_outputs
 from harness.tasks.base import Figures
 
@@ -33,8 +34,25 @@ def compared_with(reference: dict, planned: dict, device: str) -> str:
     return "self" if same else reference.get("computed_with", "the FP32 reference")
 
 
+def with_verdict(figures: Figures, gate) -> Figures:
+    """``fidelity_pass`` from the task's gate (the gate itself in the details)."""
+    passed, why = fidelity_verdict(figures.metrics, gate)
+    figures.metrics[FIDELITY_PASS] = passed
+    if why:
+        figures.unavailable[FIDELITY_PASS] = why
+    if gate is not None:
+        figures.details["fidelity_gate"] = gate_text(gate)
+    return figures
+
+
 def check_fidelity(runner, task, planned: dict, setup: dict, config_path: Path, frames_key: str,
                    device: str) -> Figures:
+    return with_verdict(compare_with_reference(runner, task, planned, setup, config_path, frames_key, device),
+                        task.fidelity_gate)
+
+
+def compare_with_reference(runner, task, planned: dict, setup: dict, config_path: Path, frames_key: str,
+                           device: str) -> Figures:
     extra = planned.get("extra") or {}
     reference = extra.get("reference")
     if not reference:

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.measure.fidelity import FIDELITY_PASS
 from harness.measure.memory_tracker import MemoryTracker
 from harness.matrix import RunModes
 from harness.measure.paced_loop import run_paced_passes
@@ -82,7 +83,7 @@ def post_measurement(runner, planned: dict, setup: dict, config_path: Path, meas
         out["metrics"].update(e2e.metrics)
         out["unavailable"].update(e2e.unavailable)
     for name, figure_names, work in (
-            ("fidelity", task.fidelity_figures,
+            ("fidelity", (*task.fidelity_figures, FIDELITY_PASS) if task.fidelity_gate else task.fidelity_figures,
              lambda: check_fidelity(runner, task, planned, setup, config_path, spec.frames_key, device)),
             ("accuracy", task.accuracy_figures,
              lambda: check_accuracy(runner, task, spec, planned, setup, config_path, measurement))):

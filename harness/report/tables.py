@@ -3,7 +3,7 @@ cell reads)."""
 
 from __future__ import annotations
 
-from harness.summary import ACCURACY_COLUMNS, RANDOM_INIT, UNINFORMATIVE_MARK, status_text, uninformative
+from harness.summary import ACCURACY_COLUMNS, RANDOM_INIT, fidelity_cell, status_text
 
 RUN_COLUMNS = (
     ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "precision"),
@@ -51,9 +51,7 @@ def cell_text(row: dict, key: str) -> str:
     text = fmt(row.get(key))
     if text and key in ACCURACY_KEYS and row.get("weights") == RANDOM_INIT:
         return f"{text} {MEANINGLESS}"
-    if text and key == "fidelity_max_abs_err" and uninformative(row):
-        return f"{text} {UNINFORMATIVE_MARK}"
-    return text
+    return fidelity_cell(row, text) if key == "fidelity_max_abs_err" else text
 
 
 def present_columns(rows: list, columns: tuple) -> list:

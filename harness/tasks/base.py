@@ -87,6 +87,8 @@ class Task:
     name = "generic"
     default_resize = "stretch"
     fidelity_figures: tuple = GENERIC_FIDELITY
+    # (figure, minimum) a backend must reach against the FP32 reference to pass (fidelity_pass); None: no gate
+    fidelity_gate: Optional[tuple] = ("fidelity_cos_sim_min", 0.999)
     accuracy_figures: tuple = ()
 
     def __init__(self, settings: TaskSettings):

@@ -50,6 +50,7 @@ class ClassifyTask(Task):
     default_resize = "crop"
     fidelity_figures = ("fidelity_max_abs_err", "fidelity_cos_sim_min", "fidelity_top1_agree_pct",
                         "fidelity_top5_overlap_pct")
+    fidelity_gate = ("fidelity_top1_agree_pct", 90.0)
     accuracy_figures = ACCURACY
 
     def fidelity(self, reference: list, test: list) -> Figures:

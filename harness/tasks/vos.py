@@ -115,6 +115,7 @@ class VosTask(Task):
     name = "vos"
     default_resize = "stretch"
     fidelity_figures: tuple = ()
+    fidelity_gate = None
     accuracy_figures: tuple = VOS_FIGURES
 
     def accuracy_unavailable(self) -> str:

@@ -25,6 +25,11 @@ class YoloHeadTask(Task):
     map_figures: tuple = ("map50", "map50_95")
 
     @property
+    def fidelity_gate(self) -> tuple:
+        """A backend passes when it reproduces at least 90 % of the reference's boxes (same class, IoU >= 0.5)."""
+        return (self.agreement_figure, 90.0)
+
+    @property
     def fidelity_figures(self) -> tuple:
         return ("fidelity_max_abs_err", "fidelity_cos_sim_min", self.agreement_figure, *self.matched_figures())
 
