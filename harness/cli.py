@@ -13,7 +13,8 @@ from harness.options import add_flags, resolve
 
 DESCRIPTION = """Benchmark vision-model inference in two processes: Phase A prepares (models, exports, \
 preprocessed frames, setup config) and exits; Phase B, a fresh process per run, measures latency, \
-throughput and memory cleanly. With no arguments: random-init yolo11n and yolov8n on a generated dataset. \
+throughput and memory cleanly. With no arguments: yolo11n and yolov8n trained on the generated shapes (weights/default/) on a \
+generated dataset. \
 Also: `report OUT_DIR` regenerates the reports from the results; `compare OUT_A OUT_B` shows per-run changes \
 and exits 4 on a regression, 2 when nothing is comparable; `evaluate-vos PRED_DIR GT_DIR` scores video object \
 segmentation masks (J, F, J&F); `train --models yolo11n,...` trains models (docs/training.md)."""

@@ -147,7 +147,8 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "split_dir": ("str", "SA-V style split: one folder per video holding JPEG frames, or video files"),
     "models": ("strs", "model names, comma-separated: stems of files in --weights_dir, or Ultralytics "
                        "architecture names built with random weights (yolo11n, yolov8s, ...). "
-                       f"Default: {','.join(DEFAULT_MODELS)} when --weights_dir is not given"),
+                       f"Default: {','.join(DEFAULT_MODELS)} when --weights_dir is not given, with their shipped "
+                       "weights trained on the generated shapes (weights/default/)"),
     "weights_dir": ("str", "folder of *.pt, *.onnx, *.engine, *.yaml model files"),
     "imgsz": ("sizes", "input size(s): S (square) or HxW, e.g. 320,640 or 480x640,48x320 (default 640; a model with a "
                        "fixed input or its own imgsz uses that when --imgsz is not given)"),

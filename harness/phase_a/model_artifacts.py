@@ -203,6 +203,10 @@ def describe_model(record: dict, detected: dict, declarations: dict, opts) -> No
 def weights_record(source: ModelSource) -> dict:
     """Where the model's weights come from: a given file, or random-init from an architecture (timings and memory
     are real; accuracy figures of such a model are meaningless, and every output says so)."""
+    if source.default_trained:
+        from harness.default_weights import DEFAULT_TRAINED
+
+        return {"kind": DEFAULT_TRAINED, "file": Path(source.files["pt"]).name, "sha256": file_sha256(source.files["pt"])}
     for kind in ("pt", "onnx", "engine"):
         if kind in source.files:
             return {"kind": "file", "file": Path(source.files[kind]).name}
@@ -218,7 +222,7 @@ def prepare_model(source: ModelSource, root: Path, opts, backends: list, device:
 
     folder = root / "artifacts" / safe_name(source.name)
     record: dict = {"name": source.name, "source_files": dict(source.files), "builtin": source.builtin,
-                    "artifacts": {}, "prepare_s": {}, "weights": weights_record(source)}
+                    "default_trained": source.default_trained, "artifacts": {}, "prepare_s": {}, "weights": weights_record(source)}
     started = time.perf_counter()
     try:
         checkpoint, detected = _torch_artifact(source, folder, record, opts.trust_pickle, opts.force)

@@ -24,6 +24,7 @@ class ModelSource:
     files: dict = field(default_factory=dict)   # kind (pt/onnx/engine/yaml) -> path
     builtin: bool = False                        # an Ultralytics architecture name, no file of the user's
     prompts: list = field(default_factory=list)  # vos: prompts named with the model (sam2_base_points), else --prompt
+    default_trained: bool = False                # the default run's shipped weights (harness/default_weights.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -55,6 +56,14 @@ def model_name(raw: str) -> str:
     return raw
 
 
+def _default_source(name: str) -> ModelSource:
+    """A default model: its shipped trained checkpoint when this install has one, else its architecture."""
+    from harness.default_weights import shipped_weights
+
+    path = shipped_weights(name)
+    return ModelSource(name=name, files={"pt": path}, default_trained=True) if path else _source(name, {})
+
+
 def _source(name: str, found: dict) -> ModelSource:
     from runners.vos_models import is_vos_name
 
@@ -73,7 +82,9 @@ def discover_models(weights_dir: Optional[str], names: Sequence[str], defaults: 
     if weights_dir and not names and not found:
         raise UserError(f"--weights_dir {weights_dir} holds no model files (*.pt, *.pt2, *.onnx, *.engine, *.yaml) "
                         "or Hugging Face video model folders")
-    wanted = list(names) if names else (sorted(found) if weights_dir else list(defaults))
+    if not names and not weights_dir:
+        return [_default_source(name) for name in defaults]
+    wanted = list(names) if names else sorted(found)
     models: dict = {}
     for raw in wanted:
         name, prompt = split_prompt(model_name(raw))

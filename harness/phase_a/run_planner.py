@@ -23,12 +23,13 @@ def engine_key(imgsz: int, precision: str, batch, engine_batch: str = "static") 
     return f"{imgsz}/{precision}/{'dynamic' if engine_batch == 'dynamic' else f'b{batch}'}"
 
 
-def resolve_backends(requested: list, source_files: dict, builtin: bool) -> list:
-    """``auto``: a model given as files runs on its best artifact (.engine > .onnx > .pt); a built-in
-    architecture runs on torch and onnxruntime. Named backends are taken as they are."""
+def resolve_backends(requested: list, source_files: dict, harness_provided: bool) -> list:
+    """``auto``: a model given as files runs on its best artifact (.engine > .onnx > .pt); a model the harness
+    provides (a built-in architecture, or the default run's shipped weights) runs on torch and onnxruntime. Named
+    backends are taken as they are."""
     if requested != ["auto"]:
         return list(requested)
-    if builtin:
+    if harness_provided:
         return ["torch", "onnxruntime"]
     for extension, backend in ARTIFACT_PRIORITY:
         if extension in source_files:
@@ -201,7 +202,8 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
     channels_last, compile_cache, compile_cache_dir, engine_batch."""
     modes = modes or {}
     by_name = {m["name"]: m for m in models}
-    per_model = {name: resolve_backends(backends, m.get("source_files", {}), bool(m.get("builtin")))
+    per_model = {name: resolve_backends(backends, m.get("source_files", {}),
+                                        bool(m.get("builtin") or m.get("default_trained")))
                  for name, m in by_name.items()}
     sizes_per_model = {name: m["sizes"] for name, m in by_name.items() if m.get("sizes")}
     prompts_per_model = {name: m.get("prompts") or ["points"] for name, m in by_name.items() if m.get("task") == "vos"}

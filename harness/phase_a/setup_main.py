@@ -69,7 +69,7 @@ def prepare_models(sources: list, root: Path, opts: Options, device: dict) -> li
         if is_vos_source(source):
             prepared.append((source, ["torch"], prepare_vos_model(source, root, opts)))
             continue
-        backends = resolve_backends(opts.backend, source.files, source.builtin)
+        backends = resolve_backends(opts.backend, source.files, source.builtin or source.default_trained)
         prepared.append((source, backends, prepare_model(source, root, opts, backends, device)))
     return prepared
 
