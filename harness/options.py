@@ -45,6 +45,7 @@ class Options:
     workspace_mb: float = 1024.0
     engine_batch: str = "static"
     int8_calibration: str = "minmax"
+    int8_max_map_drop: float = 0.02
     calib_images: int = 500
     calib_batch: int = 8
     int8_random_calibration: bool = False
@@ -169,7 +170,12 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                               "halved on allocation failure)"),
     "engine_batch": (("static", "dynamic"), "TensorRT engines: one per batch size (static, default) or one dynamic "
                                             "engine per model, precision and imgsz"),
-    "int8_calibration": (("minmax", "entropy2"), "TensorRT INT8 calibrator (default minmax)"),
+    "int8_calibration": (("minmax", "entropy", "percentile"), "INT8 calibration method of ONNX Runtime's static "
+                         "quantization, which writes the Q/DQ model for onnxruntime and tensorrt int8 runs (default "
+                         "minmax; TensorRT 8.x builds minmax / entropy with its own calibrators)"),
+    "int8_max_map_drop": ("float", "largest accuracy drop of an int8 run against the fp32 run of the same model, backend, "
+                                   "imgsz and batch before its row is flagged: absolute mAP50-95 (top-1 for classifiers; "
+                                   "default 0.02)"),
     "calib_images": ("int", "most preprocessed frames used for INT8 calibration (default 500; fewer than 300 warns)"),
     "calib_batch": ("int", "frames per INT8 calibration batch, independent of the run's --batch (default 8: a batch-64 "
                            "run does not calibrate at 64 on an 8 GB board)"),
@@ -356,6 +362,8 @@ def validate(opts: Options) -> None:
         raise UserError(f"--arrival_fps {min(opts.arrival_fps):g}: a frame rate must be positive (0 = back to back)")
     if opts.calib_images <= 0:
         raise UserError(f"--calib_images {opts.calib_images}: must be at least 1")
+    if not 0 <= opts.int8_max_map_drop < 1:
+        raise UserError(f"--int8_max_map_drop {opts.int8_max_map_drop}: an absolute drop between 0 and 1")
     if opts.accuracy_images < 0:
         raise UserError(f"--accuracy_images {opts.accuracy_images}: must be 0 or more")
     if opts.dense_gt is not None and not Path(opts.dense_gt).is_dir():

@@ -22,7 +22,8 @@ SHAPING_FLAGS = ("source", "split_dir", "weights_dir", "max_frames", "limit_vide
                  "engine_batch", "int8_calibration", "calib_images", "int8_random_calibration", "fidelity_frames",
                  "streams", "e2e", "calib_batch", "prompt_points")
 # How the passes are scheduled needs no new artifacts: these may change with --skip_setup.
-SCHEDULING_FLAGS = {"pipeline": "pipeline_list", "arrival_fps": "arrival_fps_list", "arrival": "arrival"}
+SCHEDULING_FLAGS = {"pipeline": "pipeline_list", "arrival_fps": "arrival_fps_list", "arrival": "arrival",
+                    "int8_max_map_drop": "int8_max_map_drop"}  # a judgement of the results, not a measurement
 
 
 def load_checked_setup(opts: Options) -> tuple:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from harness.atomic_io import atomic_write_text
 from harness.default_weights import DEFAULT_TRAINED, DEFAULT_TRAINED_NOTE
+from harness.int8_deltas import COLUMNS as INT8_COLUMNS, OVER_MARK, OVER_NOTE, add_int8_columns, over_limit
 from harness.measure.metric_catalog import metric_names
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
 from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results
@@ -26,6 +27,7 @@ CONSOLE_COLUMNS = [
     ("weights", "weights"), ("status", "status"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
     ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("fps", "fps"),
     ("prompt_latency_ms_p50", "prompt ms"), ("peak_rss_mb", "peak RSS MiB"), ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"), *ACCURACY_COLUMNS,
+    ("int8_accuracy_drop", "int8 acc drop"), ("int8_speedup", "int8 speed-up"),
     ("reason", "reason"),
 ]
 RANDOM_INIT = "random-init"
@@ -103,6 +105,7 @@ def table_notes(rows: list) -> list:
     notes = [SHARED_PROCESS_NOTE] if any(ran_after_other_runs(r) for r in rows) else []
     notes += [UNINFORMATIVE_NOTE] if any(uninformative(r) for r in rows) else []
     notes += [FIDELITY_FAIL_NOTE] if any(failed_fidelity(r) and not uninformative(r) for r in rows) else []
+    notes += [OVER_NOTE] if any(over_limit(r) for r in rows) else []
     notes += [DEFAULT_TRAINED_NOTE] if any(r.get("weights") == DEFAULT_TRAINED for r in rows) else []
     return notes + ([RANDOM_INIT_NOTE] if any(r.get("weights") == RANDOM_INIT for r in rows) else [])
 
@@ -145,6 +148,7 @@ def result_row(result: dict) -> dict:
     row["isolation"] = process.get("isolation")
     row["run_index_in_process"] = process.get("run_index_in_process")
     row["phase_a_pid"] = result.get("setup", {}).get("phase_a_pid")
+    row["int8_max_accuracy_drop"] = (result.get("calibration") or {}).get("max_accuracy_drop")
     row["created_at"] = result.get("created_at")
     return row
 
@@ -152,12 +156,12 @@ def result_row(result: dict) -> dict:
 def summary_frame(results: list):
     import pandas as pd
 
-    rows = [result_row(r) for r in results]
+    rows = add_int8_columns([result_row(r) for r in results])
     known = set(metric_names())
     extra = sorted({k for r in results for k in (r.get("metrics") or {}) if k not in known})  # e.g. --accuracy_hook figures
     for row, result in zip(rows, results):
         row.update({k: (result.get("metrics") or {}).get(k) for k in extra})
-    columns = IDENTITY + metric_names() + extra + ["fidelity_compared_with", "input", "device_name",
+    columns = IDENTITY + metric_names() + extra + [*INT8_COLUMNS, "int8_max_accuracy_drop", "fidelity_compared_with", "input", "device_name",
                                                    "execution_device", "providers", "phase_b_pid", "isolation",
                                                    "run_index_in_process", "phase_a_pid", "created_at"]
     frame = pd.DataFrame(rows, columns=columns)
@@ -190,10 +194,20 @@ def display_frame(frame):
     view = frame.copy()
     view["status"] = [status_text(r) for r in records]
     view["reason"] = [short_reason(r) for r in records]
-    if "fidelity_max_abs_err" in view.columns:
-        view["fidelity_max_abs_err"] = [fidelity_cell(r, f"{r['fidelity_max_abs_err']:.4g}")
-                                        if isinstance(r.get("fidelity_max_abs_err"), float) and fidelity_mark(r) else r.get("fidelity_max_abs_err") for r in records]
+    if "fidelity_max_abs_err" in view.columns and any(fidelity_mark(r) for r in records):
+        view["fidelity_max_abs_err"] = [marked(r.get("fidelity_max_abs_err"), fidelity_mark(r)) for r in records]
+    if "int8_accuracy_drop" in view.columns and any(over_limit(r) for r in records):
+        view["int8_accuracy_drop"] = [marked(r.get("int8_accuracy_drop"), OVER_MARK if over_limit(r) else "")
+                                      for r in records]
     return view
+
+
+def marked(value, mark: str):
+    """A number as tables print numbers (4 significant digits) with its mark after it: a column holding marks is
+    text, so its unmarked numbers are formatted here too; missing stays missing."""
+    if not isinstance(value, float) or value != value:
+        return value
+    return f"{value:.4g} {mark}".strip()
 
 
 def markdown_table(frame, columns=CONSOLE_COLUMNS, floatfmt: str = ".4g") -> str:

@@ -286,11 +286,11 @@ def test_cache_key_is_stable_and_sensitive():
     key = calibration_cache_key(*base)
     assert key == calibration_cache_key(*base) and len(key) == 16 and int(key, 16) >= 0
     variants = [("b" * 64, 640, "frames-fp-1", "minmax"), ("a" * 64, 320, "frames-fp-1", "minmax"),
-                ("a" * 64, 640, "frames-fp-2", "minmax"), ("a" * 64, 640, "frames-fp-1", "entropy2")]
+                ("a" * 64, 640, "frames-fp-2", "minmax"), ("a" * 64, 640, "frames-fp-1", "entropy")]
     assert len({calibration_cache_key(*v) for v in variants} | {key}) == 5
     with pytest.raises(ValueError, match="minmax"):
         calibration_cache_key("a", 640, "x", "percentile")
-    assert ALGORITHMS == ("minmax", "entropy2")
+    assert ALGORITHMS == ("minmax", "entropy")
 
 
 def test_calibration_warning_threshold():

@@ -23,11 +23,22 @@ import numpy as np
 from harness.atomic_io import atomic_write_bytes
 from harness.data.frame_store import open_frames
 
-ALGORITHMS = ("minmax", "entropy2")
+ALGORITHMS = ("minmax", "entropy")  # the implicit calibrators TensorRT 8.x has for our --int8_calibration names
 MIN_RECOMMENDED_IMAGES = 300
-_CALIBRATOR_CLASSES = {"minmax": "IInt8MinMaxCalibrator", "entropy2": "IInt8EntropyCalibrator2"}
+_CALIBRATOR_CLASSES = {"minmax": "IInt8MinMaxCalibrator", "entropy": "IInt8EntropyCalibrator2"}
 
 PlanEntry = Tuple[str, int]  # (path of a frames .npy, frame index in it)
+
+
+def int8_build_path(tensorrt_version: Optional[str], method: str) -> str:
+    """How a TensorRT INT8 engine gets its scales: "explicit" (built from the symmetric Q/DQ ONNX; TensorRT >= 10,
+    where the implicit calibrators are deprecated, and gone in 11) or "implicit" (TensorRT 8.x's own calibrator on
+    the fp32 ONNX, for the methods it has; other methods take the Q/DQ path, which 8.5+ also builds)."""
+    try:
+        major = int(str(tensorrt_version).split(".")[0])
+    except ValueError:
+        return "explicit"  # unknown version: the path every TensorRT from 8.5 on builds
+    return "implicit" if major < 10 and method in ALGORITHMS else "explicit"
 
 
 class CalibrationUnsupported(Exception):

@@ -46,6 +46,10 @@ def calibration_identity(calibration: Optional[dict]) -> Optional[dict]:
     algorithm, images (planned frames, or random images), random."""
     if not calibration:
         return None
+    if calibration.get("explicit"):  # the scales are in the Q/DQ ONNX, whose hash is the engine's source hash
+        return {"key": calibration.get("frames_fingerprint"), "algorithm": calibration.get("method"),
+                "images": int(calibration.get("frames_used") or 0), "random": bool(calibration.get("random")),
+                "explicit": True}
     random = bool(calibration.get("random"))
     plan = [[str(path), int(index)] for path, index in (calibration.get("plan") or [])]
     images = int(calibration.get("random_count") or 0) if random else len(plan)
@@ -152,7 +156,7 @@ def build_engine(onnx_path, engine_path, precision: str, imgsz: int, batch_spec:
         return record
 
     calibration_request = None
-    if precision == "int8" and calibration:
+    if precision == "int8" and calibration and not calibration.get("explicit"):
         identity = wanted["calibration"]
         if identity["images"] <= 0:
             record.update(status="failed", reason="INT8 calibration has no images: no preprocessed frames at this imgsz "

@@ -58,6 +58,20 @@ def _calibration(opts, sequences: list, root: Path, size: int, onnx_sha: str, fi
             "cache_path": str(root / "calibration" / f"{key}_{opts.int8_calibration}.cache")}
 
 
+def _int8_input(model: dict, size, opts, platform: dict, fp32_onnx: str, fp32_sha: str, implicit) -> tuple:
+    """(ONNX to build from, its hash, calibration record, why not): the symmetric Q/DQ ONNX on the explicit path,
+    the fp32 ONNX with ``implicit()``'s calibration on TensorRT 8.x's implicit path."""
+    from harness.engines.calibration import int8_build_path
+
+    path = int8_build_path(platform.get("tensorrt"), opts.int8_calibration)
+    if path == "implicit":
+        return fp32_onnx, fp32_sha, {**implicit(), "int8_path": "implicit"}, None
+    qdq = (model.get("int8") or {}).get(f"{size}/s8s8") or {"refused": "no symmetric Q/DQ model was quantized"}
+    if qdq.get("refused"):
+        return None, None, None, f"int8 (explicit quantization): {qdq['refused']}"
+    return qdq["path"], file_sha256(qdq["path"]), {**qdq, "explicit": True, "int8_path": "explicit"}, None
+
+
 def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict, memory: dict, sequences: list,
                     root: Path, fingerprint: str) -> dict:
     """Fills model["artifacts"]["tensorrt"], ["tensorrt_status"], ["tensorrt_calibration"]; returns the
@@ -98,13 +112,19 @@ def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict
                 if unsupported:
                     statuses[key] = {"status": "skipped", "reason": unsupported}
                     continue
-                calibration = (_calibration(opts, sequences, root, frames_key, onnx_sha, fingerprint)
-                               if precision == "int8" else None)
+                built_from, built_sha, calibration = source, onnx_sha, None
+                if precision == "int8":
+                    built_from, built_sha, calibration, unsupported = _int8_input(
+                        model, size, opts, platform, source, onnx_sha,
+                        lambda: _calibration(opts, sequences, root, frames_key, onnx_sha, fingerprint))
+                    if unsupported:
+                        statuses[key] = {"status": "skipped", "reason": unsupported}
+                        continue
                 suffix = "dynamic" if opts.engine_batch == "dynamic" else f"b{batch}"
                 engine = root / "artifacts" / safe_name(model["name"]) / f"{safe_name(model['name'])}_img{size}_{precision}_{suffix}.engine"
-                record = build_engine(source, engine, precision, size, spec, opts.workspace_mb, memory.get("budget_mb"),
+                record = build_engine(built_from, engine, precision, size, spec, opts.workspace_mb, memory.get("budget_mb"),
                                       WORKSPACE_FLOOR_MB, calibration, root / "artifacts" / "tensorrt.timing_cache",
-                                      opts.build_timeout_s, sys.stderr, root / "engine_builds", onnx_sha, platform,
+                                      opts.build_timeout_s, sys.stderr, root / "engine_builds", built_sha, platform,
                                       force=opts.force)
                 builds[key] = record
                 statuses[key] = {"status": record["status"], "reason": record["reason"]}
@@ -112,7 +132,9 @@ def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict
                     engines[key] = record["engine_path"]
                     model["prepare_s"][f"engine_{key}"] = record.get("build_s")
                 if calibration:
-                    calibrations[key] = {**(record.get("calibration") or {}), "warning": record.get("calibration_warning")}
+                    provenance = calibration if calibration.get("explicit") else {"int8_path": "implicit"}
+                    calibrations[key] = {**provenance, **(record.get("calibration") or {}),
+                                         "warning": record.get("calibration_warning")}
                 if record["status"] == "skipped" and record["reason"] == TENSORRT_MISSING:
                     missing = TENSORRT_MISSING  # no point starting a child per engine to learn the same thing
                 log.info("engine %s %s: %s (%s)", model["name"], key, record["status"], record["reason"])

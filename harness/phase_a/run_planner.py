@@ -118,6 +118,33 @@ def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
     return (model.get("artifacts") or {}).get("vos_cards", {}).get(str(spec.imgsz)), None, None
 
 
+DEFAULT_INT8_MAX_DROP = 0.02  # --int8_max_map_drop's default, for a setup saved before the flag existed
+
+
+def qdq_artifact(model: dict, spec: RunSpec) -> tuple:
+    """The u8s8 Q/DQ ONNX Phase A quantized for an onnxruntime int8 run, or why there is none."""
+    record = (model.get("int8") or {}).get(f"{spec.imgsz}/u8s8")
+    if not record:
+        return None, STATUS_SKIPPED, f"no Q/DQ INT8 model for {spec.model} at {spec.imgsz} (set up with --precision int8)"
+    if record.get("refused"):
+        return None, STATUS_SKIPPED, f"int8: {record['refused']}"
+    return record["path"], None, None
+
+
+def int8_provenance(model: dict, spec: RunSpec, modes: dict) -> Optional[dict]:
+    """What an int8 run's result records about its quantization: the Q/DQ model's provenance (onnxruntime) or
+    the engine's calibration (tensorrt)."""
+    if spec.precision != "int8" or spec.backend not in ("onnxruntime", "tensorrt"):
+        return None
+    if spec.backend == "onnxruntime":
+        record = (model.get("int8") or {}).get(f"{spec.imgsz}/u8s8") or {}
+        record = None if record.get("refused") else record
+    else:
+        record = (model.get("tensorrt_calibration") or {}).get(
+            engine_key(spec.imgsz, spec.precision, spec.batch, modes.get("engine_batch", "static")))
+    return {**record, "max_accuracy_drop": modes.get("int8_max_map_drop", DEFAULT_INT8_MAX_DROP)} if record else None
+
+
 def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     """(artifact path or None, skip status or None, skip reason or None) for one run."""
     if model.get("task") == "vos":
@@ -126,9 +153,10 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     cuda = bool(device.get("cuda"))
     if spec.precision == "bf16":
         return None, STATUS_SKIPPED, "bf16 is implemented for the video models (vos) only"
-    if spec.precision == "int8" and spec.backend != "tensorrt":
-        return None, STATUS_SKIPPED, "int8 is a TensorRT precision here (calibrated engines); use --backend tensorrt"
-    if spec.precision in ("fp16", "int8") and not cuda and spec.backend != "tensorrt":
+    if spec.precision == "int8" and spec.backend not in ("onnxruntime", "tensorrt"):
+        return None, STATUS_SKIPPED, ("int8 runs a Q/DQ ONNX model: on onnxruntime (its CPU provider has int8 kernels) "
+                                      "or tensorrt")
+    if spec.precision == "fp16" and not cuda and spec.backend != "tensorrt":
         return None, STATUS_SKIPPED, needs_cuda(spec.precision, device)
     if spec.precision == "tf32" and not runs_on_gpu(spec.backend, device):
         return None, STATUS_SKIPPED, TF32_ON_CPU
@@ -147,6 +175,8 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
             return artifacts["torch"], STATUS_SKIPPED, "CUDA graphs need a CUDA device"
         return artifacts["torch"], None, None
     if spec.backend == "onnxruntime":
+        if spec.precision == "int8":
+            return qdq_artifact(model, spec)
         onnx = artifacts.get("onnxruntime", {})
         stored = model_precision(spec.precision)  # a tf32 run loads the fp32 ONNX
         path = onnx.get(f"{spec.imgsz}/{stored}") or onnx.get(f"any/{stored}")
@@ -247,9 +277,8 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
             run.extra["reference"] = model["reference"].get(str(spec.imgsz))
         elif model.get("reference_error"):
             run.extra["reference_error"] = model["reference_error"]
-        calibration = (model.get("tensorrt_calibration") or {}).get(
-            engine_key(spec.imgsz, spec.precision, spec.batch, modes.get("engine_batch", "static")))
-        if spec.backend == "tensorrt" and calibration:
+        calibration = int8_provenance(model, spec, modes)
+        if calibration:
             run.extra["calibration"] = calibration
         planned.append(run)
     return planned

@@ -98,6 +98,10 @@ def prepare_references_and_engines(prepared: list, meta: dict, root: Path, opts:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                 model["reference_error"] = f"the FP32 reference could not be computed: {type(exc).__name__}: {first}"[:300]
                 log.warning("%s: %s", model["name"], model["reference_error"])
+        if "int8" in opts.precision:
+            from harness.phase_a.int8_preparation import prepare_qdq
+
+            prepare_qdq(model, backends, opts, meta["sequences"], root)
         for key, record in prepare_engines(model, source.files, backends, opts, device, memory, meta["sequences"],
                                            root, fingerprint).items():
             builds[f"{model['name']}/{key}"] = record
@@ -159,7 +163,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
     modes = {"cuda_graph": opts.cuda_graph, "channels_last": opts.channels_last, "compile_cache": opts.compile_cache,
              "compile_cache_dir": str(compile_cache_dir(root)), "engine_batch": opts.engine_batch,
              "streams_list": opts.streams, "e2e": opts.e2e, "pipeline_list": opts.pipeline,
-             "arrival_fps_list": opts.arrival_fps, "arrival": opts.arrival}
+             "arrival_fps_list": opts.arrival_fps, "arrival": opts.arrival, "int8_max_map_drop": opts.int8_max_map_drop}
     runs = planned_records(models, *matrix, device, rules_profile(memory), modes=modes)
     context = probe_context(device, memory, meta["sequences"], config_path, measurement_settings(opts),
                             root / "probes", opts.probe_timeout_s, opts.engine_batch)

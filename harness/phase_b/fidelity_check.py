@@ -48,7 +48,7 @@ def with_verdict(figures: Figures, gate) -> Figures:
 def check_fidelity(runner, task, planned: dict, setup: dict, config_path: Path, frames_key: str,
                    device: str) -> Figures:
     return with_verdict(compare_with_reference(runner, task, planned, setup, config_path, frames_key, device),
-                        task.fidelity_gate)
+                        task.gate_for(planned.get("precision")))
 
 
 def compare_with_reference(runner, task, planned: dict, setup: dict, config_path: Path, frames_key: str,

@@ -89,6 +89,9 @@ class Task:
     fidelity_figures: tuple = GENERIC_FIDELITY
     # (figure, minimum) a backend must reach against the FP32 reference to pass (fidelity_pass); None: no gate
     fidelity_gate: Optional[tuple] = ("fidelity_cos_sim_min", 0.999)
+    # int8 moves every score by quantization steps: the gate it must pass instead (None: the same gate). Its main
+    # check is the accuracy drop against fp32 (--int8_max_map_drop).
+    int8_fidelity_gate: Optional[tuple] = ("fidelity_cos_sim_min", 0.99)
     accuracy_figures: tuple = ()
 
     def __init__(self, settings: TaskSettings):
@@ -104,6 +107,16 @@ class Task:
 
     def accuracy_unavailable(self) -> str:
         return "unavailable: no task for this model (pass --task or a <model>.model.json to score it)"
+
+    def gate_for(self, precision: Optional[str]) -> Optional[tuple]:
+        """The fidelity gate a run of this precision must pass."""
+        if precision == "int8" and self.fidelity_gate is not None and self.int8_fidelity_gate is not None:
+            return self.int8_fidelity_gate
+        return self.fidelity_gate
+
+    def int8_float_nodes(self, nodes: list) -> tuple:
+        """(names of the nodes a Q/DQ INT8 model keeps in float, why). ``nodes``: (name, op_type) in graph order."""
+        return [], "none: every node ONNX Runtime's quantizer supports is quantized"
 
     def postprocess(self, outputs, torch_module):
         """--e2e: the application's post-processing of one batch's raw outputs (None: there is none)."""

@@ -51,7 +51,13 @@ class ClassifyTask(Task):
     fidelity_figures = ("fidelity_max_abs_err", "fidelity_cos_sim_min", "fidelity_top1_agree_pct",
                         "fidelity_top5_overlap_pct")
     fidelity_gate = ("fidelity_top1_agree_pct", 90.0)
+    int8_fidelity_gate = ("fidelity_top1_agree_pct", 80.0)
     accuracy_figures = ACCURACY
+
+    def int8_float_nodes(self, nodes: list) -> tuple:
+        names = [nodes[-1][0]] if nodes and nodes[-1][1] == "Softmax" else []
+        return names, ("the final Softmax: probabilities in int8 steps of 1/255 would decide top-1 among near ties"
+                       if names else "none: the model ends in logits")
 
     def fidelity(self, reference: list, test: list) -> Figures:
         figures = super().fidelity(reference, test)
