@@ -49,6 +49,7 @@ class Options:
     calib_images: int = 500
     calib_batch: int = 8
     int8_random_calibration: bool = False
+    trtexec_check: bool = False
     fidelity_frames: int = 4
     accuracy_images: int = 500
     dense_gt: Optional[str] = None
@@ -181,6 +182,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                            "run does not calibrate at 64 on an 8 GB board)"),
     "int8_random_calibration": ("flag", "calibrate INT8 on random data when no real frames should be used; every "
                                         "result of such an engine is marked: speed only, accuracy meaningless"),
+    "trtexec_check": ("flag", "after the runs, run trtexec (PATH, /usr/src/tensorrt/bin, or $JETSON_BENCHMARK_TRTEXEC) on "
+                              "each ok tensorrt run's engine with the same batch, shapes and CUDA-graph setting, for "
+                              "--min_duration_s, and put its figures beside the harness's (docs/metrics.md)"),
     "fidelity_frames": ("int", "fixed frames on which outputs are compared with the FP32 reference (default 4; 0 = off)"),
     "accuracy_images": ("int", "most still images scored per run for mAP (YOLO labels) or --dense_gt (default 500; 0 = off)"),
     "dense_gt": ("str", "folder of depth ground truth per image: <image stem>.npy (metres) or .png (16-bit mm): "

@@ -317,6 +317,11 @@ def run_benchmark(opts: Options) -> int:
             console.say(f"--skip_inference: setup only. Measure later with --skip_setup --preprocessed_dir {opts.preprocessed_dir}")
             return EXIT_OK
         measure(opts, config_path, setup, runs, out_dir, log_file, console)
+        if opts.trtexec_check:
+            from harness.trtexec_check import check_tensorrt_runs
+
+            check_tensorrt_runs([r["run_id"] for r in runs], out_dir, opts.min_duration_s, opts.force, log_file,
+                                console.say)
         csv_path, md_path, frame = write_summary(out_dir)
         wanted = {r["run_id"] for r in runs}
         current = frame[frame["run_id"].isin(wanted)]

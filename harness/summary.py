@@ -8,6 +8,7 @@ from harness.atomic_io import atomic_write_text
 from harness.default_weights import DEFAULT_TRAINED, DEFAULT_TRAINED_NOTE
 from harness.int8_deltas import COLUMNS as INT8_COLUMNS, OVER_MARK, OVER_NOTE, add_int8_columns, over_limit
 from harness.measure.metric_catalog import metric_names
+from harness.measure.trtexec_comparison import GAP_EXPLANATION
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
 from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results
 
@@ -28,6 +29,7 @@ CONSOLE_COLUMNS = [
     ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("fps", "fps"),
     ("prompt_latency_ms_p50", "prompt ms"), ("peak_rss_mb", "peak RSS MiB"), ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"), *ACCURACY_COLUMNS,
     ("int8_accuracy_drop", "int8 acc drop"), ("int8_speedup", "int8 speed-up"),
+    ("trtexec_latency_ms_median", "trtexec ms"), ("harness_over_trtexec_latency_ratio", "/ trtexec"),
     ("reason", "reason"),
 ]
 RANDOM_INIT = "random-init"
@@ -46,6 +48,13 @@ UNINFORMATIVE_MARK = "(u)"
 UNINFORMATIVE_NOTE = (f"{UNINFORMATIVE_MARK} fidelity uninformative: the FP32 reference barely changes between the "
                       "fixed frames (its outputs hardly depend on the input, as with random-init weights), so a small "
                       "error against it says little (fidelity_reference_spread, docs/metrics.md).")
+
+
+TRTEXEC_NOTE = f"trtexec ms, / trtexec: trtexec's median Latency on the same engine and the harness p50 over it; {GAP_EXPLANATION}."
+
+
+def _present(value) -> bool:
+    return isinstance(value, (int, float)) and value == value
 
 
 def uninformative(row) -> bool:
@@ -106,6 +115,7 @@ def table_notes(rows: list) -> list:
     notes += [UNINFORMATIVE_NOTE] if any(uninformative(r) for r in rows) else []
     notes += [FIDELITY_FAIL_NOTE] if any(failed_fidelity(r) and not uninformative(r) for r in rows) else []
     notes += [OVER_NOTE] if any(over_limit(r) for r in rows) else []
+    notes += [TRTEXEC_NOTE] if any(_present(r.get("trtexec_latency_ms_median")) for r in rows) else []
     notes += [DEFAULT_TRAINED_NOTE] if any(r.get("weights") == DEFAULT_TRAINED for r in rows) else []
     return notes + ([RANDOM_INIT_NOTE] if any(r.get("weights") == RANDOM_INIT for r in rows) else [])
 

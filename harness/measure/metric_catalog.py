@@ -219,6 +219,21 @@ METRICS: list = [
            "object over its evaluated frames, averaged over objects"),
 ]
 
+TRTEXEC = [  # --trtexec_check: trtexec on the run's own engine, in its own process after the run (harness/trtexec_check.py)
+    Metric("trtexec_latency_ms_median", "ms", "trtexec", "tensorrt, --trtexec_check: median of trtexec's Latency "
+           "(H2D + GPU compute + D2H of one query, enqueue excluded) on the same engine, batch, shapes and CUDA-graph "
+           "setting, random input"),
+    Metric("trtexec_latency_ms_p99", "ms", "trtexec", "tensorrt, --trtexec_check: trtexec's 99th percentile Latency"),
+    Metric("trtexec_gpu_compute_ms_median", "ms", "trtexec", "tensorrt, --trtexec_check: median of trtexec's GPU "
+           "Compute Time in a second pass with --noDataTransfers"),
+    Metric("trtexec_throughput_img_per_s", "images/s", "trtexec", "tensorrt, --trtexec_check: trtexec's Throughput "
+           "(queries/s over its host walltime) x the batch"),
+    Metric("harness_over_trtexec_latency_ratio", "ratio", "derived", "tensorrt, --trtexec_check: latency_ms_p50 / "
+           "trtexec_latency_ms_median (above 1: the harness's Python submission, uint8 copy and input conversion)"),
+    Metric("harness_over_trtexec_gpu_compute_ratio", "ratio", "derived", "tensorrt, --trtexec_check: "
+           "gpu_compute_ms_p50 / trtexec_gpu_compute_ms_median (about 1 when both time the same kernels)"),
+]
+
 # Figures a video model's run does not produce, with the reason (a vos result carries these in "unavailable").
 VOS_UNAVAILABLE = {
     "throughput_img_per_s": "a video run's rate is fps (frames per second over its videos)",
@@ -228,6 +243,7 @@ VOS_UNAVAILABLE = {
                             "reduced-precision runs",
 }
 
+METRICS += TRTEXEC
 BY_NAME = {m.name: m for m in METRICS}
 
 
