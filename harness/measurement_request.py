@@ -30,8 +30,16 @@ def measurement_settings(opts) -> dict:
     }
 
 
+def validity_requirements(opts) -> dict:
+    """What the verdict of each run requires (harness/measure/validity.py); not part of a run's identity: the
+    same measurement judged by other requirements is the same measurement."""
+    from harness.measure.validity import Requirements
+
+    return Requirements(opts.require_max_clocks, opts.require_power_mode, opts.max_cv_pct).to_dict()
+
+
 def write_request(out_dir: Path, setup_config: Path, measurement: dict, runs: list, isolation: str,
-                  verbose: bool, progress: bool = False) -> Path:
+                  verbose: bool, progress: bool = False, validity: dict = None) -> Path:
     return atomic_write_json(Path(out_dir) / FILENAME, {
         "schema_version": REQUEST_SCHEMA_VERSION,
         "setup_config": str(setup_config),
@@ -40,6 +48,7 @@ def write_request(out_dir: Path, setup_config: Path, measurement: dict, runs: li
         "isolation": isolation,
         "verbose": verbose,
         "progress": progress,
+        "validity": validity or {},
         "runs": {run["run_id"]: run for run in runs},
     })
 

@@ -50,6 +50,9 @@ class Options:
     calib_batch: int = 8
     int8_random_calibration: bool = False
     trtexec_check: bool = False
+    require_max_clocks: bool = False
+    require_power_mode: Optional[str] = None
+    max_cv_pct: float = 5.0
     fidelity_frames: int = 4
     accuracy_images: int = 500
     dense_gt: Optional[str] = None
@@ -185,6 +188,12 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "trtexec_check": ("flag", "after the runs, run trtexec (PATH, /usr/src/tensorrt/bin, or $JETSON_BENCHMARK_TRTEXEC) on "
                               "each ok tensorrt run's engine with the same batch, shapes and CUDA-graph setting, for "
                               "--min_duration_s, and put its figures beside the harness's (docs/metrics.md)"),
+    "require_max_clocks": ("flag", "a run whose clocks are not at their maximum (jetson_clocks, cpufreq / devfreq), or "
+                                   "cannot be read, is valid: false (default: a warning)"),
+    "require_power_mode": ("str", "a run measured in another nvpmodel power mode (e.g. MAXN_SUPER), or where it cannot "
+                                  "be read, is valid: false (default: any mode)"),
+    "max_cv_pct": ("float", "a run whose latency varies with a coefficient of variation above this is valid: false "
+                            "(default 5, the noisy warning's limit)"),
     "fidelity_frames": ("int", "fixed frames on which outputs are compared with the FP32 reference (default 4; 0 = off)"),
     "accuracy_images": ("int", "most still images scored per run for mAP (YOLO labels) or --dense_gt (default 500; 0 = off)"),
     "dense_gt": ("str", "folder of depth ground truth per image: <image stem>.npy (metres) or .png (16-bit mm): "
@@ -366,6 +375,8 @@ def validate(opts: Options) -> None:
         raise UserError(f"--arrival_fps {min(opts.arrival_fps):g}: a frame rate must be positive (0 = back to back)")
     if opts.calib_images <= 0:
         raise UserError(f"--calib_images {opts.calib_images}: must be at least 1")
+    if opts.max_cv_pct <= 0:
+        raise UserError(f"--max_cv_pct {opts.max_cv_pct}: must be positive")
     if not 0 <= opts.int8_max_map_drop < 1:
         raise UserError(f"--int8_max_map_drop {opts.int8_max_map_drop}: an absolute drop between 0 and 1")
     if opts.accuracy_images < 0:

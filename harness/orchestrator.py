@@ -21,7 +21,7 @@ from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_RUN_FAILURES, UserError
 from harness.launcher import ChildOutcome, run_phase
 from harness.matrix import group_runs
 from harness.measure.latency_stats import headline_img_per_s
-from harness.measurement_request import measurement_settings, write_request
+from harness.measurement_request import measurement_settings, validity_requirements, write_request
 from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.options import Options, check_writable_dir
 from harness.progress import Progress
@@ -185,6 +185,7 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
         reuse, why = reuse_decision(read_result(result_path(out_dir, run_id)), identities[run_id], opts.force)
         if reuse:
             console.say(f"[{position[run_id]}/{total}] {run_id}: result exists, reused (--force redoes it)")
+            rejudge_stored(out_dir, run_id, opts)
             continue
         if why:
             console.say(f"[{position[run_id]}/{total}] {run_id}: {why}")
@@ -198,13 +199,24 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
         return []
     progress = Progress(len(pending) * opts.repeats)
     request = write_request(out_dir, config_path, measurement, [by_id[i] for i in pending], opts.isolation,
-                            opts.verbose, progress=progress.enabled)
+                            opts.verbose, progress=progress.enabled, validity=validity_requirements(opts))
     console.progress = progress
     try:
         return _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console, progress)
     finally:
         progress.close()
         console.progress = None
+
+
+def rejudge_stored(out_dir: Path, run_id: str, opts: Options) -> None:
+    """A reused result is judged by this command's requirements (its recorded conditions are the same)."""
+    from harness.measure.validity import Requirements, rejudged
+
+    result = read_result(result_path(out_dir, run_id))
+    verdict = rejudged(result or {}, Requirements.from_dict(validity_requirements(opts)))
+    if verdict is not None:
+        result["validity"] = verdict
+        write_result(out_dir, result)
 
 
 def planned_skip_result(run: dict) -> dict:

@@ -15,7 +15,7 @@ from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results
 SUMMARY_CSV = "jetson_benchmark_summary.csv"
 SUMMARY_MD = "jetson_benchmark_summary.md"
 IDENTITY = ["run_id", "model", "task", "backend", "variant", "precision", "imgsz", "batch", "weights", "status",
-            "oom_evidence", "reason"]
+            "oom_evidence", "reason", "valid", "validity_reasons"]
 ACCURACY_COLUMNS = (
     ("map50", "mAP50"), ("map50_95", "mAP50-95"), ("mask_map50", "mask mAP50"), ("mask_map50_95", "mask mAP50-95"),
     ("pose_map50", "pose mAP50"), ("pose_map50_95", "pose mAP50-95"), ("obb_map50", "OBB mAP50"),
@@ -25,7 +25,7 @@ ACCURACY_COLUMNS = (
 )
 CONSOLE_COLUMNS = [
     ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
-    ("weights", "weights"), ("status", "status"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
+    ("weights", "weights"), ("status", "status"), ("valid", "valid"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
     ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("fps", "fps"),
     ("prompt_latency_ms_p50", "prompt ms"), ("peak_rss_mb", "peak RSS MiB"), ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"), *ACCURACY_COLUMNS,
     ("int8_accuracy_drop", "int8 acc drop"), ("int8_speedup", "int8 speed-up"),
@@ -76,6 +76,14 @@ def fidelity_cell(row, text: str) -> str:
     return f"{text} {fidelity_mark(row)}" if text and fidelity_mark(row) else text
 
 
+def validity_cells(result: dict) -> tuple:
+    """("yes" / "no", its reasons) of an ok run's verdict; (None, None) for a run without one."""
+    verdict = result.get("validity") or {}
+    if result.get("status") != STATUS_OK or "valid" not in verdict:
+        return None, None
+    return ("yes" if verdict["valid"] else "no"), ("; ".join(verdict.get("reasons") or []) or None)
+
+
 def weights_label(result: dict):
     """``random-init``, ``default-trained``, the weights file's name, or None for a result written before the field
     existed."""
@@ -115,6 +123,7 @@ def table_notes(rows: list) -> list:
     notes += [UNINFORMATIVE_NOTE] if any(uninformative(r) for r in rows) else []
     notes += [FIDELITY_FAIL_NOTE] if any(failed_fidelity(r) and not uninformative(r) for r in rows) else []
     notes += [OVER_NOTE] if any(over_limit(r) for r in rows) else []
+    notes += [f"valid no, {r['run_id']}: {r['validity_reasons']}" for r in rows if r.get("valid") == "no"]
     notes += [TRTEXEC_NOTE] if any(_present(r.get("trtexec_latency_ms_median")) for r in rows) else []
     notes += [DEFAULT_TRAINED_NOTE] if any(r.get("weights") == DEFAULT_TRAINED for r in rows) else []
     return notes + ([RANDOM_INIT_NOTE] if any(r.get("weights") == RANDOM_INIT for r in rows) else [])
@@ -141,6 +150,7 @@ def result_row(result: dict) -> dict:
     row["task"] = (result.get("task") or {}).get("task")
     row["weights"] = weights_label(result)
     row["oom_evidence"] = result.get("oom_evidence")
+    row["valid"], row["validity_reasons"] = validity_cells(result)
     row["fidelity_compared_with"] = (result.get("fidelity") or {}).get("compared_with")
     spec = result.get("input") or {}
     row["input"] = (f"{spec['layout']} {spec['dtype']} {spec['color']} {spec['norm']} {spec['resize']}"

@@ -17,6 +17,7 @@ from harness.lifeline import die_with_parent
 from harness.errors import EXIT_INTERNAL, EXIT_OK
 from harness.logging_setup import configure_phase_logging, quiet_offline_environment
 from harness.measurement_request import read_request
+from harness.phase_b.run_conditions import conditions_after, conditions_before
 from harness.results import write_result
 from harness.setup_config import read_setup_config
 
@@ -95,6 +96,21 @@ def carried_baseline_warning(result: dict, index: int) -> str:
             f"carries what they left ({held or 'not measured'}); --isolation run gives each run a clean baseline")
 
 
+def read_conditions(read) -> dict:
+    try:
+        return read()
+    except Exception as exc:  # noqa: BLE001 - reading the conditions must never cost the measurement
+        return {"conditions_error": f"{type(exc).__name__}: {exc}"}
+
+
+def run_validity(before: dict, setup: dict, device: str, result: dict, requirements: dict) -> dict:
+    """The run's verdict from its conditions (harness/measure/validity.py); a failure to read is said, not raised."""
+    from harness.measure.validity import Requirements, judge
+
+    conditions = read_conditions(lambda: conditions_after(before, setup, device, result))
+    return {**judge(conditions, Requirements.from_dict(requirements)), "conditions": conditions}
+
+
 def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None:
     """One run of this process: measured, annotated with the process facts, written atomically."""
     from harness.phase_b.run_executor import execute_run
@@ -105,6 +121,7 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     cudnn_benchmark = bool((planned.get("extra") or {}).get("cudnn_benchmark", False))
     torch.backends.cudnn.benchmark = cudnn_benchmark
     out_dir = Path(request["out_dir"])
+    before = read_conditions(lambda: conditions_before(setup, ctx["device"], ctx["power"]))
     if (planned.get("extra") or {}).get("task") == "vos":
         from harness.phase_b.vos_run import execute_vos_run
 
@@ -135,6 +152,7 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
                                 "at_process_start": ctx["torch_settings"]}
     result["math_mode"] = planned["identity"]["math_mode"]
     result["measurement"] = measurement
+    result["validity"] = run_validity(before, setup, ctx["device"], result, request.get("validity"))
     write_result(out_dir, result)
     child_protocol.emit("run_end", run_id=run_id, status=result["status"], reason=result["reason"],
                         p50=result["metrics"].get("latency_ms_p50"))

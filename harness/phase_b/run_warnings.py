@@ -6,7 +6,7 @@ transfer-bound: the copy takes longer than the compute) and the issue's 5 % for 
 
 from __future__ import annotations
 
-CV_LIMIT_PCT = 5.0
+from harness.measure.validity import CV_LIMIT_PCT
 ENQUEUE_BOUND_RATIO = 0.8
 
 

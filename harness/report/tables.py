@@ -9,14 +9,16 @@ RUN_COLUMNS = (
     ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "precision"),
     ("imgsz", "imgsz"), ("batch", "batch"), ("weights", "weights"),
     ("input", "input (layout dtype colour norm resize)"),
-    ("status", "status"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
+    ("status", "status"), ("valid", "valid"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
     ("throughput_img_per_s", "img/s"), ("peak_process_gpu_mb", "peak process GPU MiB"),
     ("peak_torch_reserved_mb", "peak torch reserved MiB"), ("peak_rss_mb", "peak RSS MiB"),
     ("fps", "fps"), ("prompt_latency_ms_p50", "prompt frame ms"), ("fidelity_max_abs_err", "fidelity max abs err"),
     ("fidelity_compared_with", "fidelity vs"),
     ("fidelity_box_match_pct", "box match %"), ("fidelity_top1_agree_pct", "top-1 agree %"),
     ("detections_per_frame_mean", "detections/frame"), *ACCURACY_COLUMNS,
-    ("reason", "reason"),
+    ("int8_accuracy_drop", "int8 accuracy drop vs fp32"), ("int8_speedup", "int8 speed-up"),
+    ("trtexec_latency_ms_median", "trtexec latency ms"), ("harness_over_trtexec_latency_ratio", "harness / trtexec"),
+    ("reason", "reason"), ("validity_reasons", "why not valid"),
 )
 ACCURACY_KEYS = frozenset(key for key, _ in ACCURACY_COLUMNS)
 MEANINGLESS = f"({RANDOM_INIT}: meaningless)"

@@ -131,6 +131,11 @@ class NvmlSource(TelemetrySource):
         except Exception:  # noqa: BLE001
             return None
 
+    def compute_pids(self) -> list:
+        """Pids of the processes computing on this GPU now (NVML's running compute processes); start() first.
+        Inside a container NVML may see other namespaces' pids, or none."""
+        return [int(p.pid) for p in self._nvml.nvmlDeviceGetComputeRunningProcesses(self._handle)]
+
     def stop(self) -> None:
         if self._initialized:
             self._initialized = False

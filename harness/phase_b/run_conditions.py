@@ -1,0 +1,70 @@
+"""Phase B: the conditions a run was measured under, read before and after it (the power state on a Jetson,
+swap in use, other processes on the GPU) and taken from its own telemetry and figures (NVML slowdown, the
+latency's CV); ``harness/measure/validity.py`` judges them. Only reading: nothing here changes the machine."""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+MIB = 2**20
+
+
+def swap_used_mb() -> Optional[float]:
+    try:
+        import psutil
+
+        return psutil.swap_memory().used / MIB
+    except Exception:  # noqa: BLE001 - psutil missing, or no /proc/swaps in a container
+        return None
+
+
+def gpu_other_processes(device: str) -> tuple:
+    """(pids of other processes computing on the run's GPU ``device``, e.g. "cuda:0", or None; why None)."""
+    if not str(device).startswith("cuda"):
+        return None, "the run's device is not a GPU"
+    from harness.telemetry.nvml_source import NvmlSource
+
+    index = int(str(device).partition(":")[2] or 0)
+    source = NvmlSource(cuda_index=index)
+    source.start()
+    try:
+        if not source.available:
+            return None, source.reason
+        own = os.getpid()
+        return [pid for pid in source.compute_pids() if pid != own], None
+    except Exception as exc:  # noqa: BLE001 - NVML without process accounting (Jetson, some drivers)
+        return None, f"NVML cannot list the GPU's processes: {type(exc).__name__}: {exc}"
+    finally:
+        source.stop()
+
+
+def read_power(setup: dict) -> tuple:
+    if not (setup.get("memory") or {}).get("jetson"):
+        return None, "not a Jetson"
+    from harness.telemetry.jetson_power_state import read_power_state
+
+    return read_power_state()
+
+
+def conditions_before(setup: dict, device: str, power_at_process_start: tuple) -> dict:
+    """What is read before the run: the process's power state (read at its start), swap, the GPU's processes."""
+    others, why = gpu_other_processes(device)
+    state, reason = power_at_process_start[:2]
+    return {"jetson": bool((setup.get("memory") or {}).get("jetson")), "power_before": state,
+            "power_before_unavailable": reason if state is None else None, "swap_used_mb_before": swap_used_mb(),
+            "gpu_other_processes_before": others, "gpu_processes_unavailable": why}
+
+
+def conditions_after(before: dict, setup: dict, device: str, result: dict) -> dict:
+    """``before`` completed with what is read after the run and what its telemetry and figures say."""
+    others, why = gpu_other_processes(device)
+    state, reason = read_power(setup) if before.get("jetson") else (None, "not a Jetson")
+    nvml = ((result.get("telemetry") or {}).get("summary") or {}).get("nvml") or {}
+    throttled = (nvml.get("gpu_throttled") or {}).get("mean")
+    return {**before, "power_after": state, "power_after_unavailable": reason if state is None else None,
+            "swap_used_mb_after": swap_used_mb(), "gpu_other_processes_after": others,
+            "gpu_processes_unavailable": before.get("gpu_processes_unavailable") or why,
+            "gpu_throttled_fraction": throttled,
+            "gpu_slowdown_unavailable": None if throttled is not None else "NVML reported no clock event reasons",
+            "latency_cv_pct": (result.get("metrics") or {}).get("latency_cv_pct")}
