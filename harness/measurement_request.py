@@ -27,6 +27,7 @@ def measurement_settings(opts) -> dict:
         "accuracy_hook": opts.accuracy_hook,
         "repeats": opts.repeats,
         "save_masks": opts.save_masks,
+        "layer_profile": opts.layer_profile,
     }
 
 

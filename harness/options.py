@@ -50,6 +50,7 @@ class Options:
     calib_batch: int = 8
     int8_random_calibration: bool = False
     trtexec_check: bool = False
+    layer_profile: bool = False
     require_max_clocks: bool = False
     require_power_mode: Optional[str] = None
     max_cv_pct: float = 5.0
@@ -188,6 +189,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "trtexec_check": ("flag", "after the runs, run trtexec (PATH, /usr/src/tensorrt/bin, or $JETSON_BENCHMARK_TRTEXEC) on "
                               "each ok tensorrt run's engine with the same batch, shapes and CUDA-graph setting, for "
                               "--min_duration_s, and put its figures beside the harness's (docs/metrics.md)"),
+    "layer_profile": ("flag", "after the measured passes, 10 untimed passes under the backend's profiler (torch.profiler, "
+                              "ONNX Runtime's session profiling, TensorRT's IProfiler): the top 15 layers or operators "
+                              "with their share of the time, in the result and the report"),
     "require_max_clocks": ("flag", "a run whose clocks are not at their maximum (jetson_clocks, cpufreq / devfreq), or "
                                    "cannot be read, is valid: false (default: a warning)"),
     "require_power_mode": ("str", "a run measured in another nvpmodel power mode (e.g. MAXN_SUPER), or where it cannot "

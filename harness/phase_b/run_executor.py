@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from harness.measure.fidelity import FIDELITY_PASS
 from harness.measure.memory_tracker import MemoryTracker
 from harness.matrix import RunModes
@@ -92,7 +94,29 @@ def post_measurement(runner, planned: dict, setup: dict, config_path: Path, meas
         out["metrics"].update(figures.metrics)
         out["unavailable"].update(figures.unavailable)
         out[name] = figures.details
+    if measurement.get("layer_profile"):
+        out["layer_profile"] = profiled(runner, planned, setup, config_path, spec.frames_key)
     return out
+
+
+LAYER_PROFILE_PASSES = 10
+
+
+def profiled(runner, planned: dict, setup: dict, config_path: Path, frames_key: str) -> dict:
+    """--layer_profile: the top layers or operators of 10 untimed passes on one batch; a failure says why."""
+    from harness.data.frame_store import open_frames
+    from harness.measure.layer_profile import top_entries
+    from runners.layer_profiles import layer_profile
+
+    try:
+        first = setup["dataset"]["sequences"][0]
+        frames = open_frames(Path(config_path).parent / first["frames"][str(frames_key)])
+        batch = np.ascontiguousarray(frames[np.arange(int(planned["batch"])) % len(frames)])
+        profile = layer_profile(runner, batch, LAYER_PROFILE_PASSES)
+        entries = profile.pop("entries")
+        return {**profile, **top_entries(entries), "passes": LAYER_PROFILE_PASSES, "batch": int(planned["batch"])}
+    except Exception as exc:  # noqa: BLE001 - the profile is extra; the run's figures stand
+        return {"unavailable": f"{type(exc).__name__}: {exc}"[:300]}
 
 
 def checked(ctx, planned, setup, config_path, measurement, torch_module, device) -> dict:
@@ -240,6 +264,8 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
         stage = "summary"
         fill_figures(result, ctx, measured, post, model_load_s)
         attach_calibration(result, planned)
+        if post.get("layer_profile"):
+            result["layer_profile"] = post["layer_profile"]
         result["memory_notes"] = dict(ctx.tracker.notes)
     except BaseException as exc:  # noqa: BLE001 - every failure becomes a recorded status
         record_exception(result, exc, stage)

@@ -6,7 +6,7 @@ import base64
 import html
 from pathlib import Path
 
-from harness.report.tables import RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
+from harness.report.tables import LAYER_COLUMNS, LAYER_NOTE, RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
 from harness.report.video_tables import MEMORY_FIGURE_NOTE, VIDEO_COLUMNS
 from harness.summary import table_notes
 
@@ -86,6 +86,9 @@ def render_html(report: dict, plots: dict) -> str:
     if report.get("videos"):
         parts += ["<h2>Video segmentation: per video</h2>", f"<p class=muted>{esc(MEMORY_FIGURE_NOTE)}</p>",
                   _table(report["videos"], VIDEO_COLUMNS)]
+    if report.get("layer_profiles"):
+        parts += ["<h2>Where the time goes (--layer_profile)</h2>", f"<p class=muted>{esc(LAYER_NOTE)}</p>",
+                  _table(report["layer_profiles"], LAYER_COLUMNS)]
     parts += ["<h2>System metrics during the measured passes</h2>", _table(report["system"], SYSTEM_COLUMNS)]
     if report["warnings"]:
         parts += ["<h2>Warnings</h2><ul>" + "".join(f"<li>{esc(w)}</li>" for w in report["warnings"]) + "</ul>"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.memory_safety import memory_safety_markdown
-from harness.report.tables import RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
+from harness.report.tables import LAYER_COLUMNS, LAYER_NOTE, RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
 from harness.report.video_tables import MEMORY_FIGURE_NOTE, VIDEO_COLUMNS
 from harness.summary import table_notes
 
@@ -56,6 +56,9 @@ def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
     if report.get("videos"):
         lines += ["## Video segmentation: per video", "", MEMORY_FIGURE_NOTE + ".", "",
                   *_table(report["videos"], VIDEO_COLUMNS), ""]
+    if report.get("layer_profiles"):
+        lines += ["## Where the time goes (--layer_profile)", "", LAYER_NOTE, "",
+                  *_table(report["layer_profiles"], LAYER_COLUMNS), ""]
     lines += ["## System metrics during the measured passes", "",
               "Telemetry sampled during each run's measured window (psutil; NVML on desktop GPUs; jtop or "
               "tegrastats on a Jetson). Energy is the trapezoid integral of the power samples over the window.", "",

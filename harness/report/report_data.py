@@ -97,6 +97,16 @@ def system_summary(results: list) -> list:
     return rows
 
 
+def layer_profile_rows(results: list) -> list:
+    """--layer_profile: each profiled run's top layers or operators, one row each (rank 1 = the largest share)."""
+    rows = []
+    for r in results:
+        profile = r.get("layer_profile") or {}
+        for rank, entry in enumerate(profile.get("top") or [], start=1):
+            rows.append({"run_id": r["run_id"], "source": profile.get("source"), "rank": rank, **entry})
+    return rows
+
+
 def build_report(out_dir: str | Path) -> dict:
     from harness.report.video_tables import video_rows
     from harness.summary import summary_frame
@@ -132,4 +142,5 @@ def build_report(out_dir: str | Path) -> dict:
         "warnings": warnings,
         "notes": unmeasured_notes(results),
         "videos": video_rows(results),
+        "layer_profiles": layer_profile_rows(results),
     }

@@ -20,6 +20,11 @@ RUN_COLUMNS = (
     ("trtexec_latency_ms_median", "trtexec latency ms"), ("harness_over_trtexec_latency_ratio", "harness / trtexec"),
     ("reason", "reason"), ("validity_reasons", "why not valid"),
 )
+LAYER_COLUMNS = (("run_id", "run"), ("source", "measured by"), ("rank", "#"), ("name", "layer / operator"),
+                 ("op", "op"), ("calls", "calls"), ("total_ms", "total ms"), ("share_pct", "share %"))
+LAYER_NOTE = ("Each profiled run's 15 largest layers or operators over 10 untimed passes after its measured ones, "
+              "with their share of the profiled total (self time: exclusive of children). The profiler's own "
+              "overhead inflates the absolute times; read the shares.")
 ACCURACY_KEYS = frozenset(key for key, _ in ACCURACY_COLUMNS)
 MEANINGLESS = f"({RANDOM_INIT}: meaningless)"
 OOM_EVIDENCE_ORDER = ("rule", "probe", "observed")
