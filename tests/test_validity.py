@@ -106,3 +106,14 @@ def test_every_run_carries_its_verdict_and_a_new_limit_judges_reused_results_aga
     assert proc.returncode == 0 and "reused" in proc.stdout
     again = _result(tmp_path / "out")["validity"]
     assert again["valid"] is True and again["conditions"] == conditions
+
+
+def test_a_hard_cap_on_a_real_jetson_is_recorded_as_soft():
+    from harness.phase_b.run_summary import on_unified_memory
+
+    hard = {"limit_mb": 7000, "limit_type": "hard", "mechanism": "torch fraction", "note": "caps torch's allocator"}
+    on_board = on_unified_memory(hard, {"unified_memory": True, "emulated": False})
+    assert on_board["limit_type"] == "soft" and "share one memory pool" in on_board["note"]
+    assert on_unified_memory(hard, {"unified_memory": False, "emulated": True}) == hard  # an emulated budget is a cap
+    preflight = {**hard, "limit_type": "preflight"}
+    assert on_unified_memory(preflight, {"unified_memory": True}) == preflight

@@ -128,9 +128,21 @@ def record_failure(result: dict, exc: BaseException, stage: str) -> None:
                           "traceback_tail": traceback.format_exc().splitlines()[-12:]}
 
 
+UNIFIED_SOFT_NOTE = ("on a Jetson the CPU and the GPU share one memory pool: the cap bounds this backend's own GPU "
+                     "allocator, not what the process's host side, other processes and the OS take from the same pool, "
+                     "so the run can still run the board out of memory below it")
+
+
+def on_unified_memory(memory_limit: dict, memory: dict) -> dict:
+    """A real Jetson's hard cap is soft for the board: it caps one allocator, not the shared pool."""
+    if not memory.get("unified_memory") or memory_limit.get("limit_type") != "hard":
+        return memory_limit
+    return {**memory_limit, "limit_type": "soft", "note": f"{memory_limit.get('note') or ''}; {UNIFIED_SOFT_NOTE}".lstrip("; ")}
+
+
 def memory_budget_record(memory_limit: dict, memory: dict, tracker) -> dict:
     """How the GPU memory budget applied to a run: the backend's enforcement, the profile, the figure checked."""
-    return {**memory_limit, "limit_mb": memory.get("budget_mb"), "budget_source": memory.get("budget_source"),
+    return {**on_unified_memory(memory_limit, memory), "limit_mb": memory.get("budget_mb"), "budget_source": memory.get("budget_source"),
             "profile": memory.get("profile_name"), "emulated_profile": memory.get("emulated"),
             "unified_memory": bool(memory.get("unified_memory")), "budget_figure": tracker.notes.get("budget_figure"),
             "violations_n": tracker.figures.get("budget_violations_n")}
