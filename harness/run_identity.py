@@ -39,6 +39,8 @@ def runs_on_gpu(backend: str, device_record: dict) -> bool:
     a GPU provider."""
     if not device_record.get("cuda"):
         return False
+    if backend == "onnxruntime_trt":
+        return bool(device_record.get("onnxruntime_trt"))
     return backend != "onnxruntime" or bool(device_record.get("onnxruntime_cuda"))
 
 

@@ -1,6 +1,9 @@
-"""ONNX Runtime: CPU execution provider everywhere; the TensorRT and CUDA providers when the installed
-build has them (capped by the memory budget, inputs and outputs bound on the device with IO binding).
-The providers actually used are recorded in the result."""
+"""ONNX Runtime, named by what it runs: ``onnxruntime`` is the CUDA execution provider where the installed build
+has it and the run's device is a GPU, else the CPU provider (never the TensorRT provider, even when a Jetson's
+build lists it first); ``onnxruntime_trt`` is the TensorRT provider, with the engine cache Phase A filled, and is
+skipped with the reason when the build has no TensorRT provider or the session does not put it first. GPU runs
+are capped by the memory budget, inputs and outputs bound on the device with IO binding. The providers actually
+used are recorded in the result."""
 
 from __future__ import annotations
 
@@ -17,18 +20,32 @@ from runners.ort_device_binding import DeviceBinding, ort_device_id
 ORT_DTYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(uint8)": np.uint8}
 
 
-def choose_providers(device: str, available: list, budget_mb=None, precision: str = "fp32") -> list:
-    """The providers to ask for, best first. On a CUDA device without a GPU provider we say so (the run
-    executes on the CPU provider and the result records that), never pretend. With a budget the CUDA
-    provider's memory arena is capped at it and TensorRT's workspace at half of it."""
+TRT_PROVIDER = "TensorrtExecutionProvider"
+
+
+def trt_provider_options(device: str, precision: str, cache_dir, budget_mb=None) -> dict:
+    """The TensorRT provider's options: its engine cache (built in Phase A, loaded in Phase B), fp16 / int8 (an
+    int8 run's model is the symmetric Q/DQ ONNX: explicit quantization, no calibration table), the workspace at half
+    the budget."""
+    options = {"device_id": ort_device_id(device), "trt_engine_cache_enable": True,
+               "trt_engine_cache_path": str(cache_dir), "trt_timing_cache_enable": True,
+               "trt_fp16_enable": precision in ("fp16", "int8"), "trt_int8_enable": precision == "int8"}
+    if budget_mb is not None:
+        options["trt_max_workspace_size"] = int(budget_mb * 2**20 // 2)
+    return options
+
+
+def choose_providers(device: str, available: list, budget_mb=None, precision: str = "fp32",
+                     trt_options: dict = None) -> list:
+    """The providers to ask for, best first: with ``trt_options`` (onnxruntime_trt) the TensorRT provider, then
+    CUDA for the nodes it leaves; without, CUDA. On a CUDA device without a GPU provider the run executes on the
+    CPU provider and the result records that, never pretending. With a budget the CUDA provider's memory arena is
+    capped at it."""
     if not device.startswith("cuda"):
         return ["CPUExecutionProvider"]
     providers = []
-    if "TensorrtExecutionProvider" in available:
-        options = {"device_id": ort_device_id(device)}
-        if budget_mb is not None:
-            options["trt_max_workspace_size"] = int(budget_mb * 2**20 // 2)
-        providers.append(("TensorrtExecutionProvider", options))
+    if trt_options is not None and TRT_PROVIDER in available:
+        providers.append((TRT_PROVIDER, trt_options))
     if "CUDAExecutionProvider" in available:
         options = {"device_id": ort_device_id(device), **ort_cuda_options(precision)}
         if budget_mb is not None:
@@ -40,11 +57,14 @@ def choose_providers(device: str, available: list, budget_mb=None, precision: st
 class OnnxRuntimeRunner(Runner):
     backend = "onnxruntime"
 
+    def provider_request(self, available: list) -> list:
+        return choose_providers(self.device, available, self.memory_budget_mb, self.precision)
+
     def load(self) -> None:
         import onnxruntime as ort
 
         self.ort = ort
-        providers = choose_providers(self.device, ort.get_available_providers(), self.memory_budget_mb, self.precision)
+        providers = self.provider_request(ort.get_available_providers())
         on_gpu = providers[0] != "CPUExecutionProvider"
         if self.precision in ("fp16", "tf32") and not on_gpu:
             raise BackendUnavailable(f"{self.precision} ONNX needs the CUDA execution provider, which this onnxruntime "
@@ -67,6 +87,7 @@ class OnnxRuntimeRunner(Runner):
                                      "<model>.model.json as \"extra_inputs\": {\"name\": {\"value\": ..., \"dtype\": ...}}")
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.used = self.session.get_providers()
+        self.check_providers()
         self.on_gpu = self.used[0] in ("CUDAExecutionProvider", "TensorrtExecutionProvider")
         self.io = None
         if self.on_gpu:
@@ -82,6 +103,9 @@ class OnnxRuntimeRunner(Runner):
         else:
             self.memory_limit = unenforced(self.memory_budget_mb if self.on_gpu else None,
                                            "runs on the CPU execution provider: no GPU memory is used")
+
+    def check_providers(self) -> None:
+        """The plain ONNX Runtime backend runs whatever of CUDA / CPU the session took (recorded)."""
 
     def prepare(self, frames_nchw_uint8: np.ndarray) -> Any:
         """On the CPU provider the host is the device: convert there. On a GPU provider: copy the uint8 batch and
@@ -131,3 +155,25 @@ class OnnxRuntimeRunner(Runner):
         if session is None or not getattr(self, "on_gpu", False):
             return {}
         return dict(session.get_provider_options().get("CUDAExecutionProvider", {}))
+
+
+class OnnxRuntimeTrtRunner(OnnxRuntimeRunner):
+    """ONNX Runtime's TensorRT execution provider; the engine cache directory comes from Phase A
+    (runner option ``trt_cache_dir``)."""
+
+    backend = "onnxruntime_trt"
+
+    def provider_request(self, available: list) -> list:
+        if TRT_PROVIDER not in available:
+            raise BackendUnavailable("onnxruntime_trt needs ONNX Runtime's TensorRT execution provider, which this "
+                                     f"onnxruntime lacks (it has {', '.join(available)})")
+        if not self.device.startswith("cuda"):
+            raise BackendUnavailable("onnxruntime_trt needs a CUDA device")
+        cache = self.options.get("trt_cache_dir") or "ort_trt_cache"
+        return choose_providers(self.device, available, self.memory_budget_mb, self.precision,
+                                trt_provider_options(self.device, self.precision, cache, self.memory_budget_mb))
+
+    def check_providers(self) -> None:
+        if not self.used or self.used[0] != TRT_PROVIDER:
+            raise BackendUnavailable(f"the session did not take the TensorRT execution provider (it runs on "
+                                     f"{', '.join(self.used)}): no silent fallback")

@@ -8,6 +8,7 @@ _RUNNERS = {
     "torch": ("runners.torch_runner", "TorchRunner"),
     "torch_compile": ("runners.torch_compile_runner", "TorchCompileRunner"),
     "onnxruntime": ("runners.onnxruntime_runner", "OnnxRuntimeRunner"),
+    "onnxruntime_trt": ("runners.onnxruntime_runner", "OnnxRuntimeTrtRunner"),
     "tensorrt": ("runners.tensorrt_runner", "TensorRTRunner"),
 }
 

@@ -48,7 +48,7 @@ FLAVOURS = {
                                               "weights, zero point 0, float biases, float weights behind Q/DQ pairs",
                        (("QuantizeBias", False), ("AddQDQPairToWeight", True))),
 }
-FLAVOUR_FOR_BACKEND = {"onnxruntime": "u8s8", "tensorrt": "s8s8"}
+FLAVOUR_FOR_BACKEND = {"onnxruntime": "u8s8", "onnxruntime_trt": "s8s8", "tensorrt": "s8s8"}
 
 
 def method_name(method: str) -> str:

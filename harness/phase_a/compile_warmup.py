@@ -1,4 +1,6 @@
-"""torch_compile: compile each run's shape once in Phase A, so Phase B finds the inductor cache warm.
+"""torch_compile and onnxruntime_trt: compile each run's shape once in Phase A, so Phase B finds the inductor
+cache, or ONNX Runtime's TensorRT engine cache (``<preprocessed_dir>/artifacts/ort_trt_cache``), warm and its
+model load does not include an engine build.
 
 Each compilation is a short Phase-B-style attempt (the same executor, one pass) in its own process,
 pointed at ``<preprocessed_dir>/compile_cache``; a compilation that runs out of memory or crashes cannot
@@ -22,13 +24,14 @@ def compile_cache_dir(root: Path) -> Path:
 def warm_compile_caches(runs: list, context: dict) -> dict:
     """run_id -> what the compile attempt did (outcome, seconds, pid). Cold-cache variants are skipped:
     they compile from scratch in Phase B on purpose."""
+    warmed = ("torch_compile", "onnxruntime_trt")
     one_pass = {**context, "measurement": {**context["measurement"], "warmup": 0, "iters": 1}}
     done = {}
     for run in runs:
         options = (run.get("extra") or {}).get("runner_options") or {}
-        if run["backend"] != "torch_compile" or run.get("skip_status") or options.get("compile_cache") == "cold":
+        if run["backend"] not in warmed or run.get("skip_status") or options.get("compile_cache") == "cold":
             continue
         record = run_probe_attempt(run, int(run["batch"]), one_pass)
         done[run["run_id"]] = {k: record.get(k) for k in ("outcome", "detail", "pid", "wall_s", "model_load_s", "compile_s")}
-        log.info("torch.compile warm-up %s: %s in %.1f s", run["run_id"], record["outcome"], record.get("wall_s") or 0)
+        log.info("compile warm-up %s: %s in %.1f s", run["run_id"], record["outcome"], record.get("wall_s") or 0)
     return done

@@ -37,4 +37,5 @@ def resolve_device(requested: str) -> dict:
         providers = []
     info["onnxruntime_providers"] = providers
     info["onnxruntime_cuda"] = info["cuda"] and "CUDAExecutionProvider" in providers
+    info["onnxruntime_trt"] = info["cuda"] and "TensorrtExecutionProvider" in providers
     return info

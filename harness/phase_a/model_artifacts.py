@@ -240,7 +240,7 @@ def prepare_model(source: ModelSource, root: Path, opts, backends: list, device:
         return record
     if checkpoint is not None:
         record["artifacts"]["torch"] = str(checkpoint)
-    if "onnxruntime" in backends or "tensorrt" in backends:  # TensorRT engines are built from the fp32 ONNX
+    if {"onnxruntime", "onnxruntime_trt", "tensorrt"} & set(backends):  # TensorRT engines are built from the fp32 ONNX
         record["artifacts"]["onnxruntime"] = _onnx_artifacts(source, checkpoint, folder, record, record["sizes"],
                                                              opts.precision, device, opts.force)
     return record

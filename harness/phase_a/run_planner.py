@@ -121,9 +121,13 @@ def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
 DEFAULT_INT8_MAX_DROP = 0.02  # --int8_max_map_drop's default, for a setup saved before the flag existed
 
 
+QDQ_FLAVOURS = {"onnxruntime": "u8s8", "onnxruntime_trt": "s8s8"}  # harness.engines.qdq_quantize's, without its import
+
+
 def qdq_artifact(model: dict, spec: RunSpec) -> tuple:
-    """The u8s8 Q/DQ ONNX Phase A quantized for an onnxruntime int8 run, or why there is none."""
-    record = (model.get("int8") or {}).get(f"{spec.imgsz}/u8s8")
+    """The Q/DQ ONNX Phase A quantized for an ONNX Runtime int8 run (u8s8 for the CPU / CUDA providers, the
+    symmetric s8s8 for the TensorRT provider), or why there is none."""
+    record = (model.get("int8") or {}).get(f"{spec.imgsz}/{QDQ_FLAVOURS[spec.backend]}")
     if not record:
         return None, STATUS_SKIPPED, f"no Q/DQ INT8 model for {spec.model} at {spec.imgsz} (set up with --precision int8)"
     if record.get("refused"):
@@ -131,13 +135,29 @@ def qdq_artifact(model: dict, spec: RunSpec) -> tuple:
     return record["path"], None, None
 
 
+def ort_trt_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
+    """ONNX Runtime's TensorRT provider: the fp32 ONNX (fp16 by the provider's flag), or the s8s8 Q/DQ model."""
+    if not device.get("cuda"):
+        return None, STATUS_SKIPPED, "onnxruntime_trt needs a CUDA device"
+    if not device.get("onnxruntime_trt"):
+        return None, STATUS_SKIPPED, ("onnxruntime_trt needs ONNX Runtime's TensorRT execution provider, which this "
+                                      "install lacks (a Jetson's onnxruntime-gpu wheel or a TensorRT-enabled build has it)")
+    if spec.precision not in ("fp32", "fp16", "int8"):
+        return None, STATUS_SKIPPED, f"onnxruntime_trt runs fp32, fp16 and int8, not {spec.precision}"
+    if spec.precision == "int8":
+        return qdq_artifact(model, spec)
+    onnx = (model.get("artifacts") or {}).get("onnxruntime", {})
+    path = onnx.get(f"{spec.imgsz}/fp32") or onnx.get("any/fp32")
+    return (path, None, None) if path else (None, STATUS_SKIPPED, f"no fp32 ONNX artifact for {spec.model}")
+
+
 def int8_provenance(model: dict, spec: RunSpec, modes: dict) -> Optional[dict]:
     """What an int8 run's result records about its quantization: the Q/DQ model's provenance (onnxruntime) or
     the engine's calibration (tensorrt)."""
-    if spec.precision != "int8" or spec.backend not in ("onnxruntime", "tensorrt"):
+    if spec.precision != "int8" or spec.backend not in ("onnxruntime", "onnxruntime_trt", "tensorrt"):
         return None
-    if spec.backend == "onnxruntime":
-        record = (model.get("int8") or {}).get(f"{spec.imgsz}/u8s8") or {}
+    if spec.backend in QDQ_FLAVOURS:
+        record = (model.get("int8") or {}).get(f"{spec.imgsz}/{QDQ_FLAVOURS[spec.backend]}") or {}
         record = None if record.get("refused") else record
     else:
         record = (model.get("tensorrt_calibration") or {}).get(
@@ -153,9 +173,9 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     cuda = bool(device.get("cuda"))
     if spec.precision == "bf16":
         return None, STATUS_SKIPPED, "bf16 is implemented for the video models (vos) only"
-    if spec.precision == "int8" and spec.backend not in ("onnxruntime", "tensorrt"):
-        return None, STATUS_SKIPPED, ("int8 runs a Q/DQ ONNX model: on onnxruntime (its CPU provider has int8 kernels) "
-                                      "or tensorrt")
+    if spec.precision == "int8" and spec.backend not in ("onnxruntime", "onnxruntime_trt", "tensorrt"):
+        return None, STATUS_SKIPPED, ("int8 runs a Q/DQ ONNX model: on onnxruntime (its CPU provider has int8 kernels), "
+                                      "onnxruntime_trt or tensorrt")
     if spec.precision == "fp16" and not cuda and spec.backend != "tensorrt":
         return None, STATUS_SKIPPED, needs_cuda(spec.precision, device)
     if spec.precision == "tf32" and not runs_on_gpu(spec.backend, device):
@@ -168,6 +188,8 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     problem = model_problem(model, spec) or pipeline_problem(spec, cuda)
     if problem:
         return None, STATUS_SKIPPED, problem
+    if spec.backend == "onnxruntime_trt":
+        return ort_trt_artifact(model, spec, device)
     if spec.backend in ("torch", "torch_compile"):
         if not artifacts.get("torch"):
             return None, STATUS_SKIPPED, f"no PyTorch artifact (.pt or .yaml) for {spec.model}"
@@ -219,6 +241,8 @@ def _runner_options(spec: RunSpec, modes: dict, model: dict) -> dict:
         options["channels_last"] = True
     if spec.backend == "torch_compile":
         options["compile_cache"] = "cold" if spec.modes.cold_cache else modes.get("compile_cache_dir")
+    if spec.backend == "onnxruntime_trt":
+        options["trt_cache_dir"] = modes.get("ort_trt_cache_dir")
     return options
 
 

@@ -163,7 +163,8 @@ def run_setup(opts: Options, started_at: float) -> Path:
     modes = {"cuda_graph": opts.cuda_graph, "channels_last": opts.channels_last, "compile_cache": opts.compile_cache,
              "compile_cache_dir": str(compile_cache_dir(root)), "engine_batch": opts.engine_batch,
              "streams_list": opts.streams, "e2e": opts.e2e, "pipeline_list": opts.pipeline,
-             "arrival_fps_list": opts.arrival_fps, "arrival": opts.arrival, "int8_max_map_drop": opts.int8_max_map_drop}
+             "arrival_fps_list": opts.arrival_fps, "arrival": opts.arrival, "int8_max_map_drop": opts.int8_max_map_drop,
+             "ort_trt_cache_dir": str(root / "artifacts" / "ort_trt_cache")}
     runs = planned_records(models, *matrix, device, rules_profile(memory), modes=modes)
     context = probe_context(device, memory, meta["sequences"], config_path, measurement_settings(opts),
                             root / "probes", opts.probe_timeout_s, opts.engine_batch)

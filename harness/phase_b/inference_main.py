@@ -40,6 +40,8 @@ def uses_gpu(planned: dict, setup: dict) -> bool:
         return False
     if planned["backend"] == "onnxruntime":
         return bool(setup["device"].get("onnxruntime_cuda"))
+    if planned["backend"] == "onnxruntime_trt":
+        return bool(setup["device"].get("onnxruntime_trt"))
     return True
 
 

@@ -16,7 +16,8 @@ from harness.matrix import safe_name
 from harness.measure.latency_stats import headline_img_per_s
 from harness.results import STATUS_OK
 
-BACKEND_COLORS = {"torch": "#1f77b4", "torch_compile": "#9467bd", "onnxruntime": "#2ca02c", "tensorrt": "#d62728"}
+BACKEND_COLORS = {"torch": "#1f77b4", "torch_compile": "#9467bd", "onnxruntime": "#2ca02c",
+                  "onnxruntime_trt": "#8c564b", "tensorrt": "#d62728"}
 WINDOW_COLORS = {"load": "#f2f2f2", "warmup": "#fde9c9", "measure": "#d9ecd9", "after": "#f2f2f2"}
 
 
