@@ -117,3 +117,13 @@ def test_a_hard_cap_on_a_real_jetson_is_recorded_as_soft():
     assert on_unified_memory(hard, {"unified_memory": False, "emulated": True}) == hard  # an emulated budget is a cap
     preflight = {**hard, "limit_type": "preflight"}
     assert on_unified_memory(preflight, {"unified_memory": True}) == preflight
+
+
+def test_other_gpu_processes_are_told_apart_only_in_this_pid_namespace():
+    from harness.phase_b.run_conditions import other_pids
+
+    assert other_pids([10, 20], 10, lambda pid: True) == ([20], None)
+    assert other_pids([], 10, lambda pid: True) == ([], None)
+    hidden, why = other_pids([4242, 4343], 10, lambda pid: False)  # a container: NVML's pids are the host's
+    assert hidden is None and "another pid namespace" in why
+    assert other_pids([10, 4242], 10, lambda pid: pid == 10) == ([4242], None)  # we are listed: the rest are others

@@ -81,6 +81,8 @@ def prepare_qdq(model: dict, backends: list, opts, sequences: list, root: Path) 
         source = onnx.get(f"{size}/fp32") or onnx.get("any/fp32")
         problem = int8_input_problem(model, size) or (None if source else "no fp32 ONNX to quantize")
         frames_key = ((model.get("inputs") or {}).get(str(size)) or {}).get("frames_key", str(size))
+        if not problem and opts.int8_random_calibration and not isinstance(size, int):
+            problem = f"random INT8 calibration makes square frames; {size} is not square"
         if not problem:
             loaders, frames = calibration_loaders(opts, sequences, root, frames_key, size if isinstance(size, int) else 0)
             problem = None if loaders else f"no preprocessed frames at {frames_key} to calibrate on"

@@ -19,6 +19,19 @@ def swap_used_mb() -> Optional[float]:
         return None
 
 
+def _visible(pid: int) -> bool:
+    return os.path.exists(f"/proc/{pid}")
+
+
+def other_pids(pids: list, own: int, visible) -> tuple:
+    """(the other processes among NVML's ``pids``, or None; why None). Inside a container NVML reports the host's
+    pid namespace: when this process is not among them and some are not visible here, nothing can be told apart."""
+    if own not in pids and any(not visible(pid) for pid in pids):
+        return None, ("NVML reports pids of another pid namespace (a container?): other processes cannot be told "
+                      "from this one")
+    return [pid for pid in pids if pid != own], None
+
+
 def gpu_other_processes(device: str) -> tuple:
     """(pids of other processes computing on the run's GPU ``device``, e.g. "cuda:0", or None; why None)."""
     if not str(device).startswith("cuda"):
@@ -31,8 +44,7 @@ def gpu_other_processes(device: str) -> tuple:
     try:
         if not source.available:
             return None, source.reason
-        own = os.getpid()
-        return [pid for pid in source.compute_pids() if pid != own], None
+        return other_pids(source.compute_pids(), os.getpid(), _visible)
     except Exception as exc:  # noqa: BLE001 - NVML without process accounting (Jetson, some drivers)
         return None, f"NVML cannot list the GPU's processes: {type(exc).__name__}: {exc}"
     finally:
