@@ -50,6 +50,9 @@ class Options:
     calib_batch: int = 8
     int8_random_calibration: bool = False
     trtexec_check: bool = False
+    builder_opt_level: Optional[int] = None
+    sparsity: bool = False
+    timing_cache: str = "on"
     layer_profile: bool = False
     require_max_clocks: bool = False
     require_power_mode: Optional[str] = None
@@ -181,6 +184,12 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "int8_max_map_drop": ("float", "largest accuracy drop of an int8 run against the fp32 run of the same model, backend, "
                                    "imgsz and batch before its row is flagged: absolute mAP50-95 (top-1 for classifiers; "
                                    "default 0.02)"),
+    "builder_opt_level": ("int", "TensorRT builder optimization level 0-5 (TensorRT 8.6+; default: TensorRT's, 3); "
+                                 "higher builds longer and may find faster kernels"),
+    "sparsity": ("flag", "TensorRT: allow 2:4 structured-sparse kernels for weights that are sparse (SPARSE_WEIGHTS)"),
+    "timing_cache": (("on", "off"), "TensorRT's timing cache shared by the builds in <preprocessed_dir>/artifacts "
+                                    "(default on: later builds reuse the kernel timings; off: every build times "
+                                    "from scratch)"),
     "calib_images": ("int", "most preprocessed frames used for INT8 calibration (default 500; fewer than 300 warns)"),
     "calib_batch": ("int", "frames per INT8 calibration batch, independent of the run's --batch (default 8: a batch-64 "
                            "run does not calibrate at 64 on an 8 GB board)"),
@@ -379,6 +388,8 @@ def validate(opts: Options) -> None:
         raise UserError(f"--arrival_fps {min(opts.arrival_fps):g}: a frame rate must be positive (0 = back to back)")
     if opts.calib_images <= 0:
         raise UserError(f"--calib_images {opts.calib_images}: must be at least 1")
+    if opts.builder_opt_level is not None and not 0 <= opts.builder_opt_level <= 5:
+        raise UserError(f"--builder_opt_level {opts.builder_opt_level}: TensorRT's levels are 0 to 5")
     if opts.max_cv_pct <= 0:
         raise UserError(f"--max_cv_pct {opts.max_cv_pct}: must be positive")
     if not 0 <= opts.int8_max_map_drop < 1:

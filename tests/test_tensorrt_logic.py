@@ -752,3 +752,42 @@ def test_engine_modules_import_without_heavy_libraries():
             "print(','.join(m for m in ('torch', 'tensorrt', 'ultralytics', 'onnxruntime') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_builder_options_are_applied_where_this_tensorrt_has_them():
+    from harness.engines.trt_build import apply_builder_options
+
+    flags = []
+    trt = SimpleNamespace(__version__="10.3.0", BuilderFlag=SimpleNamespace(SPARSE_WEIGHTS="SPARSE_WEIGHTS"))
+    config = SimpleNamespace(builder_optimization_level=3, set_flag=flags.append)
+    applied = apply_builder_options(trt, config, {"builder_opt_level": 5, "sparsity": True})
+    assert applied == {"builder_opt_level": 5, "sparsity": True}
+    assert config.builder_optimization_level == 5 and flags == ["SPARSE_WEIGHTS"]
+    old = SimpleNamespace(set_flag=flags.append)  # TensorRT 8.5: no optimization level on the config
+    applied = apply_builder_options(SimpleNamespace(__version__="8.5.2", BuilderFlag=trt.BuilderFlag), old,
+                                    {"builder_opt_level": 4, "sparsity": False})
+    assert applied == {"builder_opt_level_unsupported": "TensorRT 8.5.2 has no builder optimization level "
+                                                        "(TensorRT 8.6 and later)"}
+    assert apply_builder_options(trt, config, None) == {}
+
+
+def test_an_engine_built_with_other_builder_options_is_not_reused_and_a_rebuild_says_if_its_bytes_changed(tmp_path):
+    from harness.artifact_sidecar import write_sidecar
+    from harness.engines.engine_builds import rebuild_record
+
+    platform = {"gpu_name": "Orin", "compute_capability": "8.7", "tensorrt": "10.3.0"}
+    batch = {"min": 1, "opt": 1, "max": 1}
+    level3 = wanted_fields("a" * 64, "fp16", 640, batch, None, platform, {"builder_opt_level": 3, "sparsity": False})
+    level5 = wanted_fields("a" * 64, "fp16", 640, batch, None, platform, {"builder_opt_level": 5, "sparsity": False})
+    assert level3 != level5 and level3["builder_options"]["builder_opt_level"] == 3
+    engine = tmp_path / "m.engine"
+    engine.write_bytes(b"PLAN-1")
+    write_sidecar(engine, level3)
+    from harness.artifact_sidecar import read_sidecar
+
+    previous = read_sidecar(engine)
+    engine.write_bytes(b"PLAN-2!")  # the rebuild wrote other bytes
+    record = rebuild_record(engine, previous, level3)
+    assert record["same_bytes"] is False and record["previous_plan_bytes"] == 6 and record["plan_bytes"] == 7
+    assert rebuild_record(engine, previous, level5) is None  # not the same engine: nothing to compare
+    assert rebuild_record(engine, None, level3) is None

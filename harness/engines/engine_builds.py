@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Optional, TextIO
 
-from harness.artifact_sidecar import read_sidecar, reusable, write_sidecar
+from harness.artifact_sidecar import file_sha256, read_sidecar, reusable, write_sidecar
 from harness.atomic_io import atomic_write_json
 from harness.engines.calibration import calibration_warning
 from harness.launcher import run_phase
@@ -73,7 +73,7 @@ def calibration_note(precision: str, calibration: Optional[dict]) -> Optional[st
 
 
 def wanted_fields(source_sha256: str, precision: str, imgsz: int, batch_spec: dict, calibration: Optional[dict],
-                  platform: dict) -> dict:
+                  platform: dict, builder_options: Optional[dict] = None) -> dict:
     """The sidecar fields an engine must match to be reused."""
     return {
         "artifact_kind": "tensorrt_engine",
@@ -83,7 +83,18 @@ def wanted_fields(source_sha256: str, precision: str, imgsz: int, batch_spec: di
         "batch": {k: int(batch_spec[k]) for k in ("min", "opt", "max")},
         "calibration": calibration_identity(calibration) if precision == "int8" else None,
         "platform": {k: platform.get(k) for k in PLATFORM_KEYS},
+        "builder_options": dict(builder_options or {}),
     }
+
+
+def rebuild_record(engine_path: Path, previous: Optional[dict], wanted: dict) -> Optional[dict]:
+    """A rebuild of the same engine (same source, settings and platform: --force): whether the new plan is the same
+    bytes as the one it replaces, so a nondeterministic build shows. None when nothing comparable was there."""
+    if not previous or not engine_path.is_file() or {k: previous.get(k) for k in wanted} != wanted:
+        return None
+    return {"previous_sha256": previous.get("artifact_sha256"), "previous_plan_bytes": previous.get("artifact_bytes"),
+            "plan_bytes": engine_path.stat().st_size, "sha256": file_sha256(engine_path),
+            "same_bytes": previous.get("artifact_sha256") == file_sha256(engine_path)}
 
 
 def attempt_record(outcome, workspace_mb: float, timeout_s: float) -> dict:
@@ -131,7 +142,8 @@ def _oom_reason(attempts: list, requested_mb: float, budget_mb: Optional[float],
 def build_engine(onnx_path, engine_path, precision: str, imgsz: int, batch_spec: dict, workspace_request_mb: float,
                  budget_mb: Optional[float], floor_mb: float, calibration: Optional[dict], timing_cache_path,
                  timeout_s: float, log_file: TextIO, work_dir, source_sha256: str, platform: dict, force: bool = False,
-                 builder_module: str = "harness.engines.trt_build", input_name: Optional[str] = None) -> dict:
+                 builder_module: str = "harness.engines.trt_build", input_name: Optional[str] = None,
+                 builder_options: Optional[dict] = None) -> dict:
     """Reuse or build one engine (see the module docstring for the record returned).
 
     ``calibration`` (INT8 only): ``{"algorithm", "plan": [[npy, index], ...], "batch_size", "random",
@@ -144,7 +156,8 @@ def build_engine(onnx_path, engine_path, precision: str, imgsz: int, batch_spec:
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
     engine_path, work_dir = Path(engine_path), Path(work_dir)
-    wanted = wanted_fields(source_sha256, precision, imgsz, batch_spec, calibration, platform)
+    wanted = wanted_fields(source_sha256, precision, imgsz, batch_spec, calibration, platform, builder_options)
+    previous = read_sidecar(engine_path)
     note = calibration_note(precision, calibration)
     record = {"status": None, "reason": None, "engine_path": str(engine_path), "workspace_mb": None, "attempts": [],
               "build_s": None, "reused": False, "calibration": wanted["calibration"], "calibration_warning": note}
@@ -175,6 +188,7 @@ def build_engine(onnx_path, engine_path, precision: str, imgsz: int, batch_spec:
         "onnx_path": str(onnx_path), "engine_path": str(engine_path), "precision": precision, "imgsz": int(imgsz),
         "input_name": input_name, "batch": wanted["batch"],
         "timing_cache": str(timing_cache_path) if timing_cache_path else None, "calibration": calibration_request,
+        "builder_options": dict(builder_options or {}),
     }
     work_dir.mkdir(parents=True, exist_ok=True)
 
@@ -193,10 +207,14 @@ def build_engine(onnx_path, engine_path, precision: str, imgsz: int, batch_spec:
         if not engine_path.is_file():
             record.update(status="failed", reason=f"the builder reported success but wrote no engine at {engine_path}")
             return record
+        rebuilt = rebuild_record(engine_path, previous, wanted)
         sidecar = {**wanted, "workspace_mb": search["chosen_mb"], "build_s": last.get("build_s"),
                    "calibration_warning": note, "calibration_fed": last.get("calibration"),
-                   "built_on": platform, "onnx_path": str(onnx_path), "builder_pid": last.get("pid")}
+                   "built_on": platform, "onnx_path": str(onnx_path), "builder_pid": last.get("pid"),
+                   "builder_options_applied": last.get("builder_options"),
+                   "rebuild": rebuilt}
         write_sidecar(engine_path, sidecar)
+        record["rebuild"] = rebuilt
         record.update(status=BUILT, workspace_mb=search["chosen_mb"], build_s=last.get("build_s"),
                       reason=search["reason"])
         return record

@@ -9,6 +9,7 @@ The request (JSON, written by :mod:`harness.engines.engine_builds`):
   gets an optimization profile with these batches;
 - ``workspace_mb``: the builder's workspace pool limit, MiB (TensorRT's default is all device memory);
 - ``timing_cache``: file read before and rewritten after a successful build (None = none);
+- ``builder_options``: ``{"builder_opt_level": 0-5 or None, "sparsity": bool}`` (absent: TensorRT's defaults);
 - ``calibration``: None, or ``{"algorithm", "plan": [[npy_path, index], ...], "batch_size", "cache_path",
   "random", "random_count", "seed"}`` for INT8.
 
@@ -190,6 +191,25 @@ def apply_builder_flags(trt, config, precision: str) -> None:
         config.clear_flag(getattr(trt.BuilderFlag, name))
 
 
+def apply_builder_options(trt, config, options: Optional[dict]) -> dict:
+    """--builder_opt_level and --sparsity on the builder config; returns what was applied, and what this TensorRT
+    does not have (the optimization level exists from 8.6; 8.5 builds at its fixed level and says so)."""
+    applied: dict = {}
+    options = options or {}
+    level = options.get("builder_opt_level")
+    if level is not None:
+        if hasattr(config, "builder_optimization_level"):
+            config.builder_optimization_level = int(level)
+            applied["builder_opt_level"] = int(level)
+        else:
+            applied["builder_opt_level_unsupported"] = (f"TensorRT {getattr(trt, '__version__', '?')} has no builder "
+                                                        "optimization level (TensorRT 8.6 and later)")
+    if options.get("sparsity"):
+        config.set_flag(trt.BuilderFlag.SPARSE_WEIGHTS)
+        applied["sparsity"] = True
+    return applied
+
+
 def _calibrator(trt, request: dict, input_shape: Sequence[int]):
     """(calibrator, calibration batch size) for an INT8 request with calibration data. A network with a
     fixed batch calibrates at that batch; a dynamic one at the requested calibration batch."""
@@ -250,6 +270,7 @@ def build(request: dict, trt, log) -> dict:
             config.set_timing_cache(config.create_timing_cache(old), True)  # True: ignore a mismatched cache
         precision = request["precision"]
         apply_builder_flags(trt, config, precision)
+        builder_options = apply_builder_options(trt, config, request.get("builder_options"))
         if shapes is not None:
             profile = builder.create_optimization_profile()
             profile.set_shape(image_input.name, *shapes)
@@ -278,7 +299,7 @@ def build(request: dict, trt, log) -> dict:
         payload = {"outcome": BUILT, "build_s": round(time.perf_counter() - started, 3), "plan_bytes": len(data),
                    "workspace_mb": request["workspace_mb"], "input_name": image_input.name,
                    "profile": [list(s) for s in shapes] if shapes else None,
-                   "tensorrt": getattr(trt, "__version__", None)}
+                   "tensorrt": getattr(trt, "__version__", None), "builder_options": builder_options}
         if calibrator is not None:
             payload["calibration"] = {"batch_size": calibration_batch, "images_fed": calibrator.images_served,
                                       "from_cache": calibrator.images_served == 0}

@@ -123,9 +123,11 @@ def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict
                 suffix = "dynamic" if opts.engine_batch == "dynamic" else f"b{batch}"
                 engine = root / "artifacts" / safe_name(model["name"]) / f"{safe_name(model['name'])}_img{size}_{precision}_{suffix}.engine"
                 record = build_engine(built_from, engine, precision, size, spec, opts.workspace_mb, memory.get("budget_mb"),
-                                      WORKSPACE_FLOOR_MB, calibration, root / "artifacts" / "tensorrt.timing_cache",
+                                      WORKSPACE_FLOOR_MB, calibration,
+                                      root / "artifacts" / "tensorrt.timing_cache" if opts.timing_cache == "on" else None,
                                       opts.build_timeout_s, sys.stderr, root / "engine_builds", built_sha, platform,
-                                      force=opts.force)
+                                      force=opts.force, builder_options={"builder_opt_level": opts.builder_opt_level,
+                                                                         "sparsity": opts.sparsity})
                 builds[key] = record
                 statuses[key] = {"status": record["status"], "reason": record["reason"]}
                 if record["status"] == "built":
