@@ -56,7 +56,7 @@ class Options:
     layer_profile: bool = False
     require_max_clocks: bool = False
     require_power_mode: Optional[str] = None
-    max_cv_pct: float = 5.0
+    max_cv_pct: Optional[float] = None
     fidelity_frames: int = 4
     accuracy_images: int = 500
     dense_gt: Optional[str] = None
@@ -206,7 +206,7 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "require_power_mode": ("str", "a run measured in another nvpmodel power mode (e.g. MAXN_SUPER), or where it cannot "
                                   "be read, is valid: false (default: any mode)"),
     "max_cv_pct": ("float", "a run whose latency varies with a coefficient of variation above this is valid: false "
-                            "(default 5, the noisy warning's limit)"),
+                            "(default: none; above 5 percent it is a warning)"),
     "fidelity_frames": ("int", "fixed frames on which outputs are compared with the FP32 reference (default 4; 0 = off)"),
     "accuracy_images": ("int", "most still images scored per run for mAP (YOLO labels) or --dense_gt (default 500; 0 = off)"),
     "dense_gt": ("str", "folder of depth ground truth per image: <image stem>.npy (metres) or .png (16-bit mm): "
@@ -390,7 +390,7 @@ def validate(opts: Options) -> None:
         raise UserError(f"--calib_images {opts.calib_images}: must be at least 1")
     if opts.builder_opt_level is not None and not 0 <= opts.builder_opt_level <= 5:
         raise UserError(f"--builder_opt_level {opts.builder_opt_level}: TensorRT's levels are 0 to 5")
-    if opts.max_cv_pct <= 0:
+    if opts.max_cv_pct is not None and opts.max_cv_pct <= 0:
         raise UserError(f"--max_cv_pct {opts.max_cv_pct}: must be positive")
     if not 0 <= opts.int8_max_map_drop < 1:
         raise UserError(f"--int8_max_map_drop {opts.int8_max_map_drop}: an absolute drop between 0 and 1")

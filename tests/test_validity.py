@@ -73,13 +73,15 @@ def test_swap_growth_other_gpu_processes_and_noise_make_a_run_invalid():
     assert shared["reasons"] == ["other processes computed on this GPU (pids 4242)"]
     noisy = judge({**QUIET, "latency_cv_pct": 7.5}, Requirements(max_cv_pct=5))
     assert noisy["reasons"] == ["the latency's coefficient of variation is 7.5 % (> --max_cv_pct 5)"]
+    warned = judge({**QUIET, "latency_cv_pct": 7.5}, Requirements())  # without the flag: a warning
+    assert warned["valid"] is True and warned["warnings"][0].startswith("noisy: the latency's coefficient of variation")
 
 
 def test_a_stored_result_is_judged_again_only_under_other_requirements():
     conditions = {**QUIET, "latency_cv_pct": 7.5}
-    stored = {"validity": {**judge(conditions, Requirements()), "conditions": conditions}}
+    stored = {"validity": {**judge(conditions, Requirements(max_cv_pct=5)), "conditions": conditions}}
     assert stored["validity"]["valid"] is False
-    assert rejudged(stored, Requirements()) is None
+    assert rejudged(stored, Requirements(max_cv_pct=5)) is None
     again = rejudged(stored, Requirements(max_cv_pct=10))
     assert again["valid"] is True and again["conditions"] == conditions
     assert rejudged({"validity": {"valid": True}}, Requirements(max_cv_pct=10)) is None  # nothing recorded to re-judge
