@@ -3,9 +3,10 @@
 #   bash bench/gpu_tasks_evidence.sh OUT_DIR
 # A YOLO segmentation model (yolo11n-seg, random init, imgsz 640) and a ResNet-50 classifier (torchvision,
 # random init, 224, exported in this script to ONNX and TorchScript with a .model.json saying classify +
-# imagenet + imgsz 224) on the generated dataset: torch at batch 1 and 32, fp32 and fp16; ONNX Runtime (CPU
-# provider only in the GPU image) at batch 1, fp32. Prints the table (task, latency, throughput, fidelity
-# figures) and keeps the summary CSV.
+# imagenet + imgsz 224) on the generated dataset: torch at batch 1 and 32, fp32 (strict), tf32 and fp16; ONNX
+# Runtime at batch 1 and 32, fp32 and fp16 (its CUDA provider where the Python has onnxruntime-gpu; with the GPU
+# image's CPU-only onnxruntime those rows run on the host's CPU and fp16 is skipped, as the providers column says).
+# Prints the table (task, latency, throughput, fidelity figures) and keeps the summary CSV.
 set -uo pipefail
 OUT=${1:?usage: gpu_tasks_evidence.sh OUT_DIR}
 WORK=${WORK:-/tmp/jb_tasks}
@@ -24,14 +25,14 @@ for stem in ("resnet50", "resnet50_ts"):
 PY
 REPO=$PWD
 cd "$WORK" || exit 1
-# torch on the GPU: both models, fp32 and fp16, batch 1 and 32
+# torch on the GPU: both models, fp32 / tf32 / fp16, batch 1 and 32
 python3 "$REPO/jetson_benchmark.py" --weights_dir w --models yolo11n-seg,resnet50_ts --backend torch \
-    --precision fp32,fp16 --batch 1,32 --iters 100 --min_duration_s 2 --profile desktop-gpu --probe_batch off \
+    --precision fp32,tf32,fp16 --batch 1,32 --iters 100 --min_duration_s 2 --profile desktop-gpu --probe_batch off \
     > "$OUT/tasks_run.txt" 2>&1
 echo "torch run rc=$?"
-# ONNX Runtime (the GPU image's build has only the CPU provider): batch 1, for the fidelity figures
+# ONNX Runtime: the same exported models, fp32 and fp16, batch 1 and 32
 python3 "$REPO/jetson_benchmark.py" --weights_dir w --models yolo11n-seg,resnet50 --backend onnxruntime \
-    --precision fp32 --batch 1 --iters 30 --min_duration_s 1 --profile desktop-gpu --probe_batch off \
+    --precision fp32,fp16 --batch 1,32 --iters 100 --min_duration_s 2 --profile desktop-gpu --probe_batch off \
     >> "$OUT/tasks_run.txt" 2>&1
 echo "onnxruntime run rc=$?"
 cp "$WORK/jetson_results/jetson_benchmark_summary.csv" "$OUT/tasks_summary.csv"
@@ -40,6 +41,7 @@ import sys, pandas as pd
 f = pd.read_csv(sys.argv[1])
 cols = ["model", "task", "backend", "precision", "imgsz", "batch", "status", "latency_ms_p50", "gpu_compute_ms_p50",
         "throughput_img_per_s", "fidelity_max_abs_err", "fidelity_cos_sim_min", "fidelity_box_match_pct",
-        "fidelity_mask_iou_mean", "fidelity_top1_agree_pct", "fidelity_top5_overlap_pct", "execution_device", "reason"]
+        "fidelity_mask_iou_mean", "fidelity_top1_agree_pct", "fidelity_top5_overlap_pct", "execution_device",
+        "providers", "reason"]
 print(f[[c for c in cols if c in f.columns]].to_markdown(index=False, floatfmt=".4g"))
 PY
