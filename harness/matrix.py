@@ -41,14 +41,16 @@ class RunModes:
     arrival_fps: Optional[float] = None   # None: back to back
     arrival: str = "fixed"                # fixed | poisson (only with arrival_fps)
     prompt: Optional[str] = None          # vos: points | bbox | mask (None: not a video model)
+    dla_core: Optional[int] = None        # tensorrt: the DLA core the engine runs on (None: the GPU alone)
 
     @property
     def label(self) -> str:
-        """e.g. "cudagraph", "channelslast+cudagraph", "streams4", "pipeline2" ("" when no mode applies)."""
+        """e.g. "cudagraph", "channelslast+cudagraph", "streams4", "pipeline2", "dla0" ("" when no mode applies)."""
         tokens = [name for name, on in (("channelslast", self.channels_last), ("cudagraph", self.cuda_graph),
                                         ("coldcache", self.cold_cache), ("e2e", self.e2e)) if on]
         counted = [f"{name}{n}" for name, n in (("streams", self.streams), ("pipeline", self.pipeline)) if n > 1]
-        return "+".join(([self.prompt] if self.prompt else []) + tokens + counted)
+        dla = [f"dla{self.dla_core}"] if self.dla_core is not None else []
+        return "+".join(([self.prompt] if self.prompt else []) + dla + tokens + counted)
 
     @property
     def pacing_suffix(self) -> str:
@@ -58,7 +60,12 @@ class RunModes:
         return f"__fps{self.arrival_fps:g}" + ("poisson" if self.arrival == "poisson" else "")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The modes as stored; a GPU-only run leaves ``dla_core`` out, so results stored before the DLA dimension
+        existed keep their identity."""
+        data = asdict(self)
+        if data["dla_core"] is None:
+            del data["dla_core"]
+        return data
 
     @classmethod
     def from_dict(cls, data: Optional[dict]) -> "RunModes":
@@ -85,6 +92,7 @@ class RunSpec:
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        data["modes"] = self.modes.to_dict()
         data["variant"] = self.variant
         data["run_id"] = self.run_id
         return data
@@ -134,7 +142,7 @@ class PlannedRun:
 def modes_for(backend: str, modes: dict) -> RunModes:
     """The modes that apply to a backend: channels-last (torch, torch_compile), CUDA graph replay (torch,
     tensorrt), a cold compile cache (torch_compile), --e2e (all), several streams (torch, torch_compile,
-    tensorrt), pipelining (torch, torch_compile), camera pacing (all)."""
+    tensorrt), pipelining (torch, torch_compile), camera pacing (all), a DLA core (tensorrt)."""
     streams = int(modes.get("streams") or 1)
     pipeline = int(modes.get("pipeline") or 1)
     fps = modes.get("arrival_fps")
@@ -146,7 +154,8 @@ def modes_for(backend: str, modes: dict) -> RunModes:
                     pipeline=pipeline if backend in ("torch", "torch_compile") else 1,
                     arrival_fps=float(fps) if fps else None,  # 0 / None: back to back
                     arrival=str(modes.get("arrival") or "fixed") if fps else "fixed",
-                    prompt=modes.get("prompt"))
+                    prompt=modes.get("prompt"),
+                    dla_core=modes.get("dla_core") if backend == "tensorrt" else None)
 
 
 def variant_for(backend: str, modes: dict) -> str:
@@ -169,23 +178,25 @@ def expand_matrix(
     ``backends_per_model`` overrides ``backends`` for the models it names (backend "auto");
     ``sizes_per_model`` overrides ``imgsz`` likewise (a model with a fixed input or its own imgsz);
     ``prompts_per_model``: the video models, each with its prompts (a matrix dimension; they run at batch 1, one
-    frame at a time, and take no stream, pipeline or pacing mode)."""
+    frame at a time, and take no stream, pipeline or pacing mode). ``modes["dla_core_list"]``: the DLA cores
+    (None: the GPU alone), a dimension of tensorrt runs only: other backends get one run, not one per core."""
     seen: set[str] = set()
     specs: list[RunSpec] = []
     modes = modes or {}
     stream_counts = modes.get("streams_list") or [1]
     depths = modes.get("pipeline_list") or [1]
     rates = modes.get("arrival_fps_list") or [None]
+    dla_cores = modes.get("dla_core_list") or [None]
     for model in models:
         model_backends = (backends_per_model or {}).get(model, backends)
         model_sizes = (sizes_per_model or {}).get(model, imgsz)
         prompts = (prompts_per_model or {}).get(model)
         video = prompts is not None
-        for backend, precision, size, batch, streams, depth, fps, prompt in itertools.product(
+        for backend, precision, size, batch, streams, depth, fps, prompt, dla in itertools.product(
                 model_backends, precisions, model_sizes, [1] if video else batches, [1] if video else stream_counts,
-                [1] if video else depths, [None] if video else rates, prompts or [None]):
+                [1] if video else depths, [None] if video else rates, prompts or [None], [None] if video else dla_cores):
             run_modes = ({"prompt": prompt} if video else
-                         {**modes, "streams": streams, "pipeline": depth, "arrival_fps": fps})
+                         {**modes, "streams": streams, "pipeline": depth, "arrival_fps": fps, "dla_core": dla})
             spec = RunSpec(model, backend, precision, canonical(size), int(batch), modes_for(backend, run_modes))
             if spec.run_id not in seen:
                 seen.add(spec.run_id)

@@ -20,7 +20,8 @@ RERUN = "rerun without --skip_setup"
 SHAPING_FLAGS = ("source", "split_dir", "weights_dir", "max_frames", "limit_videos", "profile", "gpu_mem_limit_gb",
                  "enable_cudnn_tuning", "probe_batch", "cuda_graph", "channels_last", "compile_cache", "workspace_mb",
                  "engine_batch", "int8_calibration", "calib_images", "int8_random_calibration", "fidelity_frames",
-                 "streams", "e2e", "calib_batch", "prompt_points", "builder_opt_level", "sparsity", "timing_cache")
+                 "streams", "e2e", "calib_batch", "prompt_points", "builder_opt_level", "sparsity", "timing_cache",
+                 "dla_core")  # engines are built per DLA core
 # How the passes are scheduled needs no new artifacts: these may change with --skip_setup.
 SCHEDULING_FLAGS = {"pipeline": "pipeline_list", "arrival_fps": "arrival_fps_list", "arrival": "arrival",
                     "int8_max_map_drop": "int8_max_map_drop"}  # a judgement of the results, not a measurement

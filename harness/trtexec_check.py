@@ -31,7 +31,8 @@ def check_request(result: dict, trtexec: str, out_dir: Path, duration_s: float) 
     commands = pass_commands(trtexec, engine, spec.get("name") or "images", int(run["batch"]),
                              int(spec.get("height") or run["imgsz"]), int(spec.get("width") or run["imgsz"]),
                              bool((result.get("runner") or {}).get("cuda_graph")), duration_s,
-                             engine_is_dynamic(read_sidecar(engine)), out_dir)
+                             engine_is_dynamic(read_sidecar(engine)), out_dir,
+                             (result.get("runner") or {}).get("dla_core"))
     return {"passes": commands, "out_dir": str(out_dir), "pass_timeout_s": max(60.0, 10 * duration_s + 60)}
 
 

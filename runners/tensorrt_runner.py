@@ -92,6 +92,30 @@ def memory_problem(activation_bytes: int, plan_bytes: int, io_bytes: int, budget
             f"input/output buffers {io_bytes / MB:.1f} MiB = {total / MB:.1f} MiB exceeds the {budget_mb:g} MiB budget")
 
 
+def select_dla_core(runtime, core: Optional[int]) -> None:
+    """A DLA engine runs on the core the runtime names before deserializing (``IRuntime.DLA_core``, TensorRT 8.5.2
+    to 10.x); a core this device does not have makes the run impossible here."""
+    from harness.dla_cores import missing_core
+
+    if core is None:
+        return
+    problem = missing_core(core, int(runtime.num_DLA_cores))
+    if problem:
+        raise BackendUnavailable(problem)
+    runtime.DLA_core = int(core)
+
+
+def layer_placement(trt, engine, built_for_dla: bool) -> dict:
+    """How many of the engine's layers run on a DLA core and on the GPU, from the engine inspector's layer
+    information; ``{"unavailable": why}`` when the inspector cannot say."""
+    from harness.engines.layer_info import LayerInfoError, engine_information_json, parse_layer_info, placement_counts
+
+    try:
+        return placement_counts(parse_layer_info(engine_information_json(trt, engine)), built_for_dla)
+    except (LayerInfoError, AttributeError, RuntimeError, TypeError) as exc:
+        return {"unavailable": f"the engine inspector gave no layer information: {type(exc).__name__}: {exc}"[:300]}
+
+
 class TensorRTRunner(Runner):
     backend = "tensorrt"
 
@@ -125,11 +149,13 @@ class TensorRTRunner(Runner):
         self.logger = trt.Logger(trt.Logger.WARNING)
         self.runtime = trt.Runtime(self.logger)
         self.runtime.error_recorder = self.recorder
+        select_dla_core(self.runtime, self.options.get("dla_core"))
         self.engine = self.runtime.deserialize_cuda_engine(self.engine_file.plan)
         if self.engine is None:
             raise RuntimeError(f"TensorRT {trt.__version__} could not deserialize {self.artifact}: an engine only loads "
                                f"on the GPU architecture and TensorRT version it was built with "
                                f"({self._recorded_errors() or 'no error recorded'})")
+        self.layer_placement = layer_placement(trt, self.engine, self.options.get("dla_core") is not None)
         self.memory_limit = (unenforced(None, "") if self.memory_budget_mb is None else
                              {"limit_mb": self.memory_budget_mb, "limit_type": "preflight", "mechanism": MEMORY_MECHANISM,
                               "note": MEMORY_NOTE})
@@ -275,5 +301,7 @@ class TensorRTRunner(Runner):
         if hasattr(self, "activation_bytes"):
             info["activation_mb"] = round(self.activation_bytes / MB, 3)
         info["cuda_graph"] = getattr(self, "graph", None) is not None
+        info["dla_core"] = self.options.get("dla_core")
+        info["layer_placement"] = getattr(self, "layer_placement", None)
         info["input_normalized"] = getattr(self, "input_normalized", None)
         return info

@@ -8,7 +8,8 @@ What it does comes from a JSON file beside the request's ONNX path (``<onnx>.fak
   to a builder on a Jetson: no event, exit -9);
 - ``allocation_failed_above_mb``: report ``allocation_failed`` (exit 3) when the workspace is above this;
 - ``parser_errors``: report ``failed`` with these ONNX parser errors (exit 4);
-- ``unavailable``: report ``unavailable`` (exit 5).
+- ``unavailable``: report ``unavailable`` (exit 5);
+- ``unsupported``: report ``unsupported`` with this text as the detail (exit 6: e.g. a DLA core the device lacks).
 
 Otherwise it "builds": writes ``FAKEPLAN`` + the request as JSON to the engine path (atomically), appends
 a line to the timing cache, and reports ``built``.
@@ -50,6 +51,10 @@ def main(argv=None) -> int:
     if behaviour.get("unavailable"):
         child_protocol.emit("build_result", outcome="unavailable", detail="cannot import tensorrt: fake")
         return 5
+    if behaviour.get("unsupported"):
+        child_protocol.emit("build_result", outcome="unsupported", detail=behaviour["unsupported"], workspace_mb=workspace,
+                            parser_errors=[], builder_errors=[])
+        return 6
     if behaviour.get("parser_errors"):
         child_protocol.emit("build_result", outcome="failed", parser_errors=behaviour["parser_errors"],
                             builder_errors=[], workspace_mb=workspace)

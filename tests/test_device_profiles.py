@@ -11,7 +11,7 @@ BOARDS = REPO / "tests" / "data" / "platforms"
 
 
 def test_builtin_profiles_are_all_there():
-    assert set(builtin_profiles()) == {"orin-nano-8gb", "orin-nx-16gb", "agx-orin-32gb", "agx-orin-64gb",
+    assert set(builtin_profiles()) == {"orin-nano-8gb", "orin-nx-8gb", "orin-nx-16gb", "agx-orin-32gb", "agx-orin-64gb",
                                        "desktop-gpu", "cpu"}
 
 

@@ -437,6 +437,7 @@ def _stand_in_trt(scenario: str, calls: dict):
     class Config:
         def set_memory_pool_limit(self, pool, size):
             calls["pool"] = (pool, size)
+            calls["config"] = self
 
         def create_timing_cache(self, old):
             return Cache(old)
@@ -458,6 +459,8 @@ def _stand_in_trt(scenario: str, calls: dict):
             self.shapes = (name,) + shapes
 
     class Builder:
+        num_DLA_cores = 2  # an AGX Orin
+
         def __init__(self, logger):
             self.logger = logger
 
@@ -484,7 +487,8 @@ def _stand_in_trt(scenario: str, calls: dict):
 
     return SimpleNamespace(__version__="10.3.0", IErrorRecorder=Base, ILogger=Base, Builder=Builder, OnnxParser=Parser,
                            MemoryPoolType=SimpleNamespace(WORKSPACE="WORKSPACE"),
-                           BuilderFlag=SimpleNamespace(FP16="FP16", INT8="INT8"))
+                           BuilderFlag=SimpleNamespace(FP16="FP16", INT8="INT8", GPU_FALLBACK="GPU_FALLBACK"),
+                           DeviceType=SimpleNamespace(GPU="GPU", DLA="DLA"))
 
 
 @pytest.mark.parametrize("scenario,outcome", [("ok", "built"), ("allocation", "allocation_failed"),
@@ -791,3 +795,58 @@ def test_an_engine_built_with_other_builder_options_is_not_reused_and_a_rebuild_
     assert record["same_bytes"] is False and record["previous_plan_bytes"] == 6 and record["plan_bytes"] == 7
     assert rebuild_record(engine, previous, level5) is None  # not the same engine: nothing to compare
     assert rebuild_record(engine, None, level3) is None
+
+
+def _dla_request(tmp_path, core):
+    onnx = tmp_path / "m.onnx"
+    onnx.write_bytes(b"onnx-bytes")
+    return {"onnx_path": str(onnx), "engine_path": str(tmp_path / "m_dla.engine"), "precision": "fp16", "imgsz": 64,
+            "input_name": None, "batch": {"min": 1, "opt": 1, "max": 1}, "workspace_mb": 256, "timing_cache": None,
+            "calibration": None, "dla_core": core}
+
+
+def test_a_dla_build_sets_the_core_the_default_device_and_gpu_fallback(tmp_path):
+    import logging
+
+    from harness.engines.trt_build import build
+
+    calls = {}
+    payload = build(_dla_request(tmp_path, 1), _stand_in_trt("ok", calls), logging.getLogger("test"))
+    config = calls["config"]
+    assert payload["outcome"] == "built" and payload["dla"] == {"dla_core": 1, "gpu_fallback": True,
+                                                                "dla_cores_on_device": 2}
+    assert (config.default_device_type, config.DLA_core) == ("DLA", 1) and "GPU_FALLBACK" in calls["flags"]
+    gpu_calls = {}
+    assert build(_dla_request(tmp_path, None), _stand_in_trt("ok", gpu_calls), logging.getLogger("test"))["dla"] is None
+    assert not hasattr(gpu_calls["config"], "default_device_type") and "GPU_FALLBACK" not in gpu_calls["flags"]
+
+
+def test_a_dla_core_the_device_lacks_is_unsupported_not_failed(tmp_path):
+    import logging
+
+    from harness.engines.trt_build import EXIT_CODES, build
+
+    payload = build(_dla_request(tmp_path, 2), _stand_in_trt("ok", {}), logging.getLogger("test"))
+    assert payload["outcome"] == "unsupported" and EXIT_CODES["unsupported"] == 6
+    assert payload["detail"] == "DLA core 2 was asked for; TensorRT reports 2 DLA cores on this device"
+    assert not (tmp_path / "m_dla.engine").exists()
+
+
+def test_an_unsupported_build_is_a_skipped_engine_and_a_dla_engine_records_its_core(tmp_path):
+    onnx = write_conv_onnx(tmp_path / "m.onnx")
+    platform = {"gpu_name": "Orin", "compute_capability": "8.7", "tensorrt": "10.3.0"}
+    common = dict(precision="fp16", imgsz=64, batch_spec={"min": 1, "opt": 1, "max": 1}, workspace_request_mb=256,
+                  budget_mb=None, floor_mb=64, calibration=None, timing_cache_path=None, timeout_s=60,
+                  log_file=open(tmp_path / "log.txt", "w"), work_dir=tmp_path / "work", source_sha256="a" * 64,
+                  platform=platform, builder_module=FAKE_BUILDER)
+    behaviour_path(onnx).write_text(json.dumps({}))
+    built = build_engine(onnx, tmp_path / "m_dla0.engine", dla_core=0, **common)
+    assert built["status"] == "built" and read_sidecar(tmp_path / "m_dla0.engine")["dla_core"] == 0
+    request = json.loads((tmp_path / "m_dla0.engine").read_bytes()[len(FAKE_PLAN_MAGIC):])
+    assert request["dla_core"] == 0  # the builder was asked for the core
+    gpu = build_engine(onnx, tmp_path / "m_dla0.engine", dla_core=None, **common)
+    assert gpu["status"] == "built" and not gpu["reused"]  # a GPU engine is never the DLA engine
+    behaviour_path(onnx).write_text(json.dumps({"unsupported": "DLA core 1 was asked for; TensorRT reports 1 DLA core"}))
+    skipped = build_engine(onnx, tmp_path / "m_dla1.engine", dla_core=1, **common)
+    assert (skipped["status"], skipped["reason"]) == ("skipped", "DLA core 1 was asked for; TensorRT reports 1 DLA core")
+    assert len(skipped["attempts"]) == 1  # not a memory failure: no smaller workspace is tried

@@ -10,7 +10,8 @@ The record returned by :func:`build_engine`:
 - ``status``: ``built`` (also when an existing engine was reused: ``reused`` is then True),
   ``skipped_oom`` (every attempt down to the workspace floor ran out of memory; the attempts are the
   evidence), ``failed`` (the ONNX parser or the builder refused; their errors are in ``reason``) or
-  ``skipped`` (TensorRT is not installed here);
+  ``skipped`` (TensorRT is not installed here, or cannot build it: a DLA core the device lacks, a builder flag
+  this TensorRT does not have);
 - ``reason``: one line; ``engine_path``; ``workspace_mb``: the builder workspace limit the engine was
   built with (MiB); ``build_s``: seconds the successful attempt took from parsing the ONNX to the plan on
   disk; ``attempts``: one entry per child process (workspace_mb, pid, returncode, wall_s, outcome,
@@ -34,6 +35,7 @@ from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.probe.workspace_search import ALLOCATION_FAILED, BUILT, initial_workspace_mb, search_workspace
 
 TENSORRT_MISSING = "TensorRT is not installed here (it comes with JetPack on a Jetson; see README)"
+UNSUPPORTED = "unsupported"  # the builder's outcome for what this TensorRT or device cannot build: skipped, not failed
 PRECISIONS = ("fp32", "tf32", "fp16", "int8")
 PLATFORM_KEYS = ("gpu_name", "compute_capability", "tensorrt")
 RANDOM_WARNING = "random INT8 calibration: the scales come from noise; fine for speed, meaningless for accuracy"
@@ -73,8 +75,8 @@ def calibration_note(precision: str, calibration: Optional[dict]) -> Optional[st
 
 
 def wanted_fields(source_sha256: str, precision: str, imgsz: int, batch_spec: dict, calibration: Optional[dict],
-                  platform: dict, builder_options: Optional[dict] = None) -> dict:
-    """The sidecar fields an engine must match to be reused."""
+                  platform: dict, builder_options: Optional[dict] = None, dla_core: Optional[int] = None) -> dict:
+    """The sidecar fields an engine must match to be reused (``dla_core`` None: the GPU alone)."""
     return {
         "artifact_kind": "tensorrt_engine",
         "source_sha256": source_sha256,
@@ -84,6 +86,7 @@ def wanted_fields(source_sha256: str, precision: str, imgsz: int, batch_spec: di
         "calibration": calibration_identity(calibration) if precision == "int8" else None,
         "platform": {k: platform.get(k) for k in PLATFORM_KEYS},
         "builder_options": dict(builder_options or {}),
+        "dla_core": None if dla_core is None else int(dla_core),
     }
 
 
@@ -111,7 +114,7 @@ def attempt_record(outcome, workspace_mb: float, timeout_s: float) -> dict:
         record.update(outcome=ALLOCATION_FAILED, detail=ending.detail)
     elif event.get("outcome") == BUILT and outcome.returncode == 0:
         record["outcome"] = BUILT
-    elif event.get("outcome") not in (ALLOCATION_FAILED, "failed", "unavailable"):
+    elif event.get("outcome") not in (ALLOCATION_FAILED, "failed", "unavailable", UNSUPPORTED):
         record.update(outcome="error", detail=f"the builder {ending.detail}", log_tail=outcome.tail[-5:])
     if record.get("outcome") == "failed" and not record.get("detail"):
         errors = (record.get("parser_errors") or []) + (record.get("builder_errors") or [])
@@ -143,7 +146,7 @@ def build_engine(onnx_path, engine_path, precision: str, imgsz: int, batch_spec:
                  budget_mb: Optional[float], floor_mb: float, calibration: Optional[dict], timing_cache_path,
                  timeout_s: float, log_file: TextIO, work_dir, source_sha256: str, platform: dict, force: bool = False,
                  builder_module: str = "harness.engines.trt_build", input_name: Optional[str] = None,
-                 builder_options: Optional[dict] = None) -> dict:
+                 builder_options: Optional[dict] = None, dla_core: Optional[int] = None) -> dict:
     """Reuse or build one engine (see the module docstring for the record returned).
 
     ``calibration`` (INT8 only): ``{"algorithm", "plan": [[npy, index], ...], "batch_size", "random",
@@ -151,12 +154,13 @@ def build_engine(onnx_path, engine_path, precision: str, imgsz: int, batch_spec:
     calibration key beside the engine; pass ``key`` from :func:`harness.engines.calibration.calibration_cache_key`
     (without it the key hashes the frame plan, paths included). ``platform`` is
     :func:`harness.engines.platform_fingerprint.current_platform`. ``input_name``: the ONNX input to profile
-    (None = the first). ``builder_module`` is the child's module (tests pass a stand-in).
+    (None = the first). ``builder_module`` is the child's module (tests pass a stand-in). ``dla_core``: build for
+    that DLA core with GPU fallback (None: the GPU alone).
     """
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
     engine_path, work_dir = Path(engine_path), Path(work_dir)
-    wanted = wanted_fields(source_sha256, precision, imgsz, batch_spec, calibration, platform, builder_options)
+    wanted = wanted_fields(source_sha256, precision, imgsz, batch_spec, calibration, platform, builder_options, dla_core)
     previous = read_sidecar(engine_path)
     note = calibration_note(precision, calibration)
     record = {"status": None, "reason": None, "engine_path": str(engine_path), "workspace_mb": None, "attempts": [],
@@ -188,7 +192,7 @@ def build_engine(onnx_path, engine_path, precision: str, imgsz: int, batch_spec:
         "onnx_path": str(onnx_path), "engine_path": str(engine_path), "precision": precision, "imgsz": int(imgsz),
         "input_name": input_name, "batch": wanted["batch"],
         "timing_cache": str(timing_cache_path) if timing_cache_path else None, "calibration": calibration_request,
-        "builder_options": dict(builder_options or {}),
+        "builder_options": dict(builder_options or {}), "dla_core": wanted["dla_core"],
     }
     work_dir.mkdir(parents=True, exist_ok=True)
 
@@ -220,6 +224,8 @@ def build_engine(onnx_path, engine_path, precision: str, imgsz: int, batch_spec:
         return record
     if last is not None and last.get("outcome") == "unavailable":
         record.update(status="skipped", reason=TENSORRT_MISSING)
+    elif last is not None and last.get("outcome") == UNSUPPORTED:
+        record.update(status="skipped", reason=last.get("detail") or "this TensorRT or device cannot build it")
     elif all(a.get("outcome") == ALLOCATION_FAILED for a in attempts):
         record.update(status="skipped_oom", reason=_oom_reason(attempts, workspace_request_mb, budget_mb, floor_mb))
     else:

@@ -10,15 +10,19 @@ The request (JSON, written by :mod:`harness.engines.engine_builds`):
 - ``workspace_mb``: the builder's workspace pool limit, MiB (TensorRT's default is all device memory);
 - ``timing_cache``: file read before and rewritten after a successful build (None = none);
 - ``builder_options``: ``{"builder_opt_level": 0-5 or None, "sparsity": bool}`` (absent: TensorRT's defaults);
+- ``dla_core``: build for this DLA core with GPU fallback (absent or None: the GPU alone);
 - ``calibration``: None, or ``{"algorithm", "plan": [[npy_path, index], ...], "batch_size", "cache_path",
   "random", "random_count", "seed"}`` for INT8.
 
 It prints exactly one ``build_result`` event and exits with: 0 built, 3 allocation_failed (the error
 recorder or the logger saw a failed allocation, or an out-of-memory exception), 4 failed (with the
-ONNX parser's and the builder's errors), 5 unavailable (TensorRT cannot be imported). A SIGKILL (the
-kernel OOM killer on a Jetson) leaves no event; the parent reads exit -9 as an allocation failure.
+ONNX parser's and the builder's errors), 5 unavailable (TensorRT cannot be imported), 6 unsupported (this
+device or TensorRT cannot build what was asked: a DLA core it does not have). A SIGKILL (the kernel OOM killer
+on a Jetson) leaves no event; the parent reads exit -9 as an allocation failure.
 
-Only name-based calls present in both TensorRT 8.6 and 10.x are used.
+Engines are built with ``ProfilingVerbosity.DETAILED``, so the engine inspector reports each layer's type and
+tactic (which layers a DLA core runs). Only name-based calls are used; what differs between TensorRT 8.5.2, 8.6 and
+10.x is chosen by version or by presence (docs/backends.md has the table).
 """
 
 from __future__ import annotations
@@ -35,10 +39,11 @@ from harness.lifeline import die_with_parent
 from harness.logging_setup import configure_phase_logging
 from harness.oom import is_oom_exception
 
-EXIT_BUILT, EXIT_ALLOCATION_FAILED, EXIT_FAILED, EXIT_UNAVAILABLE = 0, 3, 4, 5
-BUILT, ALLOCATION_FAILED, FAILED, UNAVAILABLE = "built", "allocation_failed", "failed", "unavailable"
+EXIT_BUILT, EXIT_ALLOCATION_FAILED, EXIT_FAILED, EXIT_UNAVAILABLE, EXIT_UNSUPPORTED = 0, 3, 4, 5, 6
+BUILT, ALLOCATION_FAILED, FAILED, UNAVAILABLE, UNSUPPORTED = ("built", "allocation_failed", "failed", "unavailable",
+                                                              "unsupported")
 EXIT_CODES = {BUILT: EXIT_BUILT, ALLOCATION_FAILED: EXIT_ALLOCATION_FAILED, FAILED: EXIT_FAILED,
-              UNAVAILABLE: EXIT_UNAVAILABLE}
+              UNAVAILABLE: EXIT_UNAVAILABLE, UNSUPPORTED: EXIT_UNSUPPORTED}
 MB = 2**20
 # How TensorRT words a failed allocation when it does not use ErrorCode FAILED_ALLOCATION, e.g.
 # "Error Code 2: OutOfMemory", "Error Code 1: Cuda Runtime (out of memory)", "Requested amount of GPU
@@ -210,6 +215,38 @@ def apply_builder_options(trt, config, options: Optional[dict]) -> dict:
     return applied
 
 
+class BuildUnsupported(Exception):
+    """This device or TensorRT cannot build what the request asks (the run is skipped with this reason)."""
+
+
+def apply_dla(trt, builder, config, core: Optional[int]) -> Optional[dict]:
+    """Build for DLA core ``core`` with GPU fallback: default device DLA, ``DLA_core``, ``GPU_FALLBACK`` (the same
+    names in TensorRT 8.5.2 to 10.x). None for a GPU-only build; :class:`BuildUnsupported` when the device has no
+    such core."""
+    if core is None:
+        return None
+    from harness.dla_cores import missing_core
+
+    cores = int(builder.num_DLA_cores)
+    problem = missing_core(core, cores)
+    if problem:
+        raise BuildUnsupported(problem)
+    config.default_device_type = trt.DeviceType.DLA
+    config.DLA_core = int(core)
+    config.set_flag(trt.BuilderFlag.GPU_FALLBACK)
+    return {"dla_core": int(core), "gpu_fallback": True, "dla_cores_on_device": cores}
+
+
+def apply_profiling_verbosity(trt, config) -> Optional[str]:
+    """Detailed layer information in the plan (ProfilingVerbosity.DETAILED, TensorRT 8.2+), so the engine inspector
+    names each layer's type and tactic; None where this TensorRT has no such setting."""
+    verbosity = getattr(getattr(trt, "ProfilingVerbosity", None), "DETAILED", None)
+    if verbosity is None or not hasattr(config, "profiling_verbosity"):
+        return None
+    config.profiling_verbosity = verbosity
+    return "detailed"
+
+
 def _calibrator(trt, request: dict, input_shape: Sequence[int]):
     """(calibrator, calibration batch size) for an INT8 request with calibration data. A network with a
     fixed batch calibrates at that batch; a dynamic one at the requested calibration batch."""
@@ -271,6 +308,8 @@ def build(request: dict, trt, log) -> dict:
         precision = request["precision"]
         apply_builder_flags(trt, config, precision)
         builder_options = apply_builder_options(trt, config, request.get("builder_options"))
+        dla = apply_dla(trt, builder, config, request.get("dla_core"))
+        verbosity = apply_profiling_verbosity(trt, config)
         if shapes is not None:
             profile = builder.create_optimization_profile()
             profile.set_shape(image_input.name, *shapes)
@@ -299,11 +338,15 @@ def build(request: dict, trt, log) -> dict:
         payload = {"outcome": BUILT, "build_s": round(time.perf_counter() - started, 3), "plan_bytes": len(data),
                    "workspace_mb": request["workspace_mb"], "input_name": image_input.name,
                    "profile": [list(s) for s in shapes] if shapes else None,
-                   "tensorrt": getattr(trt, "__version__", None), "builder_options": builder_options}
+                   "tensorrt": getattr(trt, "__version__", None), "builder_options": builder_options, "dla": dla,
+                   "profiling_verbosity": verbosity}
         if calibrator is not None:
             payload["calibration"] = {"batch_size": calibration_batch, "images_fed": calibrator.images_served,
                                       "from_cache": calibrator.images_served == 0}
         return payload
+    except BuildUnsupported as exc:
+        return {"outcome": UNSUPPORTED, "detail": str(exc), "workspace_mb": request["workspace_mb"],
+                "parser_errors": parser_errors, "builder_errors": [], "elapsed_s": round(time.perf_counter() - started, 3)}
     except Exception as exc:  # everything TensorRT, torch or the calibrator raised
         if is_oom_exception(exc):
             return failure(ALLOCATION_FAILED, f"{type(exc).__name__}: {exc}")

@@ -29,12 +29,15 @@ def engine_is_dynamic(engine_sidecar: Optional[dict]) -> bool:
 
 
 def pass_commands(trtexec: str, engine: str, input_name: str, batch: int, height: int, width: int,
-                  cuda_graph: bool, duration_s: float, dynamic: bool, out_dir: Path) -> dict:
+                  cuda_graph: bool, duration_s: float, dynamic: bool, out_dir: Path, dla_core: Optional[int] = None) -> dict:
     """{"with_transfers": argv, "compute_only": argv}: the first times H2D + compute + D2H per query (trtexec's
     Latency, the harness's host latency without Python and pre-processing), the second ``--noDataTransfers`` for
-    the pure GPU compute figure; both export per-query times, the first also per-layer times."""
+    the pure GPU compute figure; both export per-query times, the first also per-layer times. A DLA run's engine
+    is loaded onto the same DLA core (``--useDLACore``)."""
     common = [trtexec, f"--loadEngine={engine}", f"--warmUp={WARMUP_MS}", f"--duration={max(1, round(duration_s))}",
               "--iterations=10", "--percentile=90,95,99"]
+    if dla_core is not None:
+        common.append(f"--useDLACore={int(dla_core)}")
     if dynamic:
         common.append(f"--shapes={input_name}:{batch}x3x{height}x{width}")
     if cuda_graph:

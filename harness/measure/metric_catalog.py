@@ -91,6 +91,12 @@ METRICS: list = [
            "time to load the artifact onto the device in Phase B (deserialize, move, fuse; first synchronize)"),
     Metric("compile_s", "s", "host clock", "torch_compile only: the first call at the run's shape in Phase B, which "
            "compiles or loads from the inductor cache (part of model_load_s); see the run's compile_cache (warm/cold)"),
+    Metric("dla_layers_n", "layers", "TensorRT engine inspector (LayerInformationFormat.JSON)",
+           "tensorrt: engine layers that run on a DLA core (--dla_core); a DLA core runs a whole subgraph as one "
+           "{ForeignNode[...]} layer, so this counts subgraphs, not the ONNX nodes inside them; 0 for a GPU engine"),
+    Metric("gpu_layers_n", "layers", "TensorRT engine inspector (LayerInformationFormat.JSON)",
+           "tensorrt: engine layers that run on the GPU (for a DLA run: the GPU fallback); the copies between GPU and "
+           "DLA memory (<tensor> to nvm / from nvm / copy finish) are in neither count (runner.layer_placement)"),
     Metric("fidelity_max_abs_err", "output units", "FP32 CPU reference",
            "largest absolute difference between this backend's raw output and the FP32 reference on the fixed frames"),
     Metric("fidelity_cos_sim_min", "1", "FP32 CPU reference",

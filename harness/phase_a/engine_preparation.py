@@ -6,11 +6,13 @@ memory at every workspace), failed (parser or builder errors)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
 from pathlib import Path
 
 from harness.artifact_sidecar import file_sha256, read_sidecar
+from harness.dla_cores import dla_label
 from harness.matrix import safe_name
 from harness.phase_a.run_planner import engine_key
 
@@ -72,14 +74,23 @@ def _int8_input(model: dict, size, opts, platform: dict, fp32_onnx: str, fp32_sh
     return qdq["path"], file_sha256(qdq["path"]), {**qdq, "explicit": True, "int8_path": "explicit"}, None
 
 
+def engine_path(root: Path, model: dict, size, precision: str, suffix: str, dla_core) -> Path:
+    """``<root>/artifacts/<model>/<model>_img640_fp16_b1.engine`` (``..._b1_dla0.engine`` for DLA core 0)."""
+    name = safe_name(model["name"])
+    dla = f"_{dla_label(dla_core)}" if dla_core is not None else ""
+    return root / "artifacts" / name / f"{name}_img{size}_{precision}_{suffix}{dla}.engine"
+
+
 def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict, memory: dict, sequences: list,
                     root: Path, fingerprint: str) -> dict:
     """Fills model["artifacts"]["tensorrt"], ["tensorrt_status"], ["tensorrt_calibration"]; returns the
-    build records (the evidence) by engine key."""
+    build records (the evidence) by engine key. One engine per imgsz x precision x batch (or dynamic batch) x
+    --dla_core; a DLA core this board lacks, or a precision the DLA does not run, is skipped without a build."""
     if "tensorrt" not in backends:
         return {}
     import torch
 
+    from harness.dla_cores import dla_capacity, dla_problem
     from harness.engines.engine_builds import TENSORRT_MISSING, build_engine
     from harness.engines.platform_fingerprint import current_platform
 
@@ -102,44 +113,48 @@ def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict
             continue
         frames_key = ((model.get("inputs") or {}).get(str(size)) or {}).get("frames_key", str(size))
         onnx_sha = (read_sidecar(source) or {}).get("artifact_sha256") or file_sha256(source)
-        for precision in opts.precision:
-            for batch, spec in specs:
-                key = engine_key(size, precision, batch, opts.engine_batch)
-                if missing:
-                    statuses[key] = {"status": "skipped", "reason": missing}
-                    continue
-                unsupported = int8_input_problem(model, size) if precision == "int8" else None
+        for precision, (batch, spec), dla_core in itertools.product(opts.precision, specs, opts.dla_core):
+            key = engine_key(size, precision, batch, opts.engine_batch, dla_core)
+            if missing:
+                statuses[key] = {"status": "skipped", "reason": missing}
+                continue
+            unsupported = dla_problem(precision, dla_core, dla_capacity(memory, device))
+            if unsupported:
+                statuses[key] = {"status": "skipped", "reason": unsupported}
+                continue
+            unsupported = int8_input_problem(model, size) if precision == "int8" else None
+            if unsupported:
+                statuses[key] = {"status": "skipped", "reason": unsupported}
+                continue
+            built_from, built_sha, calibration = source, onnx_sha, None
+            if precision == "int8":
+                built_from, built_sha, calibration, unsupported = _int8_input(
+                    model, size, opts, platform, source, onnx_sha,
+                    lambda: _calibration(opts, sequences, root, frames_key, onnx_sha, fingerprint))
                 if unsupported:
                     statuses[key] = {"status": "skipped", "reason": unsupported}
                     continue
-                built_from, built_sha, calibration = source, onnx_sha, None
-                if precision == "int8":
-                    built_from, built_sha, calibration, unsupported = _int8_input(
-                        model, size, opts, platform, source, onnx_sha,
-                        lambda: _calibration(opts, sequences, root, frames_key, onnx_sha, fingerprint))
-                    if unsupported:
-                        statuses[key] = {"status": "skipped", "reason": unsupported}
-                        continue
-                suffix = "dynamic" if opts.engine_batch == "dynamic" else f"b{batch}"
-                engine = root / "artifacts" / safe_name(model["name"]) / f"{safe_name(model['name'])}_img{size}_{precision}_{suffix}.engine"
-                record = build_engine(built_from, engine, precision, size, spec, opts.workspace_mb, memory.get("budget_mb"),
-                                      WORKSPACE_FLOOR_MB, calibration,
-                                      root / "artifacts" / "tensorrt.timing_cache" if opts.timing_cache == "on" else None,
-                                      opts.build_timeout_s, sys.stderr, root / "engine_builds", built_sha, platform,
-                                      force=opts.force, builder_options={"builder_opt_level": opts.builder_opt_level,
-                                                                         "sparsity": opts.sparsity})
-                builds[key] = record
-                statuses[key] = {"status": record["status"], "reason": record["reason"]}
-                if record["status"] == "built":
-                    engines[key] = record["engine_path"]
-                    model["prepare_s"][f"engine_{key}"] = record.get("build_s")
-                if calibration:
-                    provenance = calibration if calibration.get("explicit") else {"int8_path": "implicit"}
-                    calibrations[key] = {**provenance, **(record.get("calibration") or {}),
-                                         "warning": record.get("calibration_warning")}
-                if record["status"] == "skipped" and record["reason"] == TENSORRT_MISSING:
-                    missing = TENSORRT_MISSING  # no point starting a child per engine to learn the same thing
-                log.info("engine %s %s: %s (%s)", model["name"], key, record["status"], record["reason"])
+            suffix = "dynamic" if opts.engine_batch == "dynamic" else f"b{batch}"
+            engine = engine_path(root, model, size, precision, suffix, dla_core)
+            record = build_engine(built_from, engine, precision, size, spec, opts.workspace_mb, memory.get("budget_mb"),
+                                  WORKSPACE_FLOOR_MB, calibration,
+                                  root / "artifacts" / "tensorrt.timing_cache" if opts.timing_cache == "on" else None,
+                                  opts.build_timeout_s, sys.stderr, root / "engine_builds", built_sha, platform,
+                                  force=opts.force, builder_options={"builder_opt_level": opts.builder_opt_level,
+                                                                     "sparsity": opts.sparsity},
+                                  dla_core=dla_core)
+            builds[key] = record
+            statuses[key] = {"status": record["status"], "reason": record["reason"]}
+            if record["status"] == "built":
+                engines[key] = record["engine_path"]
+                model["prepare_s"][f"engine_{key}"] = record.get("build_s")
+            if calibration:
+                provenance = calibration if calibration.get("explicit") else {"int8_path": "implicit"}
+                calibrations[key] = {**provenance, **(record.get("calibration") or {}),
+                                     "warning": record.get("calibration_warning")}
+            if record["status"] == "skipped" and record["reason"] == TENSORRT_MISSING:
+                missing = TENSORRT_MISSING  # no point starting a child per engine to learn the same thing
+            log.info("engine %s %s: %s (%s)", model["name"], key, record["status"], record["reason"])
     model["artifacts"]["tensorrt"] = engines
     model["tensorrt_status"] = statuses
     model["tensorrt_calibration"] = calibrations

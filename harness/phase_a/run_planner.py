@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Optional
 
 from harness.device_profiles import matching_skip_rule
+from harness.dla_cores import dla_label, dla_problem
 from harness.matrix import ARTIFACT_PRIORITY, PlannedRun, RunSpec, expand_matrix
 from harness.results import STATUS_SKIPPED, STATUS_SKIPPED_OOM
 from harness.run_identity import runs_on_gpu
@@ -19,8 +20,14 @@ def probe_key(model: str, backend: str, precision: str, imgsz: int) -> str:
     return f"{model}/{backend}/{precision}/{imgsz}"
 
 
-def engine_key(imgsz: int, precision: str, batch, engine_batch: str = "static") -> str:
-    return f"{imgsz}/{precision}/{'dynamic' if engine_batch == 'dynamic' else f'b{batch}'}"
+def engine_key(imgsz: int, precision: str, batch, engine_batch: str = "static", dla_core=None) -> str:
+    """One engine's key: ``640/fp16/b8``, ``640/fp16/dynamic``, ``640/fp16/b8/dla0`` for DLA core 0."""
+    key = f"{imgsz}/{precision}/{'dynamic' if engine_batch == 'dynamic' else f'b{batch}'}"
+    return f"{key}/{dla_label(dla_core)}" if dla_core is not None else key
+
+
+def spec_engine_key(spec: RunSpec, modes: dict) -> str:
+    return engine_key(spec.imgsz, spec.precision, spec.batch, modes.get("engine_batch", "static"), spec.modes.dla_core)
 
 
 def resolve_backends(requested: list, source_files: dict, harness_provided: bool) -> list:
@@ -160,8 +167,7 @@ def int8_provenance(model: dict, spec: RunSpec, modes: dict) -> Optional[dict]:
         record = (model.get("int8") or {}).get(f"{spec.imgsz}/{QDQ_FLAVOURS[spec.backend]}") or {}
         record = None if record.get("refused") else record
     else:
-        record = (model.get("tensorrt_calibration") or {}).get(
-            engine_key(spec.imgsz, spec.precision, spec.batch, modes.get("engine_batch", "static")))
+        record = (model.get("tensorrt_calibration") or {}).get(spec_engine_key(spec, modes))
     return {**record, "max_accuracy_drop": modes.get("int8_max_map_drop", DEFAULT_INT8_MAX_DROP)} if record else None
 
 
@@ -210,8 +216,11 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
             return None, STATUS_SKIPPED, f"no ONNX artifact for {spec.model} at {spec.precision}{why}"
         return path, None, None
     if spec.backend == "tensorrt":
+        dla = dla_problem(spec.precision, spec.modes.dla_core, modes.get("dla_capacity"))
+        if dla:
+            return None, STATUS_SKIPPED, dla
         engines = artifacts.get("tensorrt", {})
-        key = engine_key(spec.imgsz, spec.precision, spec.batch, modes.get("engine_batch", "static"))
+        key = spec_engine_key(spec, modes)
         status = (model.get("tensorrt_status") or {}).get(key) or (model.get("tensorrt_status") or {}).get("any")
         path = engines.get(key) or engines.get("any")
         if status and status.get("status") != "built":  # a refused or failed engine says so, on any machine
@@ -239,6 +248,8 @@ def _runner_options(spec: RunSpec, modes: dict, model: dict) -> dict:
         options["cuda_graph"] = True
     if spec.modes.channels_last:
         options["channels_last"] = True
+    if spec.modes.dla_core is not None:
+        options["dla_core"] = spec.modes.dla_core
     if spec.backend == "torch_compile":
         options["compile_cache"] = "cold" if spec.modes.cold_cache else modes.get("compile_cache_dir")
     if spec.backend == "onnxruntime_trt":
@@ -253,7 +264,8 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
     device facts. ``profile``: its skip rules become ``skipped_oom``; ``probes``: batch-probe results by
     probe key, a batch at or past the first one that ran out of memory becomes ``skipped_oom`` citing the
     probe; ``cudnn``: per probe key, whether Phase B turns cudnn.benchmark on; ``modes``: cuda_graph,
-    channels_last, compile_cache, compile_cache_dir, engine_batch."""
+    channels_last, compile_cache, compile_cache_dir, engine_batch, dla_core_list and dla_capacity
+    (:func:`harness.dla_cores.dla_capacity`)."""
     modes = modes or {}
     by_name = {m["name"]: m for m in models}
     per_model = {name: resolve_backends(backends, m.get("source_files", {}),

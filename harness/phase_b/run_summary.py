@@ -24,14 +24,15 @@ def fill_figures(result: dict, ctx, measured, post: dict, model_load_s: float) -
     timing_figures, timing_unavailable = timing_metrics(passes, measured.why_no_gpu)
     budget, budget_unmeasured = budget_figures(ctx.memory, measured.budget_peak_mb)
     loop_figures, loop_samples, loop_unavailable = loop_specific(passes, int(ctx.planned["batch"]), images)
+    placement, placement_unavailable = layer_placement_figures(ctx.runner)
     result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms, **passes.extra,
                          **loop_samples, **post.get("samples", {})}
     result["metrics"] = {
         **timing_figures, "throughput_img_per_s": throughput_img_per_s(images, busy_s), "model_load_s": model_load_s,
         **loop_figures, **ctx.tracker.figures, **post.get("metrics", {}), **telemetry_metrics,
-        "compile_s": getattr(ctx.runner, "compile_s", None), **budget}
+        "compile_s": getattr(ctx.runner, "compile_s", None), **budget, **placement}
     result["unavailable"] = {**ctx.tracker.unavailable, **telemetry_unavailable, **timing_unavailable, **loop_unavailable,
-                             **post.get("unavailable", {}), **budget_unmeasured}
+                             **post.get("unavailable", {}), **budget_unmeasured, **placement_unavailable}
     if result["metrics"]["compile_s"] is None:
         result["unavailable"]["compile_s"] = "only torch_compile runs compile"
     result["accuracy"], result["fidelity"] = post.get("accuracy", {}), post.get("fidelity", {})
@@ -69,6 +70,22 @@ def loop_specific(passes, batch: int, images: int) -> tuple:
         for part in ("prepare_ms_p50", "prepare_ms_mean", "enqueue_ms_p50", "enqueue_ms_mean"):
             unavailable[part] = "a pipelined pass is submitted in one step; it has no prepare / enqueue breakdown"
     return figures, samples, unavailable
+
+
+PLACEMENT_FIGURES = ("dla_layers_n", "gpu_layers_n")
+
+
+def layer_placement_figures(runner) -> tuple:
+    """(dla_layers_n and gpu_layers_n, why each missing one is missing): a TensorRT engine's layers by where they
+    run, as its engine inspector reports them (the runner reads them at load)."""
+    placement = getattr(runner, "layer_placement", None)
+    if placement is None:
+        why = "only TensorRT engines report where their layers run (the engine inspector)"
+    else:
+        why = placement.get("unavailable")
+    if why:
+        return {name: None for name in PLACEMENT_FIGURES}, {name: why for name in PLACEMENT_FIGURES}
+    return {name: placement[name] for name in PLACEMENT_FIGURES}, {}
 
 
 def budget_figures(memory: dict, budget_peak) -> tuple:
