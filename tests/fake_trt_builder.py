@@ -12,7 +12,9 @@ What it does comes from a JSON file beside the request's ONNX path (``<onnx>.fak
 - ``unsupported``: report ``unsupported`` with this text as the detail (exit 6: e.g. a DLA core the device lacks).
 
 Otherwise it "builds": writes ``FAKEPLAN`` + the request as JSON to the engine path (atomically), appends
-a line to the timing cache, and reports ``built``.
+a line to the timing cache, and reports ``built``. With ``layer_info`` (an engine inspector document) it also
+writes that beside the engine as the real builder does (``<engine>.layers.json``, its text also in the plan, so other
+tactics make other bytes); without it the event says the layer information is unavailable.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 
 from harness import child_protocol
 from harness.atomic_io import atomic_write_bytes, read_json
+from harness.engines.trt_build import layer_info_path
 from harness.lifeline import die_with_parent
 
 FAKE_PLAN_MAGIC = b"FAKEPLAN"
@@ -64,14 +67,19 @@ def main(argv=None) -> int:
                             builder_errors=["FAILED_ALLOCATION: fake allocation of the tactic workspace failed"],
                             detail="FAILED_ALLOCATION: fake allocation of the tactic workspace failed")
         return 3
-    plan = FAKE_PLAN_MAGIC + json.dumps(request).encode("utf-8")
+    layer_info = json.dumps(behaviour["layer_info"]) if "layer_info" in behaviour else ""
+    plan = FAKE_PLAN_MAGIC + json.dumps(request).encode("utf-8") + layer_info.encode("utf-8")
     atomic_write_bytes(request["engine_path"], plan)
+    inspected = {"layer_info_unavailable": "the fake builder was given no layer information"}
+    if layer_info:
+        inspected = {"layer_info_path": str(atomic_write_bytes(layer_info_path(request["engine_path"]),
+                                                               layer_info.encode("utf-8")))}
     if request.get("timing_cache"):
         cache = Path(request["timing_cache"])
         old = cache.read_bytes() if cache.is_file() else b""
         atomic_write_bytes(cache, old + f"workspace {workspace:g}\n".encode())
     child_protocol.emit("build_result", outcome="built", build_s=round(time.perf_counter() - started, 3),
-                        plan_bytes=len(plan), workspace_mb=workspace)
+                        plan_bytes=len(plan), workspace_mb=workspace, **inspected)
     return 0
 
 

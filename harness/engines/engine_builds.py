@@ -30,6 +30,8 @@ from typing import Optional, TextIO
 from harness.artifact_sidecar import file_sha256, read_sidecar, reusable, write_sidecar
 from harness.atomic_io import atomic_write_json
 from harness.engines.calibration import calibration_warning
+from harness.engines.layer_info import LayerInfoError, compare_layers, layer_summary, parse_layer_info
+from harness.engines.trt_build import layer_info_path
 from harness.launcher import run_phase
 from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.probe.workspace_search import ALLOCATION_FAILED, BUILT, initial_workspace_mb, search_workspace
@@ -90,14 +92,32 @@ def wanted_fields(source_sha256: str, precision: str, imgsz: int, batch_spec: di
     }
 
 
-def rebuild_record(engine_path: Path, previous: Optional[dict], wanted: dict) -> Optional[dict]:
+def rebuild_record(engine_path: Path, previous: Optional[dict], wanted: dict,
+                   layer_info: Optional[dict] = None) -> Optional[dict]:
     """A rebuild of the same engine (same source, settings and platform: --force): whether the new plan is the same
-    bytes as the one it replaces, so a nondeterministic build shows. None when nothing comparable was there."""
+    bytes as the one it replaces, and whether it has the same layers (count, names, types, tactics: the engine
+    inspector's, ``layer_info`` being :func:`harness.engines.layer_info.layer_summary` of the new engine), so a
+    nondeterministic build shows. None when nothing comparable was there."""
     if not previous or not engine_path.is_file() or {k: previous.get(k) for k in wanted} != wanted:
         return None
+    layers = compare_layers(previous.get("layer_info"), layer_info)
     return {"previous_sha256": previous.get("artifact_sha256"), "previous_plan_bytes": previous.get("artifact_bytes"),
             "plan_bytes": engine_path.stat().st_size, "sha256": file_sha256(engine_path),
-            "same_bytes": previous.get("artifact_sha256") == file_sha256(engine_path)}
+            "same_bytes": previous.get("artifact_sha256") == file_sha256(engine_path),
+            "same_layers": layers.pop("same_layers"), "layers": layers}
+
+
+def built_layer_info(engine_path: Path, attempt: dict) -> tuple:
+    """(the new engine's layer summary or None, why there is none): from the layer information the builder wrote
+    beside it; a file a failed inspection left from an earlier build is removed, never read as this engine's."""
+    path = attempt.get("layer_info_path")
+    if not path:
+        layer_info_path(engine_path).unlink(missing_ok=True)
+        return None, attempt.get("layer_info_unavailable") or "the builder wrote no layer information"
+    try:
+        return layer_summary(parse_layer_info(Path(path).read_text())), None
+    except (OSError, LayerInfoError) as exc:
+        return None, f"the builder's layer information is unreadable: {exc}"
 
 
 def attempt_record(outcome, workspace_mb: float, timeout_s: float) -> dict:
@@ -211,12 +231,13 @@ def build_engine(onnx_path, engine_path, precision: str, imgsz: int, batch_spec:
         if not engine_path.is_file():
             record.update(status="failed", reason=f"the builder reported success but wrote no engine at {engine_path}")
             return record
-        rebuilt = rebuild_record(engine_path, previous, wanted)
+        layer_info, no_layer_info = built_layer_info(engine_path, last)
+        rebuilt = rebuild_record(engine_path, previous, wanted, layer_info)
         sidecar = {**wanted, "workspace_mb": search["chosen_mb"], "build_s": last.get("build_s"),
                    "calibration_warning": note, "calibration_fed": last.get("calibration"),
                    "built_on": platform, "onnx_path": str(onnx_path), "builder_pid": last.get("pid"),
                    "builder_options_applied": last.get("builder_options"),
-                   "rebuild": rebuilt}
+                   "layer_info": layer_info, "layer_info_unavailable": no_layer_info, "rebuild": rebuilt}
         write_sidecar(engine_path, sidecar)
         record["rebuild"] = rebuilt
         record.update(status=BUILT, workspace_mb=search["chosen_mb"], build_s=last.get("build_s"),

@@ -91,3 +91,45 @@ def engine_information_json(trt, engine) -> str:
     """The engine inspector's layer information as JSON text (IEngineInspector exists from TensorRT 8.2)."""
     inspector = engine.create_engine_inspector()
     return str(inspector.get_engine_information(trt.LayerInformationFormat.JSON))
+
+
+def layer_summary(layers: list) -> dict:
+    """What an engine's sidecar keeps of its layer information: the count and each layer's name, type and tactic."""
+    return {"layers_n": len(layers), "detailed": is_detailed(layers),
+            "layers": [[layer.name, layer.layer_type, layer.tactic] for layer in layers]}
+
+
+def _keyed(summary: dict) -> dict:
+    """Layers by name, a repeated name numbered by its occurrence, so two engines' layers pair up."""
+    seen: dict = {}
+    keyed = {}
+    for name, layer_type, tactic in summary.get("layers") or []:
+        seen[name] = seen.get(name, 0) + 1
+        keyed[name if seen[name] == 1 else f"{name} #{seen[name]}"] = (layer_type, tactic)
+    return keyed
+
+
+MAX_DIFFERENCES = 5
+
+
+def _change(name: str, old: tuple, new: tuple) -> str:
+    """``name: old tactic -> new tactic`` (or its layer types, when only they differ)."""
+    which = 1 if old[1] != new[1] else 0
+    return f"{name}: {old[which]} -> {new[which]}"
+
+
+def compare_layers(previous: Optional[dict], current: Optional[dict]) -> dict:
+    """Whether a rebuilt engine has the layers of the engine it replaced: the same names, types and tactics in the
+    same count. ``same_layers`` is None (with ``reason``) when either side has no layer information."""
+    if not previous or not current:
+        side = "the replaced engine's sidecar" if not previous else "the new engine"
+        return {"same_layers": None, "reason": f"{side} has no layer information to compare"}
+    old, new = _keyed(previous), _keyed(current)
+    changed = [_change(name, old[name], new[name]) for name in new if name in old and old[name] != new[name]]
+    added = [f"added: {name}" for name in new if name not in old]
+    removed = [f"removed: {name}" for name in old if name not in new]
+    order_same = [row[0] for row in previous["layers"]] == [row[0] for row in current["layers"]]
+    return {"same_layers": not (changed or added or removed) and order_same,
+            "layers_n": current.get("layers_n"), "previous_layers_n": previous.get("layers_n"),
+            "tactics_changed_n": len(changed), "layers_added_n": len(added), "layers_removed_n": len(removed),
+            "differences": (changed + added + removed)[:MAX_DIFFERENCES]}

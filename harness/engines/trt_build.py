@@ -21,7 +21,8 @@ device or TensorRT cannot build what was asked: a DLA core it does not have). A 
 on a Jetson) leaves no event; the parent reads exit -9 as an allocation failure.
 
 Engines are built with ``ProfilingVerbosity.DETAILED``, so the engine inspector reports each layer's type and
-tactic (which layers a DLA core runs). Only name-based calls are used; what differs between TensorRT 8.5.2, 8.6 and
+tactic (which layers a DLA core runs); after a build the plan is deserialized once, outside ``build_s``, and its layer
+information written to ``<engine>.layers.json`` (``layer_info_path`` in the event), so a rebuild can be compared. Only name-based calls are used; what differs between TensorRT 8.5.2, 8.6 and
 10.x is chosen by version or by presence (docs/backends.md has the table).
 """
 
@@ -247,6 +248,32 @@ def apply_profiling_verbosity(trt, config) -> Optional[str]:
     return "detailed"
 
 
+def layer_info_path(engine_path) -> Path:
+    """``model.engine`` -> ``model.engine.layers.json``: the engine inspector's layer information, beside the engine."""
+    engine_path = Path(engine_path)
+    return engine_path.with_name(engine_path.name + ".layers.json")
+
+
+def record_layer_info(trt, logger, plan: bytes, request: dict) -> dict:
+    """After a build, outside its timing: the plan deserialized once (on its DLA core for a DLA engine) and the engine
+    inspector's JSON written beside the engine, so a rebuild can be compared layer by layer. ``{"layer_info_path"}``,
+    or ``{"layer_info_unavailable": why}``: the engine stands either way."""
+    from harness.engines.layer_info import engine_information_json
+
+    try:
+        runtime = trt.Runtime(logger)
+        if request.get("dla_core") is not None:
+            runtime.DLA_core = int(request["dla_core"])
+        engine = runtime.deserialize_cuda_engine(plan)
+        if engine is None:
+            return {"layer_info_unavailable": "the new plan did not deserialize for inspection"}
+        path = atomic_write_bytes(layer_info_path(request["engine_path"]),
+                                  engine_information_json(trt, engine).encode("utf-8"))
+        return {"layer_info_path": str(path)}
+    except Exception as exc:  # noqa: BLE001 - the inspection is evidence; the built engine stands without it
+        return {"layer_info_unavailable": f"{type(exc).__name__}: {exc}"[:300]}
+
+
 def _calibrator(trt, request: dict, input_shape: Sequence[int]):
     """(calibrator, calibration batch size) for an INT8 request with calibration data. A network with a
     fixed batch calibrates at that batch; a dynamic one at the requested calibration batch."""
@@ -343,6 +370,8 @@ def build(request: dict, trt, log) -> dict:
         if calibrator is not None:
             payload["calibration"] = {"batch_size": calibration_batch, "images_fed": calibrator.images_served,
                                       "from_cache": calibrator.images_served == 0}
+        del parser, network, config, builder  # the builder's memory goes before the plan is deserialized
+        payload.update(record_layer_info(trt, logger, data, request))
         return payload
     except BuildUnsupported as exc:
         return {"outcome": UNSUPPORTED, "detail": str(exc), "workspace_mb": request["workspace_mb"],
