@@ -1,6 +1,7 @@
 """TensorRT: a serialized engine (``.engine``, plain plan or Ultralytics layout) run through the name-based
-tensor API that TensorRT 8.6 and 10.x share (``set_input_shape``, ``set_tensor_address``,
-``execute_async_v3``) on a CUDA stream of its own, with optional CUDA graph replay.
+tensor API that TensorRT 8.5.2, 8.6 and 10.x share (``set_input_shape``, ``set_tensor_address``,
+``execute_async_v3``; what differs is chosen by presence: docs/backends.md's version table) on a CUDA stream of its
+own, with optional CUDA graph replay, on the GPU or on the DLA core the run names (``--dla_core``).
 
 Input and output buffers are torch CUDA tensors of the engine's own dtypes, allocated once at load. A
 measured pass is: copy the uint8 batch to the device, convert it to the engine's input dtype (floats are

@@ -105,7 +105,7 @@ def _code_name(code) -> str:
 def make_error_recorder(trt):
     """An ``IErrorRecorder`` keeping every error as {"code": enum name, "desc": text}.
 
-    The Python trampoline calls ``get_num_errors`` (TensorRT 8.6 and 10.x); ``num_errors`` is kept as an
+    The Python trampoline calls ``get_num_errors`` (TensorRT 8.5.2 to 11); ``num_errors`` is kept as an
     alias for the older name.
     """
 
@@ -186,15 +186,30 @@ def _host_bytes(buffer) -> bytes:
     return bytes(memoryview(buffer))
 
 
-def apply_builder_flags(trt, config, precision: str) -> None:
-    """fp32 clears TF32 (TensorRT enables it by default), tf32 sets it, fp16 sets FP16, int8 sets INT8 + FP16."""
+class BuildUnsupported(Exception):
+    """This device or TensorRT cannot build what the request asks (the run is skipped with this reason)."""
+
+
+def apply_builder_flags(trt, config, precision: str) -> list:
+    """fp32 clears TF32 (TensorRT enables it by default), tf32 sets it, fp16 sets FP16, int8 sets INT8 + FP16; returns
+    the flags this TensorRT does not have. TensorRT 11 builds strongly typed networks only and has no FP16 / INT8
+    flags: an int8 engine then takes its precision from the Q/DQ ONNX it is built from (the explicit path), an fp16
+    one would need an fp16 ONNX, which is not made here, so it is :class:`BuildUnsupported` with the reason."""
     from runners.math_mode import trt_builder_flags
 
     to_set, to_clear = trt_builder_flags(precision)
+    absent = [name for name in to_set + to_clear if not hasattr(trt.BuilderFlag, name)]
+    if absent and precision != "int8":
+        raise BuildUnsupported(f"TensorRT {getattr(trt, '__version__', '?')} has no BuilderFlag.{absent[0]}: its networks "
+                               f"are strongly typed, so {precision} must come from the ONNX's own types (an {precision} "
+                               "ONNX), which this harness does not export")
     for name in to_set:
-        config.set_flag(getattr(trt.BuilderFlag, name))
+        if name not in absent:
+            config.set_flag(getattr(trt.BuilderFlag, name))
     for name in to_clear:
-        config.clear_flag(getattr(trt.BuilderFlag, name))
+        if name not in absent:
+            config.clear_flag(getattr(trt.BuilderFlag, name))
+    return absent
 
 
 def apply_builder_options(trt, config, options: Optional[dict]) -> dict:
@@ -214,10 +229,6 @@ def apply_builder_options(trt, config, options: Optional[dict]) -> dict:
         config.set_flag(trt.BuilderFlag.SPARSE_WEIGHTS)
         applied["sparsity"] = True
     return applied
-
-
-class BuildUnsupported(Exception):
-    """This device or TensorRT cannot build what the request asks (the run is skipped with this reason)."""
 
 
 def apply_dla(trt, builder, config, core: Optional[int]) -> Optional[dict]:
@@ -333,7 +344,7 @@ def build(request: dict, trt, log) -> dict:
             old = cache_file.read_bytes() if cache_file.is_file() else b""
             config.set_timing_cache(config.create_timing_cache(old), True)  # True: ignore a mismatched cache
         precision = request["precision"]
-        apply_builder_flags(trt, config, precision)
+        flags_absent = apply_builder_flags(trt, config, precision)
         builder_options = apply_builder_options(trt, config, request.get("builder_options"))
         dla = apply_dla(trt, builder, config, request.get("dla_core"))
         verbosity = apply_profiling_verbosity(trt, config)
@@ -366,7 +377,7 @@ def build(request: dict, trt, log) -> dict:
                    "workspace_mb": request["workspace_mb"], "input_name": image_input.name,
                    "profile": [list(s) for s in shapes] if shapes else None,
                    "tensorrt": getattr(trt, "__version__", None), "builder_options": builder_options, "dla": dla,
-                   "profiling_verbosity": verbosity}
+                   "profiling_verbosity": verbosity, "builder_flags_absent": flags_absent}
         if calibrator is not None:
             payload["calibration"] = {"batch_size": calibration_batch, "images_fed": calibrator.images_served,
                                       "from_cache": calibrator.images_served == 0}
