@@ -99,11 +99,15 @@ def _legacy_differences(a: dict, b: dict) -> tuple:
     return found, f"{what} (no identity record on {missing})"
 
 
-def comparability(a: dict, b: dict) -> tuple:
-    """(what differs between the two runs' measurement, a note on what was checked)."""
+DEVICE_PARTS = ("device", "profile")  # what differs by design between two devices of one fleet run
+
+
+def comparability(a: dict, b: dict, ignore: tuple = ()) -> tuple:
+    """(what differs between the two runs' measurement, a note on what was checked); ``ignore``: identity parts a
+    comparison between devices is about."""
     ia, ib = a.get("identity"), b.get("identity")
     if isinstance(ia, dict) and isinstance(ib, dict):
-        return differences(ia, ib, COMPARABLE_PARTS), ""
+        return differences(ia, ib, tuple(p for p in COMPARABLE_PARTS if p not in ignore)), ""
     return _legacy_differences(a, b)
 
 
@@ -271,9 +275,9 @@ def _with_note(row: dict, extra: str) -> dict:
     return {**row, "note": "; ".join(part for part in (row["note"], extra) if part)}
 
 
-def compare_pair(a: dict, b: dict, settings: Settings) -> Verdict:
+def compare_pair(a: dict, b: dict, settings: Settings, ignore: tuple = ()) -> Verdict:
     """The rows of one run id and what came of it."""
-    found, note = comparability(a, b)
+    found, note = comparability(a, b, ignore)
     if found:
         row = _row("status", a["status"], b["status"], None, None, False, "comparability",
                    "not comparable: " + "; ".join(found))
@@ -290,7 +294,9 @@ def compare_pair(a: dict, b: dict, settings: Settings) -> Verdict:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jetson-benchmark compare", description=DESCRIPTION)
     parser.add_argument("out_a", help="the baseline results folder (holds runs/*.json)")
-    parser.add_argument("out_b", help="the results folder to judge against it")
+    parser.add_argument("out_b", nargs="?", help="the results folder to judge against it (omit with --devices)")
+    parser.add_argument("--devices", help="A,B: compare two device profiles of one fleet run (--cluster) in OUT_A, "
+                                          "each run on A against the same run on B")
     parser.add_argument("--threshold_pct", type=float, default=5.0,
                         help="a real change for the worse larger than this is a regression (default 5)")
     parser.add_argument("--noise_pct", type=float, default=DEFAULT_NOISE_PCT, help=NOISE_HELP)
@@ -354,15 +360,39 @@ def _nothing_compared(outcomes: list) -> str:
             f"{outcomes.count('not measured')} are not ok on either side")
 
 
+def of_device(results: dict, device: str) -> dict:
+    """A fleet run's results on one device profile, by their run id without the device suffix."""
+    suffix = f"__on-{device}"
+    return {rid[:-len(suffix)]: r for rid, r in results.items() if rid.endswith(suffix)}
+
+
+def _sides(args: argparse.Namespace) -> tuple:
+    """(results A, results B, identity parts the comparison ignores)."""
+    if args.devices is None:
+        if args.out_b is None:
+            raise UserError("compare needs OUT_A OUT_B, or OUT --devices A,B for two devices of one fleet run")
+        return _load(args.out_a), _load(args.out_b), ()
+    devices = [d.strip() for d in args.devices.split(",") if d.strip()]
+    if len(devices) != 2 or args.out_b is not None:
+        raise UserError("--devices takes two profiles, A,B, and one results folder")
+    results = _load(args.out_a)
+    sides = [of_device(results, d) for d in devices]
+    for device, side in zip(devices, sides):
+        if not side:
+            raise UserError(f"{args.out_a}: no run of device profile {device} (fleet run ids end __on-<profile>)")
+    args.out_a, args.out_b = f"{args.out_a} on {devices[0]}", f"{args.out_a} on {devices[1]}"
+    return sides[0], sides[1], DEVICE_PARTS
+
+
 def compare_command(argv: list) -> int:
     args = _parser().parse_args(argv)
     settings = _settings(args)
-    results_a, results_b = _load(args.out_a), _load(args.out_b)
+    results_a, results_b, ignore = _sides(args)
     common = _common_ids(results_a, results_b, args)
     _print_header(args, settings)
     regressions, outcomes = 0, []
     for run_id in common:
-        verdict = compare_pair(results_a[run_id], results_b[run_id], settings)
+        verdict = compare_pair(results_a[run_id], results_b[run_id], settings, ignore)
         for row in verdict.rows:
             print(_table_line(run_id, row))
         regressions += sum(row["regression"] for row in verdict.rows)

@@ -13,7 +13,7 @@ ACCURACY_FIGURES = ("map50_95", "obb_map50_95", "top1_acc")
 FIDELITY_FIGURES = ("fidelity_box_match_pct", "fidelity_top1_agree_pct", "fidelity_cos_sim_min")
 COLUMNS = ("int8_accuracy_figure", "int8_accuracy_drop", "int8_accuracy_flag", "int8_fidelity_figure",
            "int8_fidelity_delta", "int8_speedup")
-MATCH = ("model", "backend", "variant", "imgsz", "batch")
+MATCH = ("device_profile", "model", "backend", "variant", "imgsz", "batch")  # device: a fleet's rows per profile
 OVER_MARK = "OVER"
 OVER_NOTE = (f"{OVER_MARK} int8 accuracy drop beyond --int8_max_map_drop against the fp32 run of the same model, "
              "backend, mode, imgsz and batch (absolute mAP50-95; top-1 for classifiers): docs/metrics.md")

@@ -53,6 +53,7 @@ class Options:
     builder_opt_level: Optional[int] = None
     sparsity: bool = False
     timing_cache: str = "on"
+    dla_core: list = field(default_factory=lambda: [None])   # tensorrt: DLA cores, None = the GPU alone
     layer_profile: bool = False
     require_max_clocks: bool = False
     require_power_mode: Optional[str] = None
@@ -106,6 +107,11 @@ class Options:
     # where things go
     out_dir: str = "jetson_results"
     preprocessed_dir: str = "preprocessed_data"
+    # the fleet (docs/fleet.md)
+    cluster: Optional[str] = None
+    devices: list = field(default_factory=lambda: ["all"])
+    fleet_dir: str = "~/.cache/jetson_benchmark/fleet"
+    shipped_frames: bool = False  # not a flag: a node's Phase A takes the frames the head shipped as they are
     # control
     skip_setup: bool = False
     skip_inference: bool = False
@@ -190,6 +196,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "timing_cache": (("on", "off"), "TensorRT's timing cache shared by the builds in <preprocessed_dir>/artifacts "
                                     "(default on: later builds reuse the kernel timings; off: every build times "
                                     "from scratch)"),
+    "dla_core": ("dla_cores", "TensorRT on a DLA core, a matrix dimension of tensorrt runs: e.g. 0,1 or gpu,0,1 (gpu: "
+                              "the GPU alone, the default), with GPU fallback; fp16 and int8 only; a core the board's "
+                              "profile lacks is skipped with the reason (run ids end in __dla<N>)"),
     "calib_images": ("int", "most preprocessed frames used for INT8 calibration (default 500; fewer than 300 warns)"),
     "calib_batch": ("int", "frames per INT8 calibration batch, independent of the run's --batch (default 8: a batch-64 "
                            "run does not calibrate at 64 on an 8 GB board)"),
@@ -264,8 +273,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "max_frames_in_mem": ("int", "most preprocessed frames Phase B holds in memory at once (default 600)"),
     "limit_videos": ("int", "use only the first N videos of the source (default 0 = all)"),
     "max_frames": ("int", "most frames decoded per video, and captured from camera=INDEX without :FRAMES (default 300)"),
-    "profile": ("str", "device profile: orin-nano-8gb, orin-nx-16gb, agx-orin-32gb, agx-orin-64gb, desktop-gpu, cpu, or a "
-                       "JSON file of the same shape (default: detected). A Jetson profile on a bigger GPU emulates its budget"),
+    "profile": ("str", "device profile: orin-nano-8gb, orin-nx-8gb, orin-nx-16gb, agx-orin-32gb, agx-orin-64gb, "
+                       "desktop-gpu, cpu, or a JSON file of the same shape (default: detected). A Jetson profile on a "
+                       "bigger GPU emulates its budget"),
     "gpu_mem_limit_gb": ("float", "GPU memory budget in GiB (default: the profile's budget; a desktop GPU's whole memory)"),
     "enable_cudnn_tuning": ("flag", "Phase A tries cudnn.benchmark=True under the budget and keeps it where it fits"),
     "probe_batch": (("auto", "on", "off"), "Phase A finds the largest batch that fits the budget: on, off, or auto "
@@ -275,6 +285,13 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "metrics_interval": ("float", "telemetry interval in s for metrics.jsonl (default 0.5; 0 = no telemetry)"),
     "out_dir": ("str", "results folder (default ./jetson_results)"),
     "preprocessed_dir": ("str", "Phase A's folder for the setup config, frames and artifacts (default ./preprocessed_data)"),
+    "cluster": ("str", "spread the matrix over a Ray cluster: its address (ray://HOST:10001 or HOST:6379), or local to "
+                       "start Ray on this host with one run per GPU; each node measures the device profile it "
+                       "advertises (docs/fleet.md). Needs the fleet extra"),
+    "devices": ("strs", "with --cluster: the device profiles to measure on (names or profile JSON files), or all "
+                        "(default: every profile the nodes advertise)"),
+    "fleet_dir": ("str", "with --cluster: each node's own work folder for its frames, engines and logs (default "
+                         "~/.cache/jetson_benchmark/fleet)"),
     "skip_setup": ("flag", "skip Phase A: reuse the saved setup config and preprocessed data"),
     "skip_inference": ("flag", "run Phase A only and print what it prepared"),
     "force": ("flag", "redo finished runs and rebuild preprocessed data and artifacts"),
@@ -300,6 +317,10 @@ def _parse_value(name: str, kind: Any, raw: Any) -> Any:
         return value
     if kind == "str":
         return str(raw)
+    if kind == "dla_cores":
+        from harness.dla_cores import parse_dla_cores
+
+        return parse_dla_cores(raw)
     if kind == "sizes":
         try:
             values = [canonical(v) for v in _split_list(raw)]
@@ -355,6 +376,9 @@ def resolve(namespace: argparse.Namespace) -> Options:
 
 
 def validate(opts: Options) -> None:
+    stray = [f"--{name}" for name in ("devices", "fleet_dir") if name in opts.explicit]
+    if stray and not opts.cluster:
+        raise UserError(f"{' and '.join(stray)} apply only with --cluster (docs/fleet.md)")
     if not 0 < opts.conf < 1 or not 0 < opts.iou < 1:
         raise UserError("--conf and --iou must be between 0 and 1")
     if opts.depth_scale <= 0:

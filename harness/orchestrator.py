@@ -118,7 +118,7 @@ def _parent_result(run: dict, status: str, reason: str, evidence: dict, outcome:
     return result
 
 
-def _record_dead_child(run: dict, outcome: ChildOutcome, out_dir: Path) -> dict:
+def record_dead_child(run: dict, outcome: ChildOutcome, out_dir: Path) -> dict:
     evidence = {"returncode": outcome.returncode, "signal": outcome.signal_name, "timed_out": outcome.timed_out,
                 "child_wall_s": round(outcome.wall_s, 3), "log_tail": outcome.tail[-15:]}
     ending = classify_ending(outcome, None)
@@ -266,7 +266,7 @@ def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_
             continue
         started = outcome.last_event("run_start")
         in_flight = started["run_id"] if started and started["run_id"] in missing else missing[0]
-        result = _record_dead_child(by_id[in_flight], outcome, out_dir)
+        result = record_dead_child(by_id[in_flight], outcome, out_dir)
         repeats.add(in_flight, result)
         console.say(_status_line(position[in_flight], total, in_flight + label, result))
         done.append(in_flight)
@@ -298,6 +298,36 @@ def check_one_dataset(out_dir: Path, fingerprint: str, force: bool, console: Con
     console.say(f"--force: {len(other)} result(s) of dataset {', '.join(theirs)} moved to {aside}")
 
 
+def measure_on_host(opts: Options, out_dir: Path, log_file, console: Console):
+    """Phase A here, then the pending runs in fresh Phase B processes; the run ids this command covers (None after
+    --skip_inference)."""
+    if opts.skip_setup:
+        from harness.setup_reuse import load_checked_setup, replan
+
+        config_path, setup = load_checked_setup(opts)
+        runs = replan(opts, setup)
+        console.say(f"--skip_setup: reusing {config_path} (made by Phase A pid {setup['phase_a']['pid']})")
+    else:
+        if opts.train:
+            from harness.train.train_phase import trained_options
+
+            opts = trained_options(opts, out_dir, log_file, console.say)
+        config_path, setup = run_setup_phase(opts, out_dir, log_file, console)
+        runs = setup["runs"]
+    check_one_dataset(out_dir, setup["dataset"]["fingerprint"], opts.force, console)
+    if opts.skip_inference:
+        describe_setup(setup, console)
+        console.say(f"--skip_inference: setup only. Measure later with --skip_setup --preprocessed_dir {opts.preprocessed_dir}")
+        return None
+    measure(opts, config_path, setup, runs, out_dir, log_file, console)
+    if opts.trtexec_check:
+        from harness.trtexec_check import check_tensorrt_runs
+
+        check_tensorrt_runs([r["run_id"] for r in runs], out_dir, opts.min_duration_s, opts.force, log_file,
+                            console.say)
+    return {r["run_id"] for r in runs}
+
+
 def run_benchmark(opts: Options) -> int:
     out_dir = check_writable_dir(opts.out_dir, "out_dir")
     runs_folder = runs_dir(out_dir)
@@ -310,32 +340,15 @@ def run_benchmark(opts: Options) -> int:
         log_file.write(f"\n==== jetson_benchmark {__version__} {time.strftime('%Y-%m-%d %H:%M:%S')}: "
                        f"{' '.join(shlex.quote(a) for a in sys.argv)}\n")
         started = time.perf_counter()
-        if opts.skip_setup:
-            from harness.setup_reuse import load_checked_setup, replan
+        if opts.cluster:
+            from harness.fleet.fleet_run import measure_on_fleet
 
-            config_path, setup = load_checked_setup(opts)
-            runs = replan(opts, setup)
-            console.say(f"--skip_setup: reusing {config_path} (made by Phase A pid {setup['phase_a']['pid']})")
+            wanted = set(measure_on_fleet(opts, out_dir, log_file, console))
         else:
-            if opts.train:
-                from harness.train.train_phase import trained_options
-
-                opts = trained_options(opts, out_dir, log_file, console.say)
-            config_path, setup = run_setup_phase(opts, out_dir, log_file, console)
-            runs = setup["runs"]
-        check_one_dataset(out_dir, setup["dataset"]["fingerprint"], opts.force, console)
-        if opts.skip_inference:
-            describe_setup(setup, console)
-            console.say(f"--skip_inference: setup only. Measure later with --skip_setup --preprocessed_dir {opts.preprocessed_dir}")
-            return EXIT_OK
-        measure(opts, config_path, setup, runs, out_dir, log_file, console)
-        if opts.trtexec_check:
-            from harness.trtexec_check import check_tensorrt_runs
-
-            check_tensorrt_runs([r["run_id"] for r in runs], out_dir, opts.min_duration_s, opts.force, log_file,
-                                console.say)
+            wanted = measure_on_host(opts, out_dir, log_file, console)
+            if wanted is None:
+                return EXIT_OK
         csv_path, md_path, frame = write_summary(out_dir)
-        wanted = {r["run_id"] for r in runs}
         current = frame[frame["run_id"].isin(wanted)]
         console.say("")
         console.say(markdown_table(current))

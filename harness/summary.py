@@ -14,7 +14,7 @@ from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results
 
 SUMMARY_CSV = "jetson_benchmark_summary.csv"
 SUMMARY_MD = "jetson_benchmark_summary.md"
-IDENTITY = ["run_id", "model", "task", "backend", "variant", "precision", "imgsz", "batch", "weights", "status",
+IDENTITY = ["run_id", "device_profile", "model", "task", "backend", "variant", "precision", "imgsz", "batch", "weights", "status",
             "oom_evidence", "reason", "valid", "validity_reasons"]
 ACCURACY_COLUMNS = (
     ("map50", "mAP50"), ("map50_95", "mAP50-95"), ("mask_map50", "mask mAP50"), ("mask_map50_95", "mask mAP50-95"),
@@ -24,7 +24,7 @@ ACCURACY_COLUMNS = (
     ("f_mean", "F"),
 )
 CONSOLE_COLUMNS = [
-    ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
+    ("device_profile", "device"), ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
     ("weights", "weights"), ("status", "status"), ("valid", "valid"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
     ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("fps", "fps"),
     ("prompt_latency_ms_p50", "prompt ms"), ("peak_rss_mb", "peak RSS MiB"), ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"), *ACCURACY_COLUMNS,
@@ -150,6 +150,11 @@ def result_row(result: dict) -> dict:
     row["task"] = (result.get("task") or {}).get("task")
     row["weights"] = weights_label(result)
     row["oom_evidence"] = result.get("oom_evidence")
+    fleet = result.get("fleet") or {}
+    row["device_profile"] = fleet.get("profile")  # empty on one host: the device is the host's
+    row["node"] = f"{fleet['address']} ({fleet['node_id'][:8]})" if fleet.get("node_id") else None
+    row["gpu_ids"] = ",".join(fleet.get("gpu_ids") or []) or None
+    row["run_started_at"], row["run_ended_at"] = fleet.get("started_at"), fleet.get("ended_at")
     row["valid"], row["validity_reasons"] = validity_cells(result)
     row["fidelity_compared_with"] = (result.get("fidelity") or {}).get("compared_with")
     spec = result.get("input") or {}
@@ -183,10 +188,11 @@ def summary_frame(results: list):
         row.update({k: (result.get("metrics") or {}).get(k) for k in extra})
     columns = IDENTITY + metric_names() + extra + [*INT8_COLUMNS, "int8_max_accuracy_drop", "fidelity_compared_with", "input", "device_name",
                                                    "execution_device", "providers", "phase_b_pid", "isolation",
-                                                   "run_index_in_process", "phase_a_pid", "created_at"]
+                                                   "run_index_in_process", "phase_a_pid", "node", "gpu_ids",
+                                                   "run_started_at", "run_ended_at", "created_at"]
     frame = pd.DataFrame(rows, columns=columns)
     if not frame.empty:
-        frame = frame.sort_values(["model", "backend", "variant", "precision", "imgsz", "batch"],
+        frame = frame.sort_values(["model", "backend", "variant", "precision", "imgsz", "batch", "device_profile"],
                                   kind="stable").reset_index(drop=True)
     return frame
 

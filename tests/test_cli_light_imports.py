@@ -5,7 +5,7 @@ import sys
 
 from conftest import REPO
 
-HEAVY = ("torch", "ultralytics", "tensorrt", "onnxruntime", "cv2")
+HEAVY = ("torch", "ultralytics", "tensorrt", "onnxruntime", "cv2", "ray")  # ray: only under --cluster
 
 
 def test_cli_modules_import_light():

@@ -133,7 +133,12 @@ def run_setup(opts: Options, started_at: float) -> Path:
     log.info("device %s (%s); profile %s (%s); budget %s MiB (%s)", device["resolved"], device.get("name"),
              memory["profile_name"], memory["detection"], memory["budget_mb"], memory["budget_source"])
     sources = discover_models(opts.weights_dir, opts.models, DEFAULT_MODELS)
-    scan, fingerprint = step("scan", prepare_source, spec, root, opts)
+    if opts.shipped_frames:  # a fleet node: the head decoded the data (harness/fleet/head_frames.py)
+        from harness.phase_a.shipped_frames import shipped_fingerprint
+
+        scan, fingerprint = None, shipped_fingerprint(root)
+    else:
+        scan, fingerprint = step("scan", prepare_source, spec, root, opts)
     # Models before decoding: a bad model name or file must fail fast, not after minutes of work.
     prepared = step("models", prepare_models, sources, root, opts, device)
     models = [model for _, _, model in prepared]
@@ -141,10 +146,15 @@ def run_setup(opts: Options, started_at: float) -> Path:
         raise UserError(models[0]["refused"] if len(models) == 1 else
                         f"none of the {len(models)} models can be benchmarked; first: {models[0]['refused']}")
 
-    from harness.phase_a.preprocess import preprocess
+    if opts.shipped_frames:
+        from harness.phase_a.shipped_frames import shipped_metadata
 
-    meta = step("preprocess", preprocess, scan, spec, frames_keys(models), root, fingerprint, opts.max_frames, opts.force,
-                opts.prompt_points)
+        meta = step("preprocess", shipped_metadata, root, frames_keys(models))
+    else:
+        from harness.phase_a.preprocess import preprocess
+
+        meta = step("preprocess", preprocess, scan, spec, frames_keys(models), root, fingerprint, opts.max_frames,
+                    opts.force, opts.prompt_points)
     check_video_annotations(models, meta, spec)
     child_protocol.emit("preprocessed", frames=meta["totals"]["frames"], skipped=meta["skipped"],
                         reused=meta["reused"], sequences=len(meta["sequences"]))
@@ -155,6 +165,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
     from harness.measurement_request import measurement_settings
     from harness.phase_a.auto_tuning import batch_probe_wanted, probe_batches, probe_context, tune_cudnn
     from harness.phase_a.compile_warmup import compile_cache_dir, warm_compile_caches
+    from harness.dla_cores import dla_capacity
     from harness.phase_a.run_planner import planned_records
     from harness.setup_config import setup_config_path, write_setup_config
 
@@ -164,7 +175,8 @@ def run_setup(opts: Options, started_at: float) -> Path:
              "compile_cache_dir": str(compile_cache_dir(root)), "engine_batch": opts.engine_batch,
              "streams_list": opts.streams, "e2e": opts.e2e, "pipeline_list": opts.pipeline,
              "arrival_fps_list": opts.arrival_fps, "arrival": opts.arrival, "int8_max_map_drop": opts.int8_max_map_drop,
-             "ort_trt_cache_dir": str(root / "artifacts" / "ort_trt_cache")}
+             "ort_trt_cache_dir": str(root / "artifacts" / "ort_trt_cache"),
+             "dla_core_list": opts.dla_core, "dla_capacity": dla_capacity(memory, device)}
     runs = planned_records(models, *matrix, device, rules_profile(memory), modes=modes)
     context = probe_context(device, memory, meta["sequences"], config_path, measurement_settings(opts),
                             root / "probes", opts.probe_timeout_s, opts.engine_batch)

@@ -7,6 +7,7 @@ import html
 from pathlib import Path
 
 from harness.report.tables import LAYER_COLUMNS, LAYER_NOTE, RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
+from harness.report.cross_device import CROSS_DEVICE_NOTE
 from harness.report.video_tables import MEMORY_FIGURE_NOTE, VIDEO_COLUMNS
 from harness.summary import table_notes
 
@@ -86,6 +87,12 @@ def render_html(report: dict, plots: dict) -> str:
     if report.get("videos"):
         parts += ["<h2>Video segmentation: per video</h2>", f"<p class=muted>{esc(MEMORY_FIGURE_NOTE)}</p>",
                   _table(report["videos"], VIDEO_COLUMNS)]
+    cross = report.get("cross_device") or {}
+    if cross.get("rows"):
+        parts += ["<h2>Across devices</h2>", f"<p class=muted>{esc(CROSS_DEVICE_NOTE)}</p>",
+                  _table(cross["rows"], tuple(map(tuple, cross["columns"])))]
+        if plots.get("devices"):
+            parts.append(_img(plots["devices"], "p50 per device"))
     if report.get("layer_profiles"):
         parts += ["<h2>Where the time goes (--layer_profile)</h2>", f"<p class=muted>{esc(LAYER_NOTE)}</p>",
                   _table(report["layer_profiles"], LAYER_COLUMNS)]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from harness.memory_safety import memory_safety_markdown
 from harness.report.tables import LAYER_COLUMNS, LAYER_NOTE, RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
+from harness.report.cross_device import CROSS_DEVICE_NOTE
 from harness.report.video_tables import MEMORY_FIGURE_NOTE, VIDEO_COLUMNS
 from harness.summary import table_notes
 
@@ -56,6 +57,12 @@ def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
     if report.get("videos"):
         lines += ["## Video segmentation: per video", "", MEMORY_FIGURE_NOTE + ".", "",
                   *_table(report["videos"], VIDEO_COLUMNS), ""]
+    cross = report.get("cross_device") or {}
+    if cross.get("rows"):
+        lines += ["## Across devices", "", CROSS_DEVICE_NOTE, "",
+                  *_table(cross["rows"], tuple(map(tuple, cross["columns"]))), ""]
+        if plots.get("devices"):
+            lines += [f"![p50 per device]({rel(plots['devices'])})", ""]
     if report.get("layer_profiles"):
         lines += ["## Where the time goes (--layer_profile)", "", LAYER_NOTE, "",
                   *_table(report["layer_profiles"], LAYER_COLUMNS), ""]

@@ -144,6 +144,26 @@ def percentile_bars(results: list, labels: dict, path: Path) -> Path:
     return _save(plt, fig, path)
 
 
+def latency_per_device(section: dict, path: Path) -> Path:
+    """The fleet's plot: p50 of each configuration, one bar per device."""
+    plt = _plt()
+    rows, devices = section["rows"], section["devices"]
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.3 * len(rows) * len(devices)))
+    height = 0.8 / len(devices)
+    for j, device in enumerate(devices):
+        values = [row.get(f"{device}|latency_ms_p50") or 0.0 for row in rows]
+        ax.barh([i + (j - (len(devices) - 1) / 2) * height for i in range(len(rows))], values, height=height,
+                label=device)
+    ax.set_yticks(list(range(len(rows))))
+    ax.set_yticklabels([f"{r['model']} {r['backend']} {r['precision']} {r['imgsz']} b{r['batch']} {r.get('variant') or ''}".strip()
+                        for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel("p50 host end-to-end latency per batch (ms); no bar: not measured there")
+    ax.set_title("Latency per device")
+    ax.legend(loc="best")
+    return _save(plt, fig, path)
+
+
 MEMORY_SERIES = (("nvml", "gpu_mem_used_mb", "GPU memory used, whole device (NVML)"),
                  ("jtop", "ram_shared_mb", "GPU-mapped memory, NvMap (jtop)"),
                  ("psutil", "ram_used_mb", "system RAM used (psutil)"),
@@ -229,6 +249,12 @@ def make_plots(results: list, out_dir: Path) -> dict:
         if r.get("videos"):
             made["memory_by_frame"][r["run_id"]] = memory_by_frame(r, labels[r["run_id"]],
                                                                    plots_dir / f"frames__{safe_name(r['run_id'])}.png")
+    from harness.report.cross_device import cross_device_section
+    from harness.summary import summary_frame
+
+    section = cross_device_section(summary_frame(results).to_dict("records")) if results else {"rows": []}
+    if section["rows"]:
+        made["devices"] = latency_per_device(section, plots_dir / "latency_per_device.png")
     telemetry = read_metrics(Path(out_dir) / "metrics.jsonl")
     for r in measured:
         samples, marks = telemetry.get(r["run_id"], ([], []))

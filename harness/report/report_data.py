@@ -108,6 +108,7 @@ def layer_profile_rows(results: list) -> list:
 
 
 def build_report(out_dir: str | Path) -> dict:
+    from harness.report.cross_device import cross_device_section
     from harness.report.video_tables import video_rows
     from harness.summary import summary_frame
 
@@ -143,4 +144,5 @@ def build_report(out_dir: str | Path) -> dict:
         "notes": unmeasured_notes(results),
         "videos": video_rows(results),
         "layer_profiles": layer_profile_rows(results),
+        "cross_device": cross_device_section(json.loads(frame.to_json(orient="records"))),
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from harness.summary import ACCURACY_COLUMNS, RANDOM_INIT, fidelity_cell, status_text
 
 RUN_COLUMNS = (
-    ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "precision"),
+    ("device_profile", "device"), ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "precision"),
     ("imgsz", "imgsz"), ("batch", "batch"), ("weights", "weights"),
     ("input", "input (layout dtype colour norm resize)"),
     ("status", "status"), ("valid", "valid"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
