@@ -16,6 +16,11 @@ def proc_status_kb(pid: str = "self") -> dict:
             text = handle.read()
     except OSError:
         return {}
+    return kb_fields(text)
+
+
+def kb_fields(text: str) -> dict:
+    """The ``Name:   N kB`` lines of a /proc file (status, meminfo) as {name: kB}."""
     return {name: int(value) for name, value in _FIELD.findall(text)}
 
 

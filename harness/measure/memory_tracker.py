@@ -7,7 +7,9 @@ absolute figure and as peak minus baseline; sources are never summed (on unified
 can appear in several). A figure this platform cannot give is None, with the reason in ``unavailable``.
 
 Sources: torch's allocator counters (exact peaks), /proc VmHWM/VmRSS and USS (host), and a background
-sampler for process GPU memory (NVML) and device used memory (NVML, or NvMapMemUsed on a Jetson).
+sampler for process GPU memory (NVML) and device used memory (NVML, or NvMapMemUsed on a Jetson); on a Jetson's
+unified memory it also samples the system's memory in use for ``budget_headroom_mb``
+(:mod:`harness.measure.budget_headroom`).
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from harness.measure import host_memory
+from harness.measure.budget_headroom import NOT_UNIFIED, budget_headroom, in_use_mb, read_meminfo_mb
 from harness.measure.gpu_memory_sources import NvmlMemory, cuda_device_uuid, nvmap_used_mb
 from harness.measure.host_memory import BYTES_PER_MB
 from harness.measure.memory_sampler import MemorySampler
 
 SAMPLED = {"process_gpu": "process GPU memory", "device_used": "device used memory"}
+SYSTEM_IN_USE = "system_in_use"  # unified memory: MemTotal - MemAvailable, for the budget headroom
+HEADROOM = "budget_headroom_mb"
 
 
 def device_is_cuda(torch, device: str) -> bool:
@@ -42,6 +47,9 @@ class MemoryTracker:
         self._window_max: dict = {}   # peaks of the measured window kept across per-video resets
         self.no_context = None
         readers = self._gpu_readers(jetson)
+        if unified_memory:
+            readers[SYSTEM_IN_USE] = in_use_mb
+        self.mem_total_mb: Optional[float] = None
         budget_source = "process_gpu" if "process_gpu" in readers else ("device_used" if "device_used" in readers else None)
         self.notes["budget_figure"] = budget_source and f"{budget_source}_mb ({self.sources[budget_source]})"
         self.sampler = MemorySampler(readers, sample_interval_s, budget_mb, budget_source) if readers else None
@@ -95,6 +103,8 @@ class MemoryTracker:
 
     # -- phases ------------------------------------------------------------------------------------
     def baseline(self) -> None:
+        if self.unified_memory:
+            self.mem_total_mb = read_meminfo_mb()["mem_total_mb"]
         self.notes["rss_peak_reset"] = host_memory.reset_peak_rss()
         self.figures["baseline_rss_mb"] = host_memory.rss_mb()
         if self.on_cuda:
@@ -200,12 +210,32 @@ class MemoryTracker:
                 self.unavailable[name] = reason
         self._sampled_figures()
         self._deltas()
+        self._headroom()
         self.notes["rss_peak_scope"] = ("measured passes (VmHWM reset just before them)" if self.notes.get("rss_peak_reset")
                                         else "process lifetime (VmHWM could not be reset on this kernel)")
         if self.unified_memory:
             self.notes["unified_memory_warning"] = (
                 "CPU and GPU share one memory pool here: the host (RSS) and GPU (device used) figures can hold the "
                 "same bytes, so they are never added together")
+
+    def _headroom(self) -> None:
+        """budget_headroom_mb: MemTotal - memory in use at the baseline - the run's peak (load and measured passes)."""
+        if not self.unified_memory:
+            self.figures[HEADROOM], self.unavailable[HEADROOM] = None, NOT_UNIFIED
+            return
+        sampler = self.sampler
+        peaks = [p for p in (sampler.peak(w, SYSTEM_IN_USE) for w in ("load", "measure")) if p is not None] if sampler else []
+        record, why = budget_headroom(self.mem_total_mb, sampler.baseline(SYSTEM_IN_USE) if sampler else None,
+                                      max(peaks) if peaks else None)
+        self.figures[HEADROOM] = record[HEADROOM] if record else None
+        if why:
+            self.unavailable[HEADROOM] = why
+            return
+        every = f"every {sampler.interval_s * 1000:g} ms and " if sampler.interval_s > 0 else ""
+        self.notes["budget_headroom"] = {**{k: v for k, v in record.items() if k != HEADROOM},
+                                         "run_peak": (f"largest MemTotal - MemAvailable sampled {every}at each phase "
+                                                      "edge from the model load to the end of the measured passes, "
+                                                      "minus the baseline")}
 
     def _with_window_max(self, name: str, value: Optional[float]) -> Optional[float]:
         kept = self._window_max.get(name)

@@ -204,6 +204,12 @@ METRICS: list = [
            "used memory on a Jetson) during the measured passes, as a percentage of gpu_mem_limit_mb"),
     Metric("budget_violations_n", "count", "sampler", "samples of the budgeted figure above gpu_mem_limit_mb during the "
            "measured passes"),
+    Metric("budget_headroom_mb", "MiB", "/proc/meminfo MemTotal, MemAvailable (sampled)",
+           "Jetson (unified memory): MemTotal - memory in use before the run - the run's peak, where memory in use is "
+           "MemTotal - MemAvailable system-wide (CPU, GPU and OS share the pool), the baseline is read in Phase B after "
+           "device initialization and before the model loads, and the run's peak is the largest sample from the model "
+           "load to the end of the measured passes minus that baseline: what the board had left at the run's worst "
+           "moment (a per-process GPU cap is only soft there); empty with the reason on a GPU with its own memory"),
     Metric("fps", "frames/s", "host clock", "vos: frames processed per second of their own latencies: frames / sum of "
            "the host latencies of every measured frame (prompt frames included), over every measured video"),
     *_latency_family("prompt_latency_ms", _PROMPT_FRAME),

@@ -162,4 +162,6 @@ def memory_budget_record(memory_limit: dict, memory: dict, tracker) -> dict:
     return {**on_unified_memory(memory_limit, memory), "limit_mb": memory.get("budget_mb"), "budget_source": memory.get("budget_source"),
             "profile": memory.get("profile_name"), "emulated_profile": memory.get("emulated"),
             "unified_memory": bool(memory.get("unified_memory")), "budget_figure": tracker.notes.get("budget_figure"),
-            "violations_n": tracker.figures.get("budget_violations_n")}
+            "violations_n": tracker.figures.get("budget_violations_n"),
+            "budget_headroom_mb": tracker.figures.get("budget_headroom_mb"),
+            "headroom": tracker.notes.get("budget_headroom")}
