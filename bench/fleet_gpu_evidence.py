@@ -26,7 +26,13 @@ from bench_common import REPO
 PEAKS = ("peak_torch_alloc_mb", "peak_torch_reserved_mb", "peak_process_gpu_mb", "peak_rss_mb")
 
 
+SMALL = False  # --small: yolo11n, torch, fp16 / fp32, batch 1 / 16 (a one-GPU check of the GPU path)
+
+
 def matrix_args(dry_run: bool) -> list:
+    if SMALL:
+        return ["--models", "yolo11n", "--backend", "torch", "--precision", "fp16,fp32", "--batch", "1,16",
+                "--imgsz", "640", "--warmup", "10", "--iters", "100", "--min_duration_s", "1", "--probe_batch", "off"]
     if dry_run:
         return ["--models", "yolo11n", "--backend", "torch,onnxruntime", "--precision", "fp32", "--batch", "1,2",
                 "--imgsz", "64", "--warmup", "2", "--iters", "10", "--min_duration_s", "0.5"]
@@ -161,7 +167,10 @@ def main() -> None:
     parser.add_argument("--workdir", default="/tmp/jb_fleet_gpu")
     parser.add_argument("--dry_run", action="store_true", help="tiny CPU matrix: checks the steps, not the figures")
     parser.add_argument("--parts", default="1234", help="which of the four parts to run (default all)")
+    parser.add_argument("--small", action="store_true", help="4 runs: yolo11n torch fp16/fp32 batch 1/16 at 640")
     args = parser.parse_args()
+    global SMALL
+    SMALL = args.small
     work = Path(args.workdir)
     if "1" in args.parts or "2" in args.parts:
         wall_many, many = fleet(work / "all_gpus", args.dry_run)
