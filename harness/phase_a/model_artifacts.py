@@ -167,6 +167,12 @@ def _onnx_artifacts(source: ModelSource, checkpoint, folder: Path, record: dict,
     if "onnx" in source.files:  # a float16 input means an fp16 graph
         precision = "fp16" if record["detected"].get("dtype") == "float16" else "fp32"
         onnx_artifacts[f"any/{precision}"] = onnx_with_dynamic_dims(source.files["onnx"], folder, record)
+        if precision == "fp32" and "fp16" in precisions and device.get("onnxruntime_cuda"):
+            from harness.phase_a.onnx_fp16 import fp16_onnx
+
+            begun = time.perf_counter()
+            onnx_artifacts["any/fp16"] = str(fp16_onnx(onnx_artifacts["any/fp32"], folder, force))
+            record["prepare_s"]["onnx_fp16_conversion"] = round(time.perf_counter() - begun, 3)
         return onnx_artifacts
     if checkpoint is None or record.get("model_file_kind") != "ultralytics":
         return onnx_artifacts
