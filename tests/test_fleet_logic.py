@@ -157,7 +157,7 @@ def test_cluster_without_ray_is_one_line_saying_what_to_install(tmp_path):
     assert len(lines) == 1 and "pip install 'jetson-benchmark[fleet]'" in lines[0] and "Traceback" not in out.stderr
 
 
-@pytest.mark.parametrize("flag", [["--repeats", "2"], ["--isolation", "phase"], ["--skip_setup"]])
+@pytest.mark.parametrize("flag", [["--repeats", "2"], ["--isolation", "phase"], ["--skip_setup"], ["--skip_inference"]])
 def test_flags_a_fleet_does_not_take_are_refused_before_connecting(tmp_path, flag):
     out = run_parent("--cluster", "127.0.0.1:1", *flag, "--out_dir", str(tmp_path / "o"),
                      "--preprocessed_dir", str(tmp_path / "p"))

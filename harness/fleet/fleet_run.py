@@ -263,7 +263,8 @@ class Fleet:
 
 
 def check_fleet_options(opts) -> None:
-    for flag, bad in (("--skip_setup", opts.skip_setup), ("--train", opts.train),
+    for flag, bad in (("--skip_setup", opts.skip_setup), ("--skip_inference", opts.skip_inference),
+                      ("--train", opts.train),
                       ("--isolation phase", opts.isolation == "phase"), ("--repeats", opts.repeats > 1),
                       ("--trtexec_check", opts.trtexec_check)):
         if bad:
