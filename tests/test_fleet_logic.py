@@ -50,6 +50,16 @@ def test_lost_nodes_are_those_gone_since_submission():
     assert lost_nodes([a, b], [a, b]) == []
 
 
+def test_runs_are_pinned_to_set_up_nodes_only_when_another_node_of_the_profile_is_not():
+    from harness.fleet.node_inventory import pinned_node
+
+    a, b, c = (FleetNode(i * 8, "ip", "p", 1, 0) for i in "abc")
+    assert pinned_node([a, b], [a, b], turn=0) is None  # every alive node is set up: Ray balances by free slots
+    assert [pinned_node([a, b], [a, b, c], turn=t) for t in range(3)] == [a, b, a]  # c refused or joined later
+    assert pinned_node([a, b], [b, c], turn=0) == b  # a was lost
+    assert pinned_node([], [a], turn=0) is None
+
+
 def test_builtin_profiles_are_checked_against_what_the_node_detects():
     nano = builtin_profiles()["orin-nano-8gb"]
     desktop_facts = read_platform_facts(BOARDS / "desktop")

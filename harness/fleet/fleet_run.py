@@ -13,7 +13,8 @@ from pathlib import Path
 from harness.device_profiles import load_profile
 from harness.errors import UserError
 from harness.fleet.head_frames import frames_shipment, head_setup_options, weights_shipment
-from harness.fleet.node_inventory import chosen_profiles, device_resource, fleet_nodes, lost_nodes, nodes_of
+from harness.fleet.node_inventory import (chosen_profiles, device_resource, fleet_nodes, lost_nodes, nodes_of,
+                                          pinned_node)
 from harness.fleet.task_ending import retryable, task_failure
 from harness.measurement_request import measurement_settings, validity_requirements
 from harness.orchestrator import planned_skip_result, reuse_decision, check_one_dataset, run_setup_phase, _status_line
@@ -84,6 +85,8 @@ class Fleet:
         self.profiles = self._profiles()
         self.job_key = job_key(out_dir)
         self.dead_since: dict = {}
+        self.usable: dict = {}  # profile -> the nodes whose Phase A succeeded for this job
+        self.turn = 0
 
     def _profiles(self) -> dict:
         wanted = chosen_profiles(self.nodes, self.opts.devices)
@@ -137,6 +140,7 @@ class Fleet:
                 continue
             if answer.get("setup"):
                 setups.setdefault(node.profile, []).append(answer["setup"])
+                self.usable.setdefault(node.profile, []).append(node)
                 self.console.say(f"fleet: {node.describe()}: Phase A done on the node")
             else:
                 why = answer.get("refused") or answer.get("error")
@@ -152,9 +156,11 @@ class Fleet:
         from harness.fleet.node_tasks import measure_run
 
         pending.nodes_at_submit = nodes_of(self.alive(), pending.profile)
+        node = pinned_node(self.usable.get(pending.profile, []), pending.nodes_at_submit, self.turn)
+        self.turn += 1
         node_run = {**pending.run, "run_id": pending.run["node_run_id"]}
-        return measure_run.options(**self.task_options(pending.profile)).remote(self.job(self.profiles[pending.profile]),
-                                                                                 node_run)
+        return measure_run.options(**self.task_options(pending.profile, node)).remote(
+            self.job(self.profiles[pending.profile]), node_run)
 
     def plan(self, setups: dict) -> list:
         """Every planned run of every profile under its fleet id, with the identity its node's setup gives it."""

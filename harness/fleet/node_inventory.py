@@ -71,3 +71,14 @@ def lost_nodes(before: list, after: list, profile: Optional[str] = None) -> list
     """Nodes alive in ``before`` and gone from ``after`` (of ``profile`` when given)."""
     alive = {n.node_id for n in after}
     return [n for n in before if n.node_id not in alive and (profile is None or n.profile == profile)]
+
+
+def pinned_node(usable: list, alive: list, turn: int):
+    """Where a run must go when Ray's own choice could pick a node that was not set up for the job (one refused its
+    profile, failed Phase A, or joined later): the usable alive nodes in turn. None when every alive node of the
+    profile is usable, so Ray balances the runs over them by their free device slots."""
+    alive_ids = {n.node_id for n in alive}
+    ready = [n for n in usable if n.node_id in alive_ids]
+    if not ready or {n.node_id for n in ready} == alive_ids:
+        return None
+    return ready[turn % len(ready)]
