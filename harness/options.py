@@ -241,9 +241,12 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "conf": ("float", "confidence threshold of the detection-family NMS for detections per frame and --e2e "
                       "(default 0.25; mAP uses the validator's 0.001)"),
     "iou": ("float", "IoU threshold of that NMS (default 0.45; mAP uses the validator's 0.7)"),
-    "trust_pickle": ("flag", "allow loading a pickled nn.Module .pt (runs its code: only for files you trust)"),
+    "trust_pickle": ("flag", "load model files that can run code: a pickled nn.Module, an Ultralytics checkpoint or "
+                             ".pt2 asking for anything outside the allow-list of tensors, plain values and model "
+                             "classes (docs/security.md). Only for files you trust"),
     "accuracy_hook": ("str", "package.module:function called with each scored frame's output and metadata; returns "
-                             "{figure: value}"),
+                             "{figure: value}. Imports and runs that code in Phase B: name only code you trust "
+                             "(docs/security.md)"),
     "train": ("flag", "first train --models with Ultralytics' trainer (one child process each, resumable), then set up and "
                       "measure the trained weights (<out_dir>/weights)"),
     "train_approach": ("strs", "training: scratch (from the architecture), finetune (from <weights_dir>/<model>.pt) or "

@@ -1,18 +1,23 @@
 """PyTorch model files: which kind a file is, loading it, an Ultralytics checkpoint's metadata, output tensors.
 
-Kinds: "ultralytics" (an Ultralytics checkpoint, loaded with Ultralytics' own loader), "torchscript" (an archive
+Kinds: "ultralytics" (an Ultralytics checkpoint the restricted unpickler accepts), "ultralytics_trusted" (one it
+refuses, accepted only with trust_pickle and then loaded by Ultralytics' own unpickling), "torchscript" (an archive
 from torch.jit.trace/script + save), "torch_export" (a torch.export program saved with torch.export.save, .pt2)
 and "pickled_module" (torch.save of a whole nn.Module, only when the caller trusts the file). Telling them apart
-never unpickles an untrusted file: zip entries are listed, a pickle's global references are read with
-pickletools, and torch.load runs with weights_only=True unless trust_pickle is set.
+never runs code from an untrusted file: zip entries are listed, a pickle's global references are read with
+pickletools, an Ultralytics checkpoint is read through runners.restricted_unpickler, a .pt2's pickled members are
+checked before torch.export.load, and torch.load runs with weights_only=True unless trust_pickle is set.
+TorchScript archives are loaded as they are: torch.jit.load rebuilds only TorchScript-compiled code and torch
+classes, never an arbitrary Python global.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import pickletools
 import zipfile
+
+from runners.pickle_scan import pickle_refs, stream_refs
 
 SUPPORTED = ("supported: Ultralytics checkpoints, TorchScript archives (torch.jit.trace/script + save), "
              "torch.export programs saved as .pt2, ONNX")
@@ -20,10 +25,7 @@ CONVERT = ("convert with torch.jit.trace(model, example).save('m.pt'), "
            "torch.export.save(torch.export.export(model, (example,)), 'm.pt2') or "
            "torch.onnx.export(model, (example,), 'm.onnx')")
 ULTRALYTICS_MODELS = "ultralytics.nn.tasks."  # the module of the nn.Module types Ultralytics checkpoints pickle
-STRING_OPS = {"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "SHORT_BINSTRING", "BINSTRING", "STRING"}
-MEMO_PUT_OPS = {"MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT"}
-MEMO_GET_OPS = {"GET", "BINGET", "LONG_BINGET"}
-PICKLE_PROTO = 0x80  # the first byte of every pickle of protocol 2 or later (torch.save writes protocol 2)
+ULTRALYTICS_KINDS = ("ultralytics", "ultralytics_trusted")
 
 
 class UnsupportedModelFile(Exception):
@@ -54,54 +56,21 @@ def _is_torchscript(names: list) -> bool:
     return any(n.rsplit("/", 1)[-1] == "constants.pkl" or "code" in n.split("/")[:-1] for n in names)
 
 
-def _pickle_refs(stream) -> set:
-    """'module.name' of every global one pickle imports, read from its opcodes (nothing is executed).
-    Raises ValueError (or another parsing error) when the stream is not a pickle."""
-    refs, strings, memo, top = set(), [], {}, None
-    for opcode, arg, _ in pickletools.genops(stream):
-        name = opcode.name
-        if name in STRING_OPS or name in MEMO_GET_OPS:
-            top = arg if name in STRING_OPS else memo.get(arg)
-            strings.append(top)
-        elif name in MEMO_PUT_OPS:
-            memo[len(memo) if name == "MEMOIZE" else arg] = top
-        else:
-            top = None
-        if name in ("GLOBAL", "INST"):
-            refs.add(".".join(str(arg).split(" ", 1)))
-        elif name == "STACK_GLOBAL" and len(strings) >= 2:
-            refs.add(f"{strings[-2]}.{strings[-1]}")
-    return refs
-
-
-def _stream_refs(data: bytes) -> set:
-    """Globals of the pickles at the start of a legacy (non-zip) torch.save file: it is several pickles in a
-    row, then raw storage bytes. Raises ValueError when the data does not start with a pickle."""
-    stream, refs, parsed = io.BytesIO(data), set(), 0
-    while stream.tell() < len(data) and data[stream.tell()] == PICKLE_PROTO:
-        try:
-            refs |= _pickle_refs(stream)
-        except Exception:  # noqa: BLE001 - the storage bytes after the pickles, or not a pickle at all
-            break
-        parsed += 1
-    if not parsed:
-        raise ValueError("not a pickle")
-    return refs
-
-
 def pickle_globals(path, names: list | None) -> set:
     """'module.name' of every global a torch.save file's pickle imports (its <name>/data.pkl, or the pickles of
     a legacy file), without unpickling it. Raises UnsupportedModelFile when the file holds no readable pickle."""
     try:
         if names is None:
             with open(path, "rb") as handle:
-                return _stream_refs(handle.read())
+                return stream_refs(handle.read())
         entry = next((n for n in names if n.rsplit("/", 1)[-1] == "data.pkl"), None)
         if entry is None:
             raise UnsupportedModelFile(path, "a zip archive with no data.pkl: not a torch.save file, TorchScript "
                                              "archive or torch.export program")
+        refs: set = set()
         with zipfile.ZipFile(path) as archive:
-            return _pickle_refs(io.BytesIO(archive.read(entry)))
+            pickle_refs(io.BytesIO(archive.read(entry)), refs)
+        return refs
     except UnsupportedModelFile:
         raise
     except Exception as exc:  # noqa: BLE001 - any parse failure means: not a file torch.save wrote
@@ -155,16 +124,40 @@ def _pickled_module_kind(path) -> str:
     return "pickled_module"
 
 
+def _ultralytics_kind(path, trust_pickle: bool) -> str:
+    """"ultralytics" when the allow-list reads a checkpoint holding a model; "ultralytics_trusted" when only
+    trust_pickle lets it through. Raises UnsupportedModelFile otherwise."""
+    import torch
+
+    from runners.ultralytics_checkpoints import UntrustedCheckpoint, restricted_checkpoint
+
+    if not os.fspath(path).lower().endswith(".pt"):
+        raise UnsupportedModelFile(path, "an Ultralytics checkpoint, which Ultralytics loads only from a file "
+                                         "named *.pt: rename it")
+    try:
+        ckpt = restricted_checkpoint(path)
+    except UntrustedCheckpoint as exc:
+        if trust_pickle:
+            return "ultralytics_trusted"
+        raise UnsupportedModelFile(path, f"a checkpoint that asks for {exc.ref}, outside what a model checkpoint "
+                                         "holds: loading it could run code from the file, so it is refused unless "
+                                         "the file is trusted (trust_pickle, --trust_pickle)") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged or cut file
+        raise UnsupportedModelFile(path, f"a checkpoint that cannot be read ({_first_line(exc)})") from None
+    if not isinstance(ckpt.get("ema") or ckpt.get("model"), torch.nn.Module):
+        keys = ", ".join(sorted(map(str, ckpt))[:6]) or "none"
+        raise UnsupportedModelFile(path, f"a file that names Ultralytics model classes but holds no model (its keys: "
+                                         f"{keys})")
+    return "ultralytics"
+
+
 def _pickle_kind(path, names: list | None, trust_pickle: bool) -> str:
     """The kind of a torch.save file, from its global references and a weights_only load."""
     import torch
 
     refs = pickle_globals(path, names)
     if any(r.startswith(ULTRALYTICS_MODELS) for r in refs):
-        if not os.fspath(path).lower().endswith(".pt"):
-            raise UnsupportedModelFile(path, "an Ultralytics checkpoint, which Ultralytics loads only from a file "
-                                             "named *.pt: rename it")
-        return "ultralytics"
+        return _ultralytics_kind(path, trust_pickle)
     loaded, obj = _weights_only_load(path)
     if loaded and is_state_dict(obj):
         raise UnsupportedModelFile(path, "a state_dict (weights without the architecture): save the model itself")
@@ -175,11 +168,18 @@ def _pickle_kind(path, names: list | None, trust_pickle: bool) -> str:
     raise _untrusted_pickle(path, refs)
 
 
-def _export_kind(path) -> str:
+def _export_kind(path, trust_pickle: bool) -> str:
     import torch
+
+    from runners.pt2_pickles import untrusted_pt2_member
 
     if not hasattr(torch, "export") or not hasattr(torch.export, "load"):
         raise UnsupportedModelFile(path, f"a torch.export program, which torch {torch.__version__} cannot load")
+    refused = None if trust_pickle else untrusted_pt2_member(path)
+    if refused:
+        raise UnsupportedModelFile(path, f"a torch.export program whose {refused}: loading it could run code from "
+                                         "the file, so it is refused unless the file is trusted (trust_pickle, "
+                                         "--trust_pickle)")
     try:
         torch.export.load(path)
     except Exception as exc:  # noqa: BLE001 - e.g. an AOTInductor package or another torch's archive
@@ -188,17 +188,19 @@ def _export_kind(path) -> str:
 
 
 def pt_file_kind(path, trust_pickle: bool = False) -> str:
-    """"ultralytics", "torchscript", "torch_export", or "pickled_module" (only with trust_pickle=True).
+    """"ultralytics", "torchscript", "torch_export", or with trust_pickle=True also "ultralytics_trusted" and
+    "pickled_module".
 
-    Raises UnsupportedModelFile for a state_dict, a pickled module (without trust_pickle) and anything else;
-    FileNotFoundError when the path does not exist. Only torch.export.load and, with trust_pickle,
-    torch.load(weights_only=False) deserialize the file; everything else reads zip entries and pickle opcodes.
+    Raises UnsupportedModelFile for a state_dict, a file asking for globals outside the allow-list (without
+    trust_pickle) and anything else; FileNotFoundError when the path does not exist. Only the restricted
+    unpickler, torch.export.load (after its pickles are checked) and, with trust_pickle, torch.load
+    (weights_only=False) deserialize the file.
     """
     if not os.path.exists(path):
         raise FileNotFoundError(path)
     names = _zip_names(path)
     if os.fspath(path).lower().endswith(".pt2") or (names and any(n.endswith("/archive_format") for n in names)):
-        return _export_kind(path)
+        return _export_kind(path, trust_pickle)
     if names is not None and _is_torchscript(names):
         return "torchscript"
     return _pickle_kind(path, names, trust_pickle)
@@ -216,10 +218,10 @@ def _export_heads(model) -> None:
 def _load_module(path, kind: str, device: str):
     import torch
 
-    if kind == "ultralytics":
-        from ultralytics.nn.tasks import load_checkpoint
+    if kind in ULTRALYTICS_KINDS:
+        from runners.ultralytics_checkpoints import load_ultralytics_checkpoint
 
-        model, _ = load_checkpoint(path, device="cpu", fuse=True)
+        model, _ = load_ultralytics_checkpoint(path, fuse=True, trusted=kind == "ultralytics_trusted")
         _export_heads(model)
         return model
     if kind == "torchscript":
@@ -228,8 +230,8 @@ def _load_module(path, kind: str, device: str):
         return torch.export.load(path).module()  # traced in eval mode; .eval() is not supported on it
     if kind == "pickled_module":
         return torch.load(path, map_location="cpu", weights_only=False)
-    raise ValueError(f"unknown model file kind {kind!r}: expected ultralytics, torchscript, torch_export or "
-                     "pickled_module")
+    raise ValueError(f"unknown model file kind {kind!r}: expected ultralytics, ultralytics_trusted, torchscript, "
+                     "torch_export or pickled_module")
 
 
 def load_torch_model(path, kind: str, device: str = "cpu"):
@@ -247,12 +249,12 @@ def _int_list(value) -> list | None:
     return [int(v) for v in value] if value is not None else None
 
 
-def checkpoint_metadata(path) -> dict:
+def checkpoint_metadata(path, trusted: bool = False) -> dict:
     """An Ultralytics checkpoint's task, imgsz (its train_args', None when absent), stride (the largest),
     names ({"0": name, ...}), kpt_shape (None when absent) and nc; JSON-serializable values."""
-    from ultralytics.nn.tasks import load_checkpoint
+    from runners.ultralytics_checkpoints import load_ultralytics_checkpoint
 
-    model, ckpt = load_checkpoint(path, device="cpu", fuse=False)
+    model, ckpt = load_ultralytics_checkpoint(path, fuse=False, trusted=trusted)
     yaml = getattr(model, "yaml", None) or {}
     names = {str(int(k)): str(v) for k, v in dict(getattr(model, "names", None) or {}).items()}
     imgsz = ((ckpt or {}).get("train_args") or {}).get("imgsz")

@@ -179,8 +179,10 @@ class TorchRunner(Runner):
         self.cleanup()
 
     def describe(self) -> dict:
+        from runners.torch_model_files import ULTRALYTICS_KINDS
+
         kind = self.options.get("model_file_kind", "ultralytics")
         return {**super().describe(), "dtype": str(self.dtype).replace("torch.", ""), "model_file_kind": kind,
-                "fused_conv_bn": kind == "ultralytics",
+                "fused_conv_bn": kind in ULTRALYTICS_KINDS,
                 "channels_last": bool(self.options.get("channels_last")), "cuda_graph": self.graph is not None,
                 "streams": int(self.options.get("streams") or 1), "math_mode": getattr(self, "math_mode", {})}

@@ -2,8 +2,10 @@
 
 - An architecture (YAML) is built with a fixed seed and saved as a ``.pt`` in the artifacts folder, so
   every backend of that model runs the same weights.
-- A ``.pt`` the user gave is identified without unpickling it (Ultralytics checkpoint, TorchScript,
-  torch.export program); a pickled module or a bare state_dict is refused for that model only, in one line.
+- A ``.pt`` the user gave is identified without running code from it (Ultralytics checkpoint read through the
+  allow-list of runners.restricted_unpickler, TorchScript, torch.export program); a pickled module, a checkpoint
+  asking for anything outside the allow-list or a bare state_dict is refused for that model only, in one line,
+  unless --trust_pickle vouches for the file.
 - ONNX for onnxruntime comes from the Ultralytics exporter (dynamic batch), one per imgsz and precision,
   unless the user gave an ``.onnx``.
 - The model's task and input (per size) are resolved from what its files say and what the user declares
@@ -47,6 +49,15 @@ def build_from_yaml(source: ModelSource, folder: Path, force: bool) -> Path:
 
     target = folder / f"{safe_name(source.name)}.pt"
     yaml_ref = source.files["yaml"]
+    if not source.builtin:
+        from runners.ultralytics_architecture import UnsafeArchitecture, check_architecture
+
+        try:
+            check_architecture(yaml_ref)
+        except UnsafeArchitecture as exc:
+            raise ModelRefused(str(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - unreadable YAML
+            raise ModelRefused(f"{yaml_ref}: not a model architecture ({type(exc).__name__}: {exc})") from None
     wanted = {"kind": "random_init_checkpoint", "architecture": Path(yaml_ref).name, "seed": BUILD_SEED,
               "yaml_sha256": None if source.builtin else file_sha256(yaml_ref), **_versions()}
     if not force and reusable(target, wanted):
@@ -95,11 +106,13 @@ def check_onnx(path: str) -> None:
         raise ModelRefused(f"{Path(path).name} is not an ONNX model: {type(exc).__name__}: {first}".rstrip(": ")) from None
 
 
-def export_onnx(checkpoint: Path, folder: Path, model_name: str, imgsz, half: bool, device: str, force: bool) -> Path:
+def export_onnx(checkpoint: Path, folder: Path, model_name: str, imgsz, half: bool, device: str, force: bool,
+                trusted: bool = False) -> Path:
     """Ultralytics' exporter, dynamic batch. One file per imgsz (a square size or "HxW") and precision."""
     from ultralytics import YOLO
 
     from harness.data.image_size import parse_size
+    from runners.ultralytics_checkpoints import ultralytics_loading
 
     suffix = "_fp16" if half else ""
     target = folder / f"{safe_name(model_name)}_img{imgsz}{suffix}.onnx"
@@ -116,10 +129,11 @@ def export_onnx(checkpoint: Path, folder: Path, model_name: str, imgsz, half: bo
     os.symlink(checkpoint.resolve(), staging)
     started = time.perf_counter()
     try:
-        exported = YOLO(str(staging)).export(
-            format="onnx", imgsz=list(parse_size(imgsz)), dynamic=True, simplify=True, half=half,
-            device=device if half else "cpu", batch=1, verbose=False,
-        )
+        with ultralytics_loading(trusted):
+            exported = YOLO(str(staging)).export(
+                format="onnx", imgsz=list(parse_size(imgsz)), dynamic=True, simplify=True, half=half,
+                device=device if half else "cpu", batch=1, verbose=False,
+            )
         shutil.move(str(exported), target)
     finally:
         staging.unlink(missing_ok=True)
@@ -132,11 +146,17 @@ def _torch_artifact(source: ModelSource, folder: Path, record: dict, trust_pickl
     """(checkpoint path or None, detected facts): the model's PyTorch artifact, identified or built."""
     from harness.phase_a.model_detection import from_checkpoint
 
+    from runners.torch_model_files import ULTRALYTICS_KINDS
+    from runners.ultralytics_checkpoints import guard_ultralytics_loading
+
+    if "pt" in source.files or "yaml" in source.files:
+        guard_ultralytics_loading()  # whatever Ultralytics reads in this process goes through the allow-list
     if "pt" in source.files:
         kind = identify_pt(source.files["pt"], trust_pickle)
         record["model_file_kind"] = kind
         checkpoint = Path(source.files["pt"])
-        return checkpoint, (from_checkpoint(str(checkpoint)) if kind == "ultralytics" else {})
+        trusted = kind == "ultralytics_trusted"
+        return checkpoint, (from_checkpoint(str(checkpoint), trusted) if kind in ULTRALYTICS_KINDS else {})
     if "yaml" in source.files:
         record["model_file_kind"] = "ultralytics"
         checkpoint = build_from_yaml(source, folder, force)
@@ -163,6 +183,8 @@ def onnx_with_dynamic_dims(path: str, folder: Path, record: dict) -> str:
 def _onnx_artifacts(source: ModelSource, checkpoint, folder: Path, record: dict, sizes: list, precisions: list,
                     device: dict, force: bool) -> dict:
     """precision key -> ONNX file: the user's, else exported from an Ultralytics checkpoint per size."""
+    from runners.torch_model_files import ULTRALYTICS_KINDS
+
     onnx_artifacts = {}
     if "onnx" in source.files:  # a float16 input means an fp16 graph
         precision = "fp16" if record["detected"].get("dtype") == "float16" else "fp32"
@@ -174,16 +196,18 @@ def _onnx_artifacts(source: ModelSource, checkpoint, folder: Path, record: dict,
             onnx_artifacts["any/fp16"] = str(fp16_onnx(onnx_artifacts["any/fp32"], folder, force))
             record["prepare_s"]["onnx_fp16_conversion"] = round(time.perf_counter() - begun, 3)
         return onnx_artifacts
-    if checkpoint is None or record.get("model_file_kind") != "ultralytics":
+    if checkpoint is None or record.get("model_file_kind") not in ULTRALYTICS_KINDS:
         return onnx_artifacts
+    trusted = record["model_file_kind"] == "ultralytics_trusted"
     for size in sizes:
         begun = time.perf_counter()
-        onnx_artifacts[f"{size}/fp32"] = str(export_onnx(checkpoint, folder, source.name, size, False, "cpu", force))
+        onnx_artifacts[f"{size}/fp32"] = str(export_onnx(checkpoint, folder, source.name, size, False, "cpu", force,
+                                                          trusted))
         record["prepare_s"][f"onnx_{size}_fp32"] = round(time.perf_counter() - begun, 3)
         if "fp16" in precisions and device.get("onnxruntime_cuda"):
             begun = time.perf_counter()
             onnx_artifacts[f"{size}/fp16"] = str(export_onnx(checkpoint, folder, source.name, size, True,
-                                                              device["resolved"], force))
+                                                              device["resolved"], force, trusted))
             record["prepare_s"][f"onnx_{size}_fp16"] = round(time.perf_counter() - begun, 3)
     return onnx_artifacts
 

@@ -12,11 +12,12 @@ from harness.model_input.onnx_signature import (fixed_batch, fixed_spatial, imag
 METADATA_KEYS = ("task", "names", "kpt_shape", "imgsz", "stride")
 
 
-def from_checkpoint(path: str) -> dict:
-    """An Ultralytics checkpoint: its task, names, kpt_shape, imgsz and stride."""
+def from_checkpoint(path: str, trusted: bool = False) -> dict:
+    """An Ultralytics checkpoint: its task, names, kpt_shape, imgsz and stride (read through the allow-list of
+    runners.restricted_unpickler unless ``trusted``)."""
     from runners.torch_model_files import checkpoint_metadata
 
-    meta = checkpoint_metadata(path)
+    meta = checkpoint_metadata(path, trusted)
     return {**{k: meta.get(k) for k in METADATA_KEYS if meta.get(k) is not None},
             "source": "Ultralytics checkpoint metadata"}
 

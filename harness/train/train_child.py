@@ -27,6 +27,15 @@ def trainer_arguments(spec: dict, data: str, folder: Path) -> dict:
 
 
 def train(request: dict) -> dict:
+    """Ultralytics' trainer; every checkpoint it loads (a finetune source, its own last.pt) goes through the
+    allow-list of runners.restricted_unpickler unless the user trusted the files (--trust_pickle)."""
+    from runners.ultralytics_checkpoints import ultralytics_loading
+
+    with ultralytics_loading(bool(request.get("trust_pickle"))):
+        return _train(request)
+
+
+def _train(request: dict) -> dict:
     import torch
     from ultralytics import YOLO
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from harness.options import FLAG_TABLE, add_flags, resolve
 
 TRAIN_FLAGS = ("models", "weights_dir", "out_dir", "force", "train_approach", "train_data", "epochs", "train_imgsz",
-               "train_batch", "train_device", "train_timeout_s")
+               "train_batch", "train_device", "train_timeout_s", "trust_pickle")
 
 
 def train_parser() -> argparse.ArgumentParser:

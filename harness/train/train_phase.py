@@ -51,7 +51,7 @@ def ending_status(outcome, timeout_s: float) -> tuple:
 
 
 def train_one(spec: TrainSpec, out_dir: Path, weights_dir: Optional[str], force: bool, timeout_s: float,
-              log_file) -> TrainOutcome:
+              log_file, trust_pickle: bool = False) -> TrainOutcome:
     from harness.launcher import run_phase
 
     folder = training_folder(out_dir, spec)
@@ -68,7 +68,8 @@ def train_one(spec: TrainSpec, out_dir: Path, weights_dir: Optional[str], force:
     weights = Path(out_dir) / "weights" / spec.weights_name
     request = atomic_write_json(folder / "request.json", {"spec": spec.to_dict(), "folder": str(folder.resolve()),
                                                           "data": data, "finetune_from": source,
-                                                          "weights_path": str(weights.resolve())})
+                                                          "weights_path": str(weights.resolve()),
+                                                          "trust_pickle": bool(trust_pickle)})
     outcome = run_phase("harness.train", ["--request", str(request)], timeout_s, log_file)
     status, reason = ending_status(outcome, timeout_s)
     return record(folder, TrainOutcome(spec, status, reason, str(weights) if status == "ok" else None))
@@ -97,7 +98,8 @@ def run_training(opts, out_dir: Path, log_file, say) -> list:
                         opts.epochs, opts.train_imgsz, opts.train_batch, opts.train_device)
     outcomes = []
     for index, spec in enumerate(specs, start=1):
-        outcome = train_one(spec, out_dir, opts.weights_dir, opts.force, opts.train_timeout_s, log_file)
+        outcome = train_one(spec, out_dir, opts.weights_dir, opts.force, opts.train_timeout_s, log_file,
+                            opts.trust_pickle)
         say(status_line(index, len(specs), outcome))
         outcomes.append(outcome)
     return outcomes
