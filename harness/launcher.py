@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Optional, TextIO
 
 from harness import child_protocol
+from harness.oom_evidence import MemoryRecord, MemoryWitness
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +35,7 @@ class ChildOutcome:
     wall_s: float
     events: list = field(default_factory=list)
     tail: list = field(default_factory=list)
+    memory: Optional[MemoryRecord] = None   # what the parent saw of its memory (harness.oom_evidence)
 
     @property
     def signal_name(self) -> Optional[str]:
@@ -99,6 +101,7 @@ def run_phase(
         bufsize=1, errors="replace", start_new_session=True, env=child_environment(), cwd=os.getcwd(),
     )
     outcome = ChildOutcome(argv=argv, pid=proc.pid, returncode=None, timed_out=False, wall_s=0.0)
+    witness = MemoryWitness(proc.pid)
     tail: collections.deque = collections.deque(maxlen=tail_lines)
     lock = threading.Lock()
 
@@ -134,5 +137,6 @@ def run_phase(
         log_file.flush()
     outcome.returncode = proc.returncode
     outcome.wall_s = time.perf_counter() - started
+    outcome.memory = witness.finish(killed=proc.returncode == -signal.SIGKILL and not outcome.timed_out)
     outcome.tail = list(tail)
     return outcome

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-from typing import Optional
-
 _OOM_TYPE_NAMES = {"OutOfMemoryError", "MemoryError"}
 _OOM_MESSAGES = (
     "out of memory",                       # CUDA / cuDNN / cuBLAS through torch
@@ -29,12 +26,3 @@ def is_oom_exception(exc: BaseException) -> bool:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
-
-
-def oom_from_exit(returncode: Optional[int]) -> Optional[str]:
-    """A child killed by SIGKILL that we did not kill ourselves: on Linux that is the kernel OOM killer's
-    signature (or a cgroup memory limit). Returns the evidence line, or None."""
-    if returncode is not None and returncode == -signal.SIGKILL:
-        return ("process was killed by SIGKILL (exit -9) without the harness asking: the kernel OOM killer "
-                "or a memory cgroup limit")
-    return None

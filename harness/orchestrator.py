@@ -118,19 +118,28 @@ def _parent_result(run: dict, status: str, reason: str, evidence: dict, outcome:
     return result
 
 
-def record_dead_child(run: dict, outcome: ChildOutcome, out_dir: Path) -> dict:
+def record_dead_child(run: dict, outcome: ChildOutcome, out_dir: Path, budget_mb: float = None) -> dict:
+    """The result of a Phase B process that ended without writing one. A SIGKILL is out of memory only with
+    evidence of memory pressure (``budget_mb``: what the run may hold where its process memory counts against it,
+    i.e. unified memory); otherwise it is a failure, which a rerun measures again."""
     evidence = {"returncode": outcome.returncode, "signal": outcome.signal_name, "timed_out": outcome.timed_out,
                 "child_wall_s": round(outcome.wall_s, 3), "log_tail": outcome.tail[-15:]}
-    ending = classify_ending(outcome, None)
+    ending = classify_ending(outcome, None, budget_mb=budget_mb)
+    if ending.memory:
+        evidence["memory_pressure"] = ending.memory
     oom_evidence = None
     if ending.kind == OOM_KILLED:
-        status, reason, oom_evidence = STATUS_SKIPPED_OOM, ending.detail, "observed"
+        status, reason, oom_evidence = STATUS_SKIPPED_OOM, f"Phase B process {ending.detail}", "observed"
     elif ending.kind == TIMEOUT:
         status, reason = STATUS_FAILED, f"Phase B process exceeded --run_timeout_s and was killed after {outcome.wall_s:.0f} s"
+    elif ending.memory:
+        status, reason = STATUS_FAILED, f"Phase B process {ending.detail} before writing a result"
     else:
         detail = outcome.signal_name or f"exit code {outcome.returncode}"
         status, reason = STATUS_FAILED, f"Phase B process died ({detail}) before writing a result"
     result = _parent_result(run, status, reason, evidence, outcome, oom_evidence)
+    if ending.kind == OOM_KILLED:
+        result["oom_evidence_detail"] = ending.memory.get("seen")
     write_result(out_dir, result)
     return result
 
@@ -201,8 +210,11 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
     request = write_request(out_dir, config_path, measurement, [by_id[i] for i in pending], opts.isolation,
                             opts.verbose, progress=progress.enabled, validity=validity_requirements(opts))
     console.progress = progress
+    memory = setup.get("memory") or {}
+    budget_mb = memory.get("budget_mb") if memory.get("unified_memory") else None  # process memory counts against it
     try:
-        return _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console, progress)
+        return _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console, progress,
+                                budget_mb)
     finally:
         progress.close()
         console.progress = None
@@ -226,21 +238,22 @@ def planned_skip_result(run: dict) -> dict:
                           oom_evidence=(run.get("extra") or {}).get("oom_evidence"))
 
 
-def _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console, progress) -> list:
+def _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console, progress,
+                     budget_mb=None) -> list:
     repeats = RepeatRecord(opts.repeats)
     done: list = []
     for repeat in range(opts.repeats):
         wanted = [r for r in pending if repeats.wants_more(r)]
         label = f" (process {repeat + 1}/{opts.repeats})" if opts.repeats > 1 else ""
         done.extend(_one_pass_over(opts, wanted, by_id, position, total, request, out_dir, log_file, console,
-                                   progress, label, repeats))
+                                   progress, label, repeats, budget_mb))
     for run_id in pending:
         repeats.write_chosen(out_dir, run_id)
     return sorted(set(done), key=pending.index)
 
 
 def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_file, console, progress, label,
-                   repeats) -> list:
+                   repeats, budget_mb=None) -> list:
     """Every run of ``run_ids`` measured once, each group of the isolation policy in a fresh Phase B process; a
     process that dies part-way gives the rest of its group a new one."""
     queue = collections.deque(group_runs(run_ids, opts.isolation))
@@ -266,7 +279,7 @@ def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_
             continue
         started = outcome.last_event("run_start")
         in_flight = started["run_id"] if started and started["run_id"] in missing else missing[0]
-        result = record_dead_child(by_id[in_flight], outcome, out_dir)
+        result = record_dead_child(by_id[in_flight], outcome, out_dir, budget_mb)
         repeats.add(in_flight, result)
         console.say(_status_line(position[in_flight], total, in_flight + label, result))
         done.append(in_flight)

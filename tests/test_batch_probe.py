@@ -79,8 +79,11 @@ def test_real_children_run_out_of_their_budget(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_child_killed_by_sigkill_counts_as_out_of_memory(tmp_path):
+def test_a_child_killed_by_sigkill_without_memory_pressure_is_not_called_out_of_memory(tmp_path):
+    """A SIGKILL with the host's memory free and no cgroup OOM kill is an error that stops the search without a
+    verdict, never a batch that "did not fit"."""
     result = find_largest_batch(8, _real_attempt(tmp_path, None, {"per_item_mb": 1, "sigkill_above_batch": 3}))
-    assert (result["largest_fit"], result["first_oom"]) == (3, 4)
+    assert result["conclusive"] is False and result["first_oom"] is None
     killed = next(a for a in result["attempts"] if a["batch"] == 4)
-    assert killed["returncode"] == -9 and killed["outcome"] == "oom" and "SIGKILL" in killed["detail"]
+    assert killed["returncode"] == -9 and killed["outcome"] == "error"
+    assert "killed by SIGKILL (no sign of memory pressure" in killed["detail"]

@@ -21,7 +21,9 @@ def run_attempt(request: dict, request_dir: Path, timeout_s: float, log_file: Te
     event = outcome.last_event("probe_result") or {}
     record = {"pid": outcome.pid, "returncode": outcome.returncode, "wall_s": round(outcome.wall_s, 3)}
     record.update({k: v for k, v in event.items() if k not in ("event",)})
-    ending = classify_ending(outcome, "probe_result", timeout_s)
+    memory = (request.get("setup") or {}).get("memory") or {}
+    ending = classify_ending(outcome, "probe_result", timeout_s,
+                             memory.get("budget_mb") if memory.get("unified_memory") else None)
     if ending.kind == TIMEOUT:
         record.update(outcome="timeout", detail=f"no answer within {timeout_s:.0f} s")
     elif ending.kind == OOM_KILLED:
