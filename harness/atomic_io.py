@@ -15,11 +15,20 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from harness.disk_errors import with_path
+
 TEMP_SUFFIX = ".tmp"
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     target = Path(path)
+    try:
+        return _write_replace(target, data)
+    except OSError as exc:
+        raise with_path(exc, target) from exc
+
+
+def _write_replace(target: Path, data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
     try:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.errors import EXIT_INTERNAL, UserError
+from harness.disk_errors import disk_error_message
+from harness.errors import EXIT_INTERNAL, EXIT_USAGE, UserError
 from harness.options import add_flags, resolve
 
 DESCRIPTION = """Benchmark vision-model inference in two processes: Phase A prepares (models, exports, \
@@ -35,14 +36,21 @@ def report_command(argv: list) -> int:
     args = parser.parse_args(argv)
     from pathlib import Path
 
+    from harness.folder_lock import FolderLock
     from harness.report.writer import write_reports
-    from harness.results import load_results
+    from harness.results import load_results_checked, problems_line
     from harness.summary import write_summary
 
-    if not load_results(args.out_dir):
-        raise UserError(f"{args.out_dir}: no results (runs/*.json) to report on")
-    csv_path, _, _ = write_summary(args.out_dir)
-    paths = write_reports(args.out_dir)
+    from harness.options import check_writable_dir
+
+    results, problems = load_results_checked(args.out_dir)
+    if problems:
+        print(f"report: {problems_line(problems)}", file=sys.stderr)
+    if not results:
+        raise UserError(f"{args.out_dir}: no usable results (runs/*.json) to report on")
+    with FolderLock(check_writable_dir(args.out_dir, "out_dir"), "out_dir"):
+        csv_path, _, _ = write_summary(args.out_dir)
+        paths = write_reports(args.out_dir)
     print(f"report: {paths['md']}, {paths['html']} and {paths['json']}; plots in {Path(args.out_dir) / 'plots'}; "
           f"summary: {csv_path}")
     return 0
@@ -83,16 +91,28 @@ def main(argv=None) -> int:
     except UserError as exc:
         print(f"jetson_benchmark: error: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        message = disk_error_message(exc)
+        if message is None:
+            return _internal_error(exc)
+        print(f"jetson_benchmark: error: {message}; the results written before it are kept: free the space (or make "
+              "the folder writable), then rerun the same command to resume, or `report OUT_DIR` to regenerate the "
+              "reports", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("jetson_benchmark: interrupted; finished runs are kept, rerun the same command to resume",
               file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback in the log
-        import logging
+        return _internal_error(exc)
 
-        logging.getLogger("jetson_benchmark").debug("unexpected error", exc_info=True)
-        print(f"jetson_benchmark: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_INTERNAL
+
+def _internal_error(exc: BaseException) -> int:
+    import logging
+
+    logging.getLogger("jetson_benchmark").debug("unexpected error", exc_info=True)
+    print(f"jetson_benchmark: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

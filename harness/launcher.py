@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Optional, TextIO
 
 from harness import child_protocol
+from harness.disk_errors import with_path
 from harness.oom_evidence import MemoryRecord, MemoryWitness
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +105,7 @@ def run_phase(
     witness = MemoryWitness(proc.pid)
     tail: collections.deque = collections.deque(maxlen=tail_lines)
     lock = threading.Lock()
+    log_errors: list = []  # a full disk under run.log: the pipe is still drained, the error raised after
 
     def pump() -> None:
         for line in proc.stdout:
@@ -115,8 +117,12 @@ def run_phase(
                 if event.get("event") == "pass":
                     continue  # progress ticks are not worth a log line each
             with lock:
-                log_file.write(line)
                 tail.append(line.rstrip("\n"))
+                if not log_errors:
+                    try:
+                        log_file.write(line)
+                    except OSError as exc:
+                        log_errors.append(with_path(exc, getattr(log_file, "name", "run.log")))
             if echo and event is None:
                 sys.stderr.write(line)
 
@@ -134,7 +140,13 @@ def run_phase(
         raise
     finally:
         reader.join(timeout=10)
-        log_file.flush()
+        if not log_errors:
+            try:
+                log_file.flush()
+            except OSError as exc:
+                log_errors.append(with_path(exc, getattr(log_file, "name", "run.log")))
+    if log_errors:
+        raise log_errors[0]
     outcome.returncode = proc.returncode
     outcome.wall_s = time.perf_counter() - started
     outcome.memory = witness.finish(killed=proc.returncode == -signal.SIGKILL and not outcome.timed_out)

@@ -1,4 +1,7 @@
-"""What the parent asks a Phase B process to measure: ``<out_dir>/phase_b_request.json``.
+"""What the parent asks a Phase B process to measure: ``<out_dir>/requests/phase_b.<parent pid>.json``.
+
+One file per command (the parent's pid in its name), so no other command can replace it under this one's
+children; the command removes it when it ends.
 
 Holds the path of the saved setup config, the measurement settings of this invocation (which may differ
 from setup's: ``--skip_setup --iters 500``) and the planned runs. Phase B reads it; nothing else.
@@ -6,12 +9,18 @@ from setup's: ``--skip_setup --iters 500``) and the planned runs. Phase B reads 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from harness.atomic_io import atomic_write_json, read_json
 
 REQUEST_SCHEMA_VERSION = 1
-FILENAME = "phase_b_request.json"
+REQUESTS_FOLDER = "requests"
+
+
+def request_path(out_dir, phase: str) -> Path:
+    """This command's request file for ``phase`` (a, b) in ``out_dir``."""
+    return Path(out_dir) / REQUESTS_FOLDER / f"phase_{phase}.{os.getpid()}.json"
 
 
 def measurement_settings(opts) -> dict:
@@ -41,7 +50,7 @@ def validity_requirements(opts) -> dict:
 
 def write_request(out_dir: Path, setup_config: Path, measurement: dict, runs: list, isolation: str,
                   verbose: bool, progress: bool = False, validity: dict = None) -> Path:
-    return atomic_write_json(Path(out_dir) / FILENAME, {
+    return atomic_write_json(request_path(out_dir, "b"), {
         "schema_version": REQUEST_SCHEMA_VERSION,
         "setup_config": str(setup_config),
         "out_dir": str(Path(out_dir).resolve()),

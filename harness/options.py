@@ -492,5 +492,8 @@ def check_writable_dir(path: str, flag: str) -> Path:
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
-        raise UserError(f"--{flag} {path}: cannot write there ({exc.strerror or exc})")
+        from harness.disk_errors import disk_error_message, with_path
+
+        told = disk_error_message(with_path(exc, folder / ".write_probe"))
+        raise UserError(f"--{flag} {path}: {told or f'cannot write there ({exc.strerror or exc})'}")
     return folder.resolve()

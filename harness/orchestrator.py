@@ -16,19 +16,22 @@ from harness import __version__
 from harness.atomic_io import atomic_write_json, remove_stale_temps
 from harness.console_output import safe_print
 from harness.data.source_scan import scan_source
+from harness.disk_errors import with_path
 from harness.data.source_spec import parse_source
 from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_RUN_FAILURES, UserError
 from harness.launcher import ChildOutcome, run_phase
 from harness.matrix import group_runs
 from harness.measure.latency_stats import headline_img_per_s
-from harness.measurement_request import measurement_settings, validity_requirements, write_request
+from harness.measurement_request import (REQUESTS_FOLDER, measurement_settings, request_path, validity_requirements,
+                                         write_request)
 from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.options import Options, check_writable_dir
 from harness.progress import Progress
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
 from harness.repeats import RepeatRecord
-from harness.results import (FINISHED_STATUSES, STATUS_FAILED, STATUS_OK, STATUS_SKIPPED_OOM, load_results, new_result,
-                             read_result, result_path, runs_dir, write_result)
+from harness.results import (FINISHED_STATUSES, STATUS_FAILED, STATUS_OK, STATUS_SKIPPED_OOM, load_results,
+                             load_results_checked, new_result, problems_line, read_result, result_path, runs_dir,
+                             write_result)
 from harness.run_identity import key_of, run_identity, what_changed
 from harness.setup_config import read_setup_config, setup_config_path
 from harness.summary import markdown_table, write_summary
@@ -45,8 +48,11 @@ class Console:
 
     def say(self, text: str = "") -> None:
         safe_print(text, self.progress.write if self.progress is not None else None)
-        self.log_file.write(f"[parent {time.strftime('%H:%M:%S')}] {text}\n")
-        self.log_file.flush()
+        try:
+            self.log_file.write(f"[parent {time.strftime('%H:%M:%S')}] {text}\n")
+            self.log_file.flush()
+        except OSError as exc:  # a full disk: the line was shown; the error names run.log
+            raise with_path(exc, self.log_file.name) from exc
 
 
 def _phase_failure_message(outcome: ChildOutcome, phase: str, log_path: Path) -> UserError:
@@ -69,7 +75,7 @@ def precheck_source(opts: Options) -> None:
 def run_setup_phase(opts: Options, out_dir: Path, log_file, console: Console) -> tuple:
     precheck_source(opts)
     check_writable_dir(opts.preprocessed_dir, "preprocessed_dir")
-    request = atomic_write_json(out_dir / "phase_a_request.json", {"options": opts.to_dict()})
+    request = atomic_write_json(request_path(out_dir, "a"), {"options": opts.to_dict()})
     console.say("Phase A (setup): validating inputs, preparing models and data ...")
 
     def on_event(event: dict) -> None:
@@ -78,6 +84,11 @@ def run_setup_phase(opts: Options, out_dir: Path, log_file, console: Console) ->
             console.say(f"  frames: {event['frames']} in {event['sequences']} sequence(s), {reused}")
             for skipped in event.get("skipped") or []:
                 console.say(f"  skipped {skipped['source_path']}: {skipped['reason']}")
+            for line in event.get("renamed") or []:
+                console.say(f"  {line}")
+        elif event.get("event") == "model_files":
+            for note in event.get("notes") or []:
+                console.say(f"  {note}")
 
     outcome = run_phase("harness.phase_a", ["--request", str(request)], opts.setup_timeout_s, log_file,
                         echo=opts.verbose, on_event=on_event)
@@ -274,6 +285,10 @@ def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_
         outcome = run_phase("harness.phase_b", args, opts.run_timeout_s, log_file, echo=opts.verbose,
                             on_event=on_event)
         done.extend(r for r in group if r in ended)
+        refused = outcome.last_event("disk_error")
+        if refused:  # its result could not be written: nothing else can be either
+            raise UserError(f"{refused['message']}; the results written before it are kept: free the space (or make "
+                            "the folder writable), then rerun the same command to resume")
         missing = [r for r in group if r not in ended]
         if not missing:
             continue
@@ -341,8 +356,30 @@ def measure_on_host(opts: Options, out_dir: Path, log_file, console: Console):
     return {r["run_id"] for r in runs}
 
 
+def command_locks(opts: Options, out_dir: Path) -> list:
+    """This command's hold on its folders: --out_dir written, --preprocessed_dir written by Phase A or only read
+    with --skip_setup (harness.folder_lock)."""
+    from harness.folder_lock import lock_folders
+
+    pre = check_writable_dir(opts.preprocessed_dir, "preprocessed_dir")
+    return lock_folders((out_dir, "out_dir", False), (pre, "preprocessed_dir", bool(opts.skip_setup)))
+
+
 def run_benchmark(opts: Options) -> int:
     out_dir = check_writable_dir(opts.out_dir, "out_dir")
+    locks = command_locks(opts, out_dir)
+    for stale in (out_dir / REQUESTS_FOLDER).glob("*.json"):  # a command killed here left them: no one reads them
+        stale.unlink(missing_ok=True)
+    try:
+        return _run_locked(opts, out_dir)
+    finally:
+        for path in (request_path(out_dir, "a"), request_path(out_dir, "b")):
+            path.unlink(missing_ok=True)
+        for lock in locks:
+            lock.release()
+
+
+def _run_locked(opts: Options, out_dir: Path) -> int:
     runs_folder = runs_dir(out_dir)
     runs_folder.mkdir(parents=True, exist_ok=True)
     for folder in (out_dir, runs_folder):
@@ -362,6 +399,9 @@ def run_benchmark(opts: Options) -> int:
             if wanted is None:
                 return EXIT_OK
         csv_path, md_path, frame = write_summary(out_dir)
+        left_out = problems_line(load_results_checked(out_dir)[1])
+        if left_out:
+            console.say(left_out)
         current = frame[frame["run_id"].isin(wanted)]
         console.say("")
         console.say(markdown_table(current))

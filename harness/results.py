@@ -66,17 +66,72 @@ def write_result(out_dir: str | os.PathLike, result: dict) -> Path:
     return atomic_write_json(result_path(out_dir, result["run_id"]), result)
 
 
-def read_result(path: str | os.PathLike) -> Optional[dict]:
+# The shape every reader relies on: key -> the types its value may have (None allowed where listed).
+SHAPE = {"run_id": (str,), "status": (str,), "run": (dict,), "metrics": (dict,), "unavailable": (dict,),
+         "samples": (dict,), "evidence": (dict,), "process": (dict,), "identity": (dict, type(None)),
+         "validity": (dict, type(None)), "warnings": (list,), "task": (dict, type(None)),
+         "weights": (dict, type(None)), "environment": (dict, type(None)), "repeats": (dict, type(None)),
+         "fleet": (dict, type(None)), "setup": (dict, type(None))}
+REQUIRED = ("run_id", "status", "run", "metrics")
+
+
+def shape_problem(data) -> Optional[str]:
+    """Why ``data`` is not a result every reader can use, or None."""
+    if not isinstance(data, dict):
+        return f"holds a JSON {type(data).__name__}, not a result object"
+    missing = [key for key in REQUIRED if key not in data]
+    if missing:
+        return f"has no {', '.join(missing)}"
+    if data["status"] not in STATUSES:
+        return f"has an unknown status {data['status']!r}"
+    for key, types in SHAPE.items():
+        if key in data and not isinstance(data[key], types):
+            return f"its {key} is a JSON {type(data[key]).__name__}, not {' or '.join(_json_type(t) for t in types)}"
+    return None
+
+
+def _json_type(kind: type) -> str:
+    return {dict: "an object", list: "a list", str: "a string", type(None): "null"}[kind]
+
+
+def read_checked(path: str | os.PathLike) -> tuple:
+    """(result, None) or (None, why it cannot be used: unreadable, not JSON, or the wrong shape)."""
     try:
         data = read_json(path)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and "run_id" in data else None
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc})"
+    except ValueError as exc:
+        return None, f"is not whole JSON ({exc})"
+    problem = shape_problem(data)
+    return (None, problem) if problem else (data, None)
+
+
+def read_result(path: str | os.PathLike) -> Optional[dict]:
+    return read_checked(path)[0]
+
+
+def load_results_checked(out_dir: str | os.PathLike) -> tuple:
+    """(results, problems): every usable result of ``out_dir``, and (file name, why) for each file that is not."""
+    folder = runs_dir(out_dir)
+    if not folder.is_dir():
+        return [], []
+    results, problems = [], []
+    for path in sorted(folder.glob("*.json")):
+        result, why = read_checked(path)
+        if result is None:
+            problems.append((path.name, why))
+        else:
+            results.append(result)
+    return results, problems
 
 
 def load_results(out_dir: str | os.PathLike) -> list:
-    folder = runs_dir(out_dir)
-    if not folder.is_dir():
-        return []
-    results = [read_result(p) for p in sorted(folder.glob("*.json"))]
-    return [r for r in results if r is not None]
+    return load_results_checked(out_dir)[0]
+
+
+def problems_line(problems: list) -> Optional[str]:
+    """One line listing the result files left out, or None."""
+    if not problems:
+        return None
+    listed = "; ".join(f"runs/{name} {why}" for name, why in problems)
+    return f"{len(problems)} result file(s) left out of the summary and reports: {listed}"

@@ -98,7 +98,7 @@ def test_a_matrix_spreads_over_both_profiles_with_one_run_per_device_at_a_time(c
 def in_flight_on(node_root: Path):
     """A run folder in one node's work folder whose result is not written yet: that run is being measured now."""
     for folder in node_root.glob("*/out/*"):
-        if (folder / "phase_b_request.json").is_file() and not (folder / "runs" / f"{folder.name}.json").is_file():
+        if any((folder / "requests").glob("phase_b.*.json")) and not (folder / "runs" / f"{folder.name}.json").is_file():
             return folder
     return None
 

@@ -268,9 +268,25 @@ def prepare_model(source: ModelSource, root: Path, opts, backends: list, device:
         record["refused"] = str(exc)
         log.warning("%s: %s", source.name, exc)
         return record
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one model's file never stops the others
+        record["refused"] = f"{source.name} cannot be prepared: {_first_line(exc)}"
+        log.warning("%s", record["refused"], exc_info=True)
+        return record
     if checkpoint is not None:
         record["artifacts"]["torch"] = str(checkpoint)
     if {"onnxruntime", "onnxruntime_trt", "tensorrt"} & set(backends):  # TensorRT engines are built from the fp32 ONNX
-        record["artifacts"]["onnxruntime"] = _onnx_artifacts(source, checkpoint, folder, record, record["sizes"],
-                                                             opts.precision, device, opts.force)
+        try:
+            record["artifacts"]["onnxruntime"] = _onnx_artifacts(source, checkpoint, folder, record, record["sizes"],
+                                                                 opts.precision, device, opts.force)
+        except Exception as exc:  # noqa: BLE001 - its other backends still run; the ONNX runs say why not
+            record["artifacts"]["onnxruntime"] = {}
+            record["onnx_error"] = f"the ONNX export failed: {_first_line(exc)}"
+            log.warning("%s: %s", source.name, record["onnx_error"], exc_info=True)
     return record
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__

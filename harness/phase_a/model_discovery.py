@@ -7,6 +7,7 @@ architecture name and built from its YAML with random weights (Phase A checks th
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
@@ -30,22 +31,72 @@ class ModelSource:
         return asdict(self)
 
 
-def _scan_weights_dir(folder: Path) -> dict:
-    """stem -> {kind: path}. Paths keep the names in the folder (a symlink is named as the link, not its target)."""
+def _entry_problem(path: Path):
+    """Why a folder entry cannot be a model file, said to the user, or None when it may be one."""
+    if path.is_symlink():
+        try:
+            path.stat()
+        except OSError as exc:
+            import errno
+
+            if exc.errno == errno.ELOOP:
+                return "a symbolic link loop, ignored"
+            return f"a link to {os.readlink(path)}, which does not exist, ignored"
+    if path.is_dir():
+        return "a folder that is not a Hugging Face video model folder, ignored"
+    if path.suffix.lower() not in MODEL_FILE_KINDS and not path.name.endswith(SETTINGS_SUFFIX):
+        return (f"not a model file ({', '.join(sorted(set(MODEL_FILE_KINDS)))}, {SETTINGS_SUFFIX} or a Hugging Face "
+                "video model folder), ignored")
+    if not path.is_file():
+        return "not a regular file, ignored"
+    return None
+
+
+def _scan_weights_dir(folder: Path) -> tuple:
+    """(stem -> {kind: path}, one line per entry that is not taken). Paths keep the names in the folder (a symlink is
+    named as the link, not its target); hidden files are passed over in silence."""
     from runners.vos_models import folder_family
 
     found: dict = {}
+    notes = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.name.startswith("."):
+            continue
         if path.is_dir() and folder_family(str(path)):
             found.setdefault(path.name, {})["hf_folder"] = str(path.absolute())
             continue
-        if path.name.endswith(SETTINGS_SUFFIX) and path.is_file():
+        problem = _entry_problem(path)
+        if problem:
+            notes.append(f"{path}: {problem}")
+        elif path.name.endswith(SETTINGS_SUFFIX):
             found.setdefault(path.name[:-len(SETTINGS_SUFFIX)], {})["model_json"] = str(path.absolute())
-            continue
-        kind = MODEL_FILE_KINDS.get(path.suffix.lower())
-        if kind and path.is_file():
-            found.setdefault(path.stem, {})[kind] = str(path.absolute())
-    return {stem: files for stem, files in found.items() if set(files) - {"model_json"}}
+        else:
+            found.setdefault(path.stem, {})[MODEL_FILE_KINDS[path.suffix.lower()]] = str(path.absolute())
+    for stem, files in found.items():
+        if not set(files) - {"model_json"}:
+            notes.append(f"{files['model_json']}: declares settings for {stem!r}, but no model file of that name is "
+                         "beside it, ignored")
+    return {stem: files for stem, files in found.items() if set(files) - {"model_json"}}, notes
+
+
+def model_names(stems: list) -> dict:
+    """stem -> the model's name: its stem, unless its safe form collides with another's (then a suffixed safe
+    name, harness.unique_names), so two files never share results, folders or run ids."""
+    from harness.matrix import safe_name
+    from harness.unique_names import unique_safe_names
+
+    unique = unique_safe_names(stems)
+    return {stem: stem if unique[stem] == safe_name(stem) else unique[stem] for stem in stems}
+
+
+def weights_dir_notes(weights_dir: Optional[str]) -> list:
+    """One line per entry of the folder that is not benchmarked, and per group of names that would have collided."""
+    from harness.unique_names import collision_lines, unique_safe_names
+
+    if not weights_dir:
+        return []
+    found, notes = _scan_weights_dir(Path(weights_dir))
+    return notes + collision_lines(list(found), unique_safe_names(list(found)), "model files")
 
 
 def model_name(raw: str) -> str:
@@ -61,14 +112,14 @@ def _default_source(name: str) -> ModelSource:
     from harness.default_weights import shipped_weights
 
     path = shipped_weights(name)
-    return ModelSource(name=name, files={"pt": path}, default_trained=True) if path else _source(name, {})
+    return ModelSource(name=name, files={"pt": path}, default_trained=True) if path else _source(name, {}, {})
 
 
-def _source(name: str, found: dict) -> ModelSource:
+def _source(name: str, found: dict, names: dict) -> ModelSource:
     from runners.vos_models import is_vos_name
 
     if name in found:
-        return ModelSource(name=name, files=dict(found[name]))
+        return ModelSource(name=names[name], files=dict(found[name]))
     if is_vos_name(name):
         return ModelSource(name=name, files={"vos": name}, builtin=True)
     return ModelSource(name=name, files={"yaml": f"{name}.yaml"}, builtin=True)
@@ -78,7 +129,8 @@ def discover_models(weights_dir: Optional[str], names: Sequence[str], defaults: 
     """The models to benchmark, in the order asked; ``sam2_base_points,sam2_base_bbox`` is one model, two prompts."""
     from runners.vos_models import split_prompt
 
-    found = _scan_weights_dir(Path(weights_dir)) if weights_dir else {}
+    found = _scan_weights_dir(Path(weights_dir))[0] if weights_dir else {}
+    unique = model_names(list(found))
     if weights_dir and not names and not found:
         raise UserError(f"--weights_dir {weights_dir} holds no model files (*.pt, *.pt2, *.onnx, *.engine, *.yaml) "
                         "or Hugging Face video model folders")
@@ -88,7 +140,7 @@ def discover_models(weights_dir: Optional[str], names: Sequence[str], defaults: 
     models: dict = {}
     for raw in wanted:
         name, prompt = split_prompt(model_name(raw))
-        source = models.setdefault(name, _source(name, found))
+        source = models.setdefault(name, _source(name, found, unique))
         if prompt and prompt not in source.prompts:
             source.prompts.append(prompt)
     return list(models.values())

@@ -23,6 +23,7 @@ from harness.data.source_scan import PREPROCESS_VERSION, SequencePlan, SourceSca
 from harness.data.source_spec import SourceSpec
 from harness.errors import UserError
 from harness.matrix import safe_name
+from harness.unique_names import collision_lines, unique_safe_names
 from harness.setup_config import METADATA_FILENAME
 
 log = logging.getLogger("jetson_benchmark.phase_a")
@@ -82,9 +83,10 @@ class _Writers:
         return counts.pop()
 
 
-def _image_sequence(seq: SequencePlan, root: Path, keys: list, skipped: list, prompt_points: int = 1) -> dict:
+def _image_sequence(seq: SequencePlan, root: Path, keys: list, skipped: list, prompt_points: int = 1,
+                    file_id: str = None) -> dict:
     files = seq.files
-    writers = _Writers(root, keys, seq.name, max(1, len(files)))
+    writers = _Writers(root, keys, file_id or seq.name, max(1, len(files)))
     items = []
     for path in files:
         try:
@@ -109,7 +111,8 @@ def _image_sequence(seq: SequencePlan, root: Path, keys: list, skipped: list, pr
     return record
 
 
-def _video_sequence(seq: SequencePlan, root: Path, keys: list, max_frames: int, skipped: list) -> dict:
+def _video_sequence(seq: SequencePlan, root: Path, keys: list, max_frames: int, skipped: list,
+                    file_id: str = None) -> dict:
     import cv2
 
     path = seq.files[0]
@@ -120,7 +123,7 @@ def _video_sequence(seq: SequencePlan, root: Path, keys: list, max_frames: int, 
     reported = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0) or None
     capacity = min(max_frames, reported) if reported > 0 else max_frames
-    writers = _Writers(root, keys, seq.name, max(1, capacity))
+    writers = _Writers(root, keys, file_id or seq.name, max(1, capacity))
     original = None
     try:
         while not writers.full:
@@ -156,16 +159,22 @@ def preprocess(scan: SourceScan, spec: SourceSpec, keys: list, root: Path, finge
         shutil.rmtree(frames_root)
     skipped: list = []
     sequences = []
+    names = [seq.name for seq in scan.sequences]
+    file_ids = unique_safe_names(names)  # "v 1" and "v-1" never share a frames file
+    renamed = collision_lines(names, file_ids, "sequences")
+    for line in renamed:
+        log.warning("%s", line)
     for seq in scan.sequences:
+        file_id = file_ids[seq.name]
         if seq.kind == "video":
-            record = _video_sequence(seq, root, keys, max_frames, skipped)
+            record = _video_sequence(seq, root, keys, max_frames, skipped, file_id)
         else:
-            record = _image_sequence(seq, root, keys, skipped, prompt_points)
+            record = _image_sequence(seq, root, keys, skipped, prompt_points, file_id)
         if record["num_frames"] == 0:
             for key in keys:
-                (root / frames_relpath(key, seq.name)).unlink(missing_ok=True)
+                (root / frames_relpath(key, file_id)).unlink(missing_ok=True)
             continue
-        record["frames"] = {str(s): frames_relpath(s, seq.name) for s in keys}
+        record["frames"] = {str(s): frames_relpath(s, file_id) for s in keys}
         sequences.append(record)
         log.info("sequence %s: %d frames", seq.name, record["num_frames"])
     total = sum(s["num_frames"] for s in sequences)
@@ -182,6 +191,7 @@ def preprocess(scan: SourceScan, spec: SourceSpec, keys: list, root: Path, finge
                   "and key",
         "sequences": sequences,
         "skipped": skipped,
+        "renamed": renamed,
         "ignored_files": scan.ignored_files,
         "totals": {
             "frames": total,

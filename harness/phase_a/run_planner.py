@@ -213,6 +213,7 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
         if not path:
             why = (" (a TorchScript or torch.export model runs on onnxruntime from an .onnx file beside it)"
                    if model.get("model_file_kind") in ("torchscript", "torch_export", "pickled_module") else "")
+            why = f" ({model['onnx_error']})" if model.get("onnx_error") else why
             return None, STATUS_SKIPPED, f"no ONNX artifact for {spec.model} at {spec.precision}{why}"
         return path, None, None
     if spec.backend == "tensorrt":

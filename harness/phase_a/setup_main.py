@@ -19,7 +19,7 @@ from harness.data.source_scan import (camera_capture_root, scan_source, source_f
                                       synthetic_vos_root)
 from harness.data.source_spec import parse_source
 from harness.lifeline import die_with_parent
-from harness.errors import EXIT_INTERNAL, EXIT_OK, UserError
+from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError
 from harness.logging_setup import configure_phase_logging, quiet_offline_environment
 from harness.options import DEFAULT_MODELS, Options, check_writable_dir
 
@@ -133,6 +133,13 @@ def run_setup(opts: Options, started_at: float) -> Path:
     log.info("device %s (%s); profile %s (%s); budget %s MiB (%s)", device["resolved"], device.get("name"),
              memory["profile_name"], memory["detection"], memory["budget_mb"], memory["budget_source"])
     sources = discover_models(opts.weights_dir, opts.models, DEFAULT_MODELS)
+    from harness.phase_a.model_discovery import weights_dir_notes
+
+    notes = weights_dir_notes(opts.weights_dir)
+    for note in notes:
+        log.warning("%s", note)
+    if notes:
+        child_protocol.emit("model_files", notes=notes)
     if opts.shipped_frames:  # a fleet node: the head decoded the data (harness/fleet/head_frames.py)
         from harness.phase_a.shipped_frames import shipped_fingerprint
 
@@ -157,7 +164,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
                     opts.force, opts.prompt_points)
     check_video_annotations(models, meta, spec)
     child_protocol.emit("preprocessed", frames=meta["totals"]["frames"], skipped=meta["skipped"],
-                        reused=meta["reused"], sequences=len(meta["sequences"]))
+                        reused=meta["reused"], sequences=len(meta["sequences"]), renamed=meta.get("renamed") or [])
     engine_builds = step("references_and_engines", prepare_references_and_engines, prepared, meta, root, opts, device,
                          memory, fingerprint)
 
@@ -228,6 +235,15 @@ def main(argv=None) -> int:
         log.error("%s", exc.message)
         child_protocol.emit("user_error", message=exc.message)
         return exc.exit_code
+    except OSError as exc:
+        from harness.disk_errors import disk_error_message
+
+        if disk_error_message(exc) is None:
+            log.exception("Phase A failed")
+            child_protocol.emit("internal_error", message=f"{type(exc).__name__}: {exc}")
+            return EXIT_INTERNAL
+        child_protocol.emit("user_error", message=f"Phase A {disk_error_message(exc)}")
+        return EXIT_USAGE
     except Exception as exc:  # a bug or an environment failure: full traceback in the log only
         log.exception("Phase A failed")
         child_protocol.emit("internal_error", message=f"{type(exc).__name__}: {exc}")

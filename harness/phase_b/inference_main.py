@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harness import child_protocol
 from harness.lifeline import die_with_parent
-from harness.errors import EXIT_INTERNAL, EXIT_OK
+from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 from harness.logging_setup import configure_phase_logging, quiet_offline_environment
 from harness.measurement_request import read_request
 from harness.phase_b.run_conditions import conditions_after, conditions_before
@@ -192,5 +192,13 @@ def main(argv=None) -> int:
                "power": jetson_power_state(setup), "process_started_at": process_started_at, "imports_s": imports_s,
                "environment": environment, "torch_settings": torch_settings}
     for index, run_id in enumerate(args.run_id):
-        measure_and_write(request, run_id, index, context)
+        try:
+            measure_and_write(request, run_id, index, context)
+        except OSError as exc:
+            from harness.disk_errors import disk_error_message
+
+            if disk_error_message(exc) is None:
+                raise
+            child_protocol.emit("disk_error", run_id=run_id, message=f"Phase B {disk_error_message(exc)}")
+            return EXIT_USAGE
     return EXIT_OK

@@ -70,6 +70,9 @@ def render_html(report: dict, plots: dict) -> str:
                                      "sequences": len(source["sequences"]), "skipped files": len(source["skipped_files"]),
                                      "fingerprint": source["fingerprint"][:16]}) if source else
               "<p class=muted>(the setup config is not on this machine)</p>"]
+    if report.get("unreadable_results"):
+        parts += ["<h2>Result files left out</h2>", "<ul>" + "".join(
+            f"<li><code>{esc(e['file'])}</code> {esc(e['why'])}</li>" for e in report["unreadable_results"]) + "</ul>"]
     parts += ["<h2>Runs</h2>", f"<p>{esc(counts_text(counts, report['skipped_oom_evidence']))}</p>",
               _table(report["runs"], RUN_COLUMNS)]
     parts += [f"<p class=muted>{esc(note)}</p>" for note in table_notes(report["runs"])]

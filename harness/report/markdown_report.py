@@ -50,6 +50,10 @@ def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
         lines += [f"  - skipped {s['source_path']}: {s['reason']}" for s in source["skipped_files"]]
     else:
         lines += ["(the setup config these results were made from is not on this machine)", ""]
+    if report.get("unreadable_results"):
+        lines += ["## Result files left out", "", "These files in runs/ could not be used; every figure below comes "
+                  "from the other files:", ""]
+        lines += [f"- `{entry['file']}` {entry['why']}" for entry in report["unreadable_results"]] + [""]
     lines += ["## Runs", "", counts_text(counts, report["skipped_oom_evidence"]) + ".", "",
               *_table(report["runs"], RUN_COLUMNS), ""]
     lines += [line for note in table_notes(report["runs"]) for line in (note, "")]

@@ -13,7 +13,7 @@ from typing import Optional
 from harness import __version__
 from harness.memory_safety import memory_safety_summary
 from harness.report.tables import NOT_RECORDED
-from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results
+from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results_checked
 
 REPORT_SCHEMA_VERSION = 1
 PLATFORM_KEYS = ("device_name", "compute_capability", "device_total_memory_mb", "cpu", "cpu_count", "platform",
@@ -113,7 +113,7 @@ def build_report(out_dir: str | Path) -> dict:
     from harness.summary import summary_frame
 
     out_dir = Path(out_dir)
-    results = load_results(out_dir)
+    results, problems = load_results_checked(out_dir)
     measured = [r for r in results if r.get("status") == STATUS_OK]
     first = measured[0] if measured else (results[0] if results else {})
     environment = first.get("environment") or {}
@@ -145,4 +145,5 @@ def build_report(out_dir: str | Path) -> dict:
         "videos": video_rows(results),
         "layer_profiles": layer_profile_rows(results),
         "cross_device": cross_device_section(json.loads(frame.to_json(orient="records"))),
+        "unreadable_results": [{"file": f"runs/{name}", "why": why} for name, why in problems],
     }

@@ -12,7 +12,6 @@ bad input (one line).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from harness.options import FLAG_TABLE, add_flags, resolve
 
@@ -31,9 +30,11 @@ def train_command(argv: list) -> int:
     from harness.train.train_phase import run_training
 
     opts = resolve(train_parser().parse_args(argv))
-    out_dir = Path(opts.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / "train.log", "a") as log_file:
+    from harness.folder_lock import FolderLock
+    from harness.options import check_writable_dir
+
+    out_dir = check_writable_dir(opts.out_dir, "out_dir")
+    with FolderLock(out_dir, "out_dir"), open(out_dir / "train.log", "a") as log_file:
         outcomes = run_training(opts, out_dir, log_file, lambda line: print(line, flush=True))
     print(f"trained weights: {out_dir / 'weights'}; reports: {out_dir / 'training'}/<run>/report.md; "
           f"log: {out_dir / 'train.log'}")
