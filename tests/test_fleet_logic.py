@@ -95,6 +95,18 @@ def test_a_shipment_round_trips_and_a_corrupted_one_is_refused(tmp_path):
     assert not (tmp_path / "dst2").exists()
 
 
+def test_a_symlinked_weights_file_is_shipped_as_the_file_it_points_to(tmp_path):
+    from harness.fleet.head_frames import weights_shipment
+
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "real.onnx").write_bytes(b"onnx bytes")
+    (tmp_path / "w").mkdir()
+    os.symlink(tmp_path / "store" / "real.onnx", tmp_path / "w" / "model.onnx")
+    assert unpack(weights_shipment(tmp_path / "w"), tmp_path / "node") == ["model.onnx"]
+    shipped = tmp_path / "node" / "model.onnx"
+    assert not shipped.is_symlink() and shipped.read_bytes() == b"onnx bytes"
+
+
 def test_a_shipment_cannot_write_outside_its_destination(tmp_path):
     outside = pack({"../escape.txt": REPO / "README.md"})
     with pytest.raises(ValueError, match="not a plain file inside"):

@@ -22,9 +22,10 @@ class Shipment:
 
 
 def pack(files: dict) -> Shipment:
-    """``files``: {name inside the shipment: path on the head}."""
+    """``files``: {name inside the shipment: path on the head}. A symbolic link is shipped as the file it points to
+    (a node has no use for a link to a path on the head)."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
+    with tarfile.open(fileobj=buffer, mode="w", dereference=True) as tar:
         for name, path in sorted(files.items()):
             tar.add(str(path), arcname=name, recursive=False)
     data = buffer.getvalue()

@@ -50,15 +50,24 @@ def local_profile_name(gpus: int) -> str:
     return detect_profile(read_platform_facts(), gpus > 0)[0]["name"]
 
 
+def start_private_instance(ray) -> None:
+    """``--cluster local``: a new Ray instance of this command alone, even when another runs on this host or
+    RAY_ADDRESS names one (address "local" never joins an existing instance), on ports Ray picks free. Ray serves
+    it on the host's address, not 127.0.0.1 (it resolves loopback to a reachable address), so docs/fleet.md says
+    how to keep it private: token authentication (on by default for a local instance since Ray 2.59)."""
+    gpus = local_gpu_count()
+    resources = {device_resource(local_profile_name(gpus)): max(gpus, 1)}
+    ray.init(address="local", num_gpus=gpus, resources=resources, include_dashboard=False, log_to_driver=False,
+             configure_logging=True, logging_level="warning")
+
+
 def connect(address: str):
     """Returns the ray module, connected. ``local`` starts a private instance for this command."""
     ray = import_ray()
     quiet = {"log_to_driver": False, "configure_logging": True, "logging_level": "warning"}
     try:
         if address == "local":
-            gpus = local_gpu_count()
-            resources = {device_resource(local_profile_name(gpus)): max(gpus, 1)}
-            ray.init(num_gpus=gpus, resources=resources, include_dashboard=False, **quiet)
+            start_private_instance(ray)
         else:
             ray.init(address=address, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
