@@ -37,6 +37,7 @@ class ChildOutcome:
     events: list = field(default_factory=list)
     tail: list = field(default_factory=list)
     memory: Optional[MemoryRecord] = None   # what the parent saw of its memory (harness.oom_evidence)
+    ended_at: Optional[float] = None        # time.time() when the parent saw it exit
 
     @property
     def signal_name(self) -> Optional[str]:
@@ -55,6 +56,7 @@ class ChildOutcome:
 
 
 USER_OMP_NUM_THREADS = "JETSON_BENCHMARK_USER_OMP_NUM_THREADS"
+LAUNCHED_AT = "JETSON_BENCHMARK_LAUNCHED_AT"
 
 
 def child_environment() -> dict:
@@ -74,6 +76,7 @@ def child_environment() -> dict:
         env.pop("OMP_NUM_THREADS", None)
     env["PYTHONUNBUFFERED"] = "1"
     env["JETSON_BENCHMARK_PARENT_PID"] = str(os.getpid())
+    env[LAUNCHED_AT] = repr(time.time())  # the child's life starts here (harness.measure.process_timeline)
     existing = env.get("PYTHONPATH")
     env["PYTHONPATH"] = str(PROJECT_ROOT) + (os.pathsep + existing if existing else "")
     return env
@@ -139,6 +142,7 @@ def run_phase(
         proc.wait()
         raise
     finally:
+        exited_at = time.time()
         reader.join(timeout=10)
         if not log_errors:
             try:
@@ -149,6 +153,7 @@ def run_phase(
         raise log_errors[0]
     outcome.returncode = proc.returncode
     outcome.wall_s = time.perf_counter() - started
+    outcome.ended_at = exited_at
     outcome.memory = witness.finish(killed=proc.returncode == -signal.SIGKILL and not outcome.timed_out)
     outcome.tail = list(tail)
     return outcome

@@ -45,6 +45,8 @@ class Console:
     def __init__(self, log_file):
         self.log_file = log_file
         self.progress = None
+        self.phase_a_s = None      # Phase A's process wall time when this command ran it
+        self.phase_a_steps = None  # its steps' seconds (setup config's phase_a.timings_s)
 
     def say(self, text: str = "") -> None:
         safe_print(text, self.progress.write if self.progress is not None else None)
@@ -96,6 +98,7 @@ def run_setup_phase(opts: Options, out_dir: Path, log_file, console: Console) ->
         raise _phase_failure_message(outcome, "Phase A", out_dir / RUN_LOG)
     config_path = setup_config_path(opts.preprocessed_dir)
     setup = read_setup_config(config_path)
+    console.phase_a_s, console.phase_a_steps = outcome.wall_s, (setup.get("phase_a") or {}).get("timings_s")
     console.say(f"Phase A done in {outcome.wall_s:.1f} s (pid {outcome.pid}); setup saved to {config_path}")
     return config_path, setup
 
@@ -276,7 +279,7 @@ def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_
         def on_event(event: dict) -> None:
             progress.on_event(event)
             if event.get("event") == "run_end":
-                ended[event["run_id"]] = True
+                ended[event["run_id"]] = event.get("written_at")
                 stored = read_result(result_path(out_dir, event["run_id"])) or {}
                 repeats.add(event["run_id"], stored)
                 console.say(_status_line(position[event["run_id"]], total, event["run_id"] + label, stored))
@@ -285,6 +288,7 @@ def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_
         outcome = run_phase("harness.phase_b", args, opts.run_timeout_s, log_file, echo=opts.verbose,
                             on_event=on_event)
         done.extend(r for r in group if r in ended)
+        finish_process_times(out_dir, [r for r in group if r in ended], ended, outcome)
         refused = outcome.last_event("disk_error")
         if refused:  # its result could not be written: nothing else can be either
             raise UserError(f"{refused['message']}; the results written before it are kept: free the space (or make "
@@ -302,6 +306,20 @@ def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_
         if rest:  # the process died part-way through its group: the others get a fresh process
             queue.appendleft(rest)
     return done
+
+
+def finish_process_times(out_dir: Path, run_ids: list, written: dict, outcome: ChildOutcome) -> None:
+    """Each result of one Phase B process gets the two parts only the parent sees: its writing, and (the last run)
+    the process's teardown to its exit (harness.measure.process_timeline)."""
+    from harness.measure.process_timeline import finish_parts
+
+    for run_id in run_ids:
+        result = read_result(result_path(out_dir, run_id))
+        if result is None or not (result.get("process") or {}).get("parts_s"):
+            continue
+        result["process"] = finish_parts(result["process"], written.get(run_id), outcome.ended_at,
+                                         run_id == run_ids[-1] and outcome.returncode == 0)
+        write_result(out_dir, result)
 
 
 def stored_fingerprint(result: dict):
@@ -379,6 +397,20 @@ def run_benchmark(opts: Options) -> int:
             lock.release()
 
 
+def command_time_lines(out_dir: Path, wanted: set, started: float, started_at: float, console: Console,
+                       reports_s: float) -> list:
+    """Where this command's time went (harness.report.time_breakdown), over the runs it measured itself."""
+    from harness.report.time_breakdown import time_lines
+
+    total_s = time.perf_counter() - started
+    measured = [r for r in load_results(out_dir) if r["run_id"] in wanted
+                and ((r.get("process") or {}).get("process_started_at") or 0) >= started_at - 1.0]
+    walls = sum((r.get("process") or {}).get("process_wall_s") or 0.0 for r in measured)
+    other = total_s - (console.phase_a_s or 0.0) - walls - reports_s
+    return time_lines(measured, {"total_s": total_s, "phase_a_s": console.phase_a_s, "reports_s": reports_s,
+                                 "parent_other_s": max(0.0, other), "phase_a_steps_s": console.phase_a_steps})
+
+
 def _run_locked(opts: Options, out_dir: Path) -> int:
     runs_folder = runs_dir(out_dir)
     runs_folder.mkdir(parents=True, exist_ok=True)
@@ -389,7 +421,7 @@ def _run_locked(opts: Options, out_dir: Path) -> int:
         console = Console(log_file)
         log_file.write(f"\n==== jetson_benchmark {__version__} {time.strftime('%Y-%m-%d %H:%M:%S')}: "
                        f"{' '.join(shlex.quote(a) for a in sys.argv)}\n")
-        started = time.perf_counter()
+        started, command_started_at = time.perf_counter(), time.time()
         if opts.cluster:
             from harness.fleet.fleet_run import measure_on_fleet
 
@@ -398,6 +430,7 @@ def _run_locked(opts: Options, out_dir: Path) -> int:
             wanted = measure_on_host(opts, out_dir, log_file, console)
             if wanted is None:
                 return EXIT_OK
+        reports_begun = time.perf_counter()
         csv_path, md_path, frame = write_summary(out_dir)
         left_out = problems_line(load_results_checked(out_dir)[1])
         if left_out:
@@ -411,11 +444,14 @@ def _run_locked(opts: Options, out_dir: Path) -> int:
         from harness.report.writer import write_reports
 
         reports = write_reports(out_dir)
+        reports_s = time.perf_counter() - reports_begun
         console.say("latency = host end-to-end per batch (copy in + forward + sync); definitions: docs/metrics.md")
         console.say(f"results: {runs_folder}/ (one JSON per run, raw samples included)")
         console.say(f"summary: {csv_path} and {md_path}; log: {log_path}")
         console.say(f"report: {reports['html']} (self-contained), {reports['md']}, {reports['json']}, plots in "
                     f"{out_dir / 'plots'}")
         console.say(f"total wall time {time.perf_counter() - started:.1f} s")
+        for line in command_time_lines(out_dir, wanted, started, command_started_at, console, reports_s):
+            console.say(line)
         failed = current[current["status"] == STATUS_FAILED]
         return EXIT_RUN_FAILURES if len(failed) else EXIT_OK

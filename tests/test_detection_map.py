@@ -76,3 +76,53 @@ def test_label_mapping_worked_example():
     # centred at (320, 240); scaled: 160 x 60 px centred at (160, 120 + 40) -> x 80..240, y 130..190
     assert boxes_xyxy(list(labels), "box", 640, 480, (320, 320), "letterbox").tolist() == [[80.0, 130.0, 240.0, 190.0]]
     assert read_label_rows(None) == []
+
+
+SCORE_WITHOUT_TORCHVISION = """
+import json, sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+from test_detection_map import scored_figures
+figures = scored_figures({root!r})
+print(json.dumps({{"figures": figures, "torchvision_imported": "torchvision" in sys.modules}}))
+"""
+
+
+def scored_figures(root) -> dict:
+    """Our accumulation of the same seeded raw predictions over the generated images (NMS included)."""
+    from pathlib import Path
+
+    rng = np.random.default_rng(1)
+    ours = MapAccumulator(NC)
+    for image in sorted((Path(root) / "images").glob("*.jpg")):
+        import cv2
+
+        h, w = cv2.imread(str(image)).shape[:2]
+        rows = read_label_rows(Path(root) / "labels" / (image.stem + ".txt"))
+        gt = boxes_xyxy(rows, "box", w, h, (IMGSZ, IMGSZ), "letterbox")
+        classes = np.array([r[0] for r in rows])
+        ours.add(_raw_predictions(gt, classes, rng), gt, classes, str(image))
+    return ours.result()
+
+
+def test_scoring_without_torchvision_gives_the_same_figures(tmp_path):
+    """The validator is built without importing torchvision (harness.tasks.yolo_map.torchvision_import_skipped), so
+    Ultralytics' NMS is its own TorchNMS: the figures equal those with torchvision's NMS."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import torchvision  # noqa: F401 - this process scores with torchvision's NMS
+
+    root = generate(tmp_path / "syn", num_images=12, video_frames=2)
+    with_torchvision = scored_figures(root)
+    code = SCORE_WITHOUT_TORCHVISION.format(tests=str(Path(__file__).parent), root=str(root))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    without = json.loads(done.stdout.strip().splitlines()[-1])
+    assert without["torchvision_imported"] is False
+    assert 0.2 < with_torchvision["map50_95"] < 0.95
+    for key in ("map50", "map50_95"):
+        assert without["figures"][key] == pytest.approx(with_torchvision[key], abs=1e-9)

@@ -143,7 +143,7 @@ def test_killed_harness_loses_no_finished_run(shared_setup, tmp_path):
     harness.wait()
     finished = _results(out)
     assert 2 <= len(finished) < 8
-    assert all(r["status"] == "ok" for r in finished.values())  # every file there is whole and parses
+    assert all(r["status"] == "ok" for r in finished.values()), {k: (r["status"], r["reason"]) for k, r in finished.items()}  # every file there is whole and parses
     proc = run_cli(*args[2:], cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count("result exists") == len(finished)

@@ -1,5 +1,3 @@
-import sys
+from harness.phase_b.inference_main import exit_now, main
 
-from harness.phase_b.inference_main import main
-
-sys.exit(main())
+exit_now(main())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -22,15 +23,6 @@ from harness.results import write_result
 from harness.setup_config import read_setup_config
 
 log = logging.getLogger("jetson_benchmark.phase_b")
-
-
-def _process_started_at() -> float:
-    try:
-        import psutil
-
-        return psutil.Process().create_time()
-    except Exception:  # noqa: BLE001
-        return time.time()
 
 
 def uses_gpu(planned: dict, setup: dict) -> bool:
@@ -114,10 +106,14 @@ def run_validity(before: dict, setup: dict, device: str, result: dict, requireme
 
 
 def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None:
-    """One run of this process: measured, annotated with the process facts, written atomically."""
+    """One run of this process: measured, annotated with the process facts, written atomically. Its part of the
+    process's life (harness.measure.process_timeline) is in ``process.parts_s``; the parent adds the writing and the
+    teardown from the ``run_end`` event's ``written_at`` and the process's exit."""
     from harness.phase_b.run_executor import execute_run
 
-    torch, setup, measurement = ctx["torch"], ctx["setup"], request["measurement"]
+    torch, setup, measurement, timeline = ctx["torch"], ctx["setup"], request["measurement"], ctx["timeline"]
+    first = 0 if index == 0 else len(timeline.parts)   # the first run carries the process's start-up
+    parts_started_at = timeline.started_at if index == 0 else timeline.last
     planned = request["runs"][run_id]
     child_protocol.emit("run_start", run_id=run_id, pid=os.getpid())
     cudnn_benchmark = bool((planned.get("extra") or {}).get("cudnn_benchmark", False))
@@ -130,10 +126,11 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
         result = execute_vos_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"],
                                  planned["identity"], telemetry_path=out_dir / "metrics.jsonl",
                                  masks_dir=str(out_dir / "masks") if measurement.get("save_masks") else None)
+        timeline.close("video_run")
     else:
         result = execute_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"], planned["identity"],
                              on_pass=progress_reporter(run_id, measurement) if request.get("progress") else None,
-                             telemetry_path=out_dir / "metrics.jsonl")
+                             telemetry_path=out_dir / "metrics.jsonl", timeline=timeline)
     power_state, power_reason, clocks_note = ctx["power"]
     if power_state is not None or power_reason:
         result["power_state"] = power_state
@@ -141,9 +138,6 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     if clocks_note:
         result.setdefault("warnings", []).append(clocks_note)
     started_at = ctx["process_started_at"]
-    result["process"] = {"phase": "B", "pid": os.getpid(), "isolation": request.get("isolation"),
-                         "process_started_at": started_at, "imports_and_device_init_s": ctx["imports_s"],
-                         "run_index_in_process": index, "process_wall_s_at_write": time.time() - started_at}
     result["setup"] = {"config": str(ctx["config_path"]), "phase_a_pid": setup["phase_a"]["pid"],
                        "dataset_fingerprint": setup["dataset"]["fingerprint"], "dataset_frames": setup["dataset"]["frames"]}
     if request.get("isolation") == "phase" and index > 0:
@@ -155,17 +149,41 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     result["math_mode"] = planned["identity"]["math_mode"]
     result["measurement"] = measurement
     result["validity"] = run_validity(before, setup, ctx["device"], result, request.get("validity"))
+    timeline.close("validity")
+    result["process"] = {"phase": "B", "pid": os.getpid(), "isolation": request.get("isolation"),
+                         "process_started_at": started_at, "imports_and_device_init_s": ctx["imports_s"],
+                         "run_index_in_process": index, "process_wall_s_at_write": time.time() - started_at,
+                         "parts_s": timeline.since(first), "parts_started_at": parts_started_at,
+                         "write_started_at": timeline.last}
     write_result(out_dir, result)
+    written_at = time.time()
+    timeline.close("write_result")
     child_protocol.emit("run_end", run_id=run_id, status=result["status"], reason=result["reason"],
-                        p50=result["metrics"].get("latency_ms_p50"))
+                        p50=result["metrics"].get("latency_ms_p50"), written_at=written_at)
+
+
+def exit_now(code: int) -> None:
+    """End the process as soon as its results are written: streams flushed, then os._exit. The interpreter's own
+    shutdown (garbage-collecting torch's modules, joining library threads) took 1.5-2.5 s per process and did nothing
+    a result needs: every file is written atomically and closed, telemetry and samplers are stopped in each run's
+    close, and the driver frees a CUDA context when its process ends."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def main(argv=None) -> int:
+    from harness.measure.process_timeline import ProcessTimeline
+
+    timeline = ProcessTimeline()
     parser = argparse.ArgumentParser(prog="python -m harness.phase_b")
     parser.add_argument("--request", required=True)
     parser.add_argument("--run_id", action="append", required=True)
     args = parser.parse_args(argv)
-    process_started_at = _process_started_at()
     die_with_parent()
     request = read_request(args.request)
     configure_phase_logging("B", bool(request.get("verbose")))
@@ -174,23 +192,26 @@ def main(argv=None) -> int:
         config_path = Path(request["setup_config"])
         setup = read_setup_config(config_path)
         device = setup["device"]["resolved"]
+        timeline.close("startup_imports")
         begun = time.perf_counter()
         import torch
 
+        timeline.close("torch_import")
         from harness.environment import full_environment
 
         needs_cuda = any(uses_gpu(request["runs"][run_id], setup) for run_id in args.run_id)
         torch_settings = _init_device(torch, device, setup, needs_cuda)
         imports_s = time.perf_counter() - begun
         environment = full_environment(device)
+        timeline.close("device_init")
     except Exception as exc:  # noqa: BLE001
         log.exception("Phase B could not start")
         child_protocol.emit("internal_error", message=f"{type(exc).__name__}: {exc}")
         return EXIT_INTERNAL
 
     context = {"config_path": config_path, "setup": setup, "device": device, "torch": torch,
-               "power": jetson_power_state(setup), "process_started_at": process_started_at, "imports_s": imports_s,
-               "environment": environment, "torch_settings": torch_settings}
+               "power": jetson_power_state(setup), "process_started_at": timeline.started_at, "imports_s": imports_s,
+               "environment": environment, "torch_settings": torch_settings, "timeline": timeline}
     for index, run_id in enumerate(args.run_id):
         try:
             measure_and_write(request, run_id, index, context)

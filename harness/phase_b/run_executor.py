@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from harness.measure.fidelity import FIDELITY_PASS
 from harness.measure.memory_tracker import MemoryTracker
+from harness.measure.process_timeline import NoTimeline
 from harness.matrix import RunModes
 from harness.measure.paced_loop import run_paced_passes
 from harness.measure.pipeline_loop import run_pipelined_passes
@@ -71,9 +72,10 @@ def e2e_figures(runner, task, spec, planned: dict, setup: dict, config_path: Pat
 
 
 def post_measurement(runner, planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module,
-                     device: str) -> dict:
+                     device: str, timeline=None) -> dict:
     """After the measured passes, outside the timed region: the --e2e loop, fidelity against the FP32 reference,
-    accuracy, each asked of the run's task and each guarded on its own."""
+    accuracy, each asked of the run's task and each guarded on its own, each its own part of the process's life."""
+    timeline = timeline or NoTimeline()
     task, spec = run_task(planned), run_input(planned)
     out = {"samples": {}, "metrics": {}, "unavailable": {}, "fidelity": {}, "accuracy": {}, "warnings": []}
     run_id = planned["run_id"]
@@ -84,6 +86,7 @@ def post_measurement(runner, planned: dict, setup: dict, config_path: Path, meas
         out["warnings"] += [e2e.details["e2e_error"]] if "e2e_error" in e2e.details else []
         out["metrics"].update(e2e.metrics)
         out["unavailable"].update(e2e.unavailable)
+        timeline.close("check_e2e")
     for name, figure_names, work in (
             ("fidelity", (*task.fidelity_figures, FIDELITY_PASS) if task.fidelity_gate else task.fidelity_figures,
              lambda: check_fidelity(runner, task, planned, setup, config_path, spec.frames_key, device)),
@@ -94,8 +97,10 @@ def post_measurement(runner, planned: dict, setup: dict, config_path: Path, meas
         out["metrics"].update(figures.metrics)
         out["unavailable"].update(figures.unavailable)
         out[name] = figures.details
+        timeline.close(f"check_{name}")
     if measurement.get("layer_profile"):
         out["layer_profile"] = profiled(runner, planned, setup, config_path, spec.frames_key)
+        timeline.close("check_layer_profile")
     return out
 
 
@@ -123,7 +128,8 @@ def checked(ctx, planned, setup, config_path, measurement, torch_module, device)
     """The checks after the measured passes, inside their own memory window."""
     ctx.tracker.begin_checks()
     try:
-        return post_measurement(ctx.runner, planned, setup, config_path, measurement, torch_module, device)
+        return post_measurement(ctx.runner, planned, setup, config_path, measurement, torch_module, device,
+                                ctx.timeline)
     finally:
         ctx.tracker.end_checks()
 
@@ -142,6 +148,7 @@ class RunContext:
     telemetry: RunTelemetry
     runner: object = None
     spec: object = None
+    timeline: object = field(default_factory=NoTimeline)   # harness.measure.process_timeline
 
     @property
     def memory(self) -> dict:
@@ -201,6 +208,7 @@ def measure(ctx: RunContext, on_pass) -> Measured:
     started = {}
 
     def begin_measure():
+        ctx.timeline.close("warmup")
         ctx.telemetry.mark("measure")
         ctx.tracker.begin_measure()
         started["at"] = time.time()
@@ -209,6 +217,7 @@ def measure(ctx: RunContext, on_pass) -> Measured:
     passes, why_no_gpu = measured_loop(ctx, feed, on_pass, begin_measure)
     ctx.telemetry.mark("after")
     ctx.tracker.end_measure()
+    ctx.timeline.close("measured")
     return Measured(passes, feed, why_no_gpu, started.get("at"), ctx.tracker.budget_peak_mb(),
                     sum(s.num_frames for s in sequences))
 
@@ -244,7 +253,7 @@ def close_run(ctx: RunContext, result: dict) -> None:
 
 def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
                 identity: dict, on_pass=None, runner_options: dict = None, telemetry_path: Path = None,
-                post_checks: bool = True) -> dict:
+                post_checks: bool = True, timeline=None) -> dict:
     """Measure one planned run in this process: open, load, measure, check, summarize, close. ``setup`` needs
     ``dataset.sequences`` and ``memory``. ``telemetry_path``: the metrics.jsonl to append to (None: no
     telemetry, as in Phase A's probes). ``post_checks``: run the e2e loop, fidelity and accuracy after the
@@ -252,10 +261,12 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
     run_started = time.perf_counter()
     result = new_result(planned, STATUS_OK, identity)
     ctx = open_run(planned, setup, config_path, measurement, torch_module, device, telemetry_path, runner_options)
+    ctx.timeline = timeline or NoTimeline()
     result["task"], result["input"] = run_task(planned).describe(), ctx.spec.to_dict()
     stage = "load"
     try:
         model_load_s = load_model(ctx)
+        ctx.timeline.close("model_load")
         result["runner"] = ctx.runner.describe()
         stage = "measure"
         measured = measure(ctx, on_pass)
@@ -272,4 +283,5 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
     finally:
         close_run(ctx, result)
     result["timings"] = {**result.get("timings", {}), "run_wall_s": time.perf_counter() - run_started}
+    ctx.timeline.close("summary")
     return result

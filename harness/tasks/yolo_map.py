@@ -10,6 +10,9 @@ model input's pixel space, as the validator has them (see harness.tasks.yolo_lab
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +30,24 @@ FIGURE_KEYS = {
 }
 
 
+@contextlib.contextmanager
+def torchvision_import_skipped():
+    """Ultralytics' BaseValidator.__init__ imports torchvision only to keep that import's time out of its own
+    postprocess timing (its comment says so); with torch 2.x that import pulls in torch._dynamo and costs 1.8-2.4 s,
+    more than the scoring itself, in every Phase B process that scores accuracy. Nothing here uses torchvision, and
+    Ultralytics' NMS uses its own TorchNMS ("matches torchvision behavior exactly") when torchvision is not imported:
+    so while the validator is built, ``import torchvision`` finds a placeholder, removed right after. Where torchvision
+    is already imported, nothing changes. tests/test_detection_map.py checks the figures against Ultralytics' own val."""
+    if "torchvision" in sys.modules:
+        yield
+        return
+    sys.modules["torchvision"] = types.ModuleType("torchvision")
+    try:
+        yield
+    finally:
+        sys.modules.pop("torchvision", None)
+
+
 def _validator(task: str, nc: int, kpt_shape=None):
     from ultralytics.models.yolo.detect import DetectionValidator
     from ultralytics.models.yolo.obb import OBBValidator
@@ -37,8 +58,9 @@ def _validator(task: str, nc: int, kpt_shape=None):
 
     cls = {"detect": DetectionValidator, "segment": SegmentationValidator, "pose": PoseValidator,
            "obb": OBBValidator}[task]
-    validator = cls(args={"conf": VAL_CONF, "iou": VAL_IOU, "max_det": VAL_MAX_DET, "task": task, "plots": False,
-                          "save_json": False, "save_txt": False})
+    with torchvision_import_skipped():
+        validator = cls(args={"conf": VAL_CONF, "iou": VAL_IOU, "max_det": VAL_MAX_DET, "task": task, "plots": False,
+                              "save_json": False, "save_txt": False})
     validator.nc, validator.end2end = nc, False
     validator.metrics.names = {i: str(i) for i in range(nc)}
     if task == "segment":
