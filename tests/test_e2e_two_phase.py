@@ -41,6 +41,14 @@ def test_full_run_two_phases_separate_processes(tmp_path):
     assert phase_a_pid not in phase_b_pids and os.getpid() not in phase_b_pids
     assert len(phase_b_pids) == len(ok)  # one fresh process per run (default isolation)
     assert setup["phase_a"]["wall_s"] > 0 and all(r["process"]["process_wall_s_at_write"] > 0 for r in ok.values())
+    for r in ok.values():  # every second of each process accounted for, in contiguous parts
+        process = r["process"]
+        assert {"startup_imports", "torch_import", "model_load", "warmup", "measured", "check_fidelity",
+                "check_accuracy", "write_result", "teardown"} <= set(process["parts_s"])
+        assert process["parts_wall_s"] == pytest.approx(process["process_wall_s"], rel=0.02)
+        assert process["parts_s"]["measured"] == pytest.approx(sum(r["samples"]["latency_ms"]) / 1000, rel=0.5, abs=0.05)
+    assert "where the time went" in proc.stdout and "Phase B, 8 process(es)" in proc.stdout
+    assert "## Where each process's time went" in (out / "report.md").read_text()
     for r in ok.values():
         m = r["metrics"]
         assert len(r["samples"]["latency_ms"]) == 3 and len(r["samples"]["warmup_latency_ms"]) == 1

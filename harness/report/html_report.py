@@ -99,6 +99,10 @@ def render_html(report: dict, plots: dict) -> str:
     if report.get("layer_profiles"):
         parts += ["<h2>Where the time goes (--layer_profile)</h2>", f"<p class=muted>{esc(LAYER_NOTE)}</p>",
                   _table(report["layer_profiles"], LAYER_COLUMNS)]
+    if plots.get("process_time"):
+        parts += ["<h2>Where each process's time went</h2>", _img(plots["process_time"], "process time"),
+                  _table(report["process_time"], (("run_id", "run"), ("process_wall_s", "process s"),
+                                                  ("measured_s", "measured s"), ("wall_over_measured", "wall / measured")))]
     parts += ["<h2>System metrics during the measured passes</h2>", _table(report["system"], SYSTEM_COLUMNS)]
     if report["warnings"]:
         parts += ["<h2>Warnings</h2><ul>" + "".join(f"<li>{esc(w)}</li>" for w in report["warnings"]) + "</ul>"]

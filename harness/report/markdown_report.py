@@ -29,6 +29,12 @@ def _key_values(mapping: dict) -> list:
     return [f"- {key}: {fmt(value)}" for key, value in mapping.items() if fmt(value)]
 
 
+TIME_NOTE = ("Each Phase B process's life from its launch to its exit, in contiguous parts that add up to its wall time "
+             "(docs/metrics.md, \"Where the time goes\"); measured is the window every latency figure comes from.")
+TIME_COLUMNS = (("run_id", "run"), ("process_wall_s", "process s"), ("measured_s", "measured s"),
+                ("wall_over_measured", "wall / measured"), ("parts", "parts (s)"))
+
+
 def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
     rel = lambda p: Path(p).relative_to(out_dir).as_posix()
     counts = report["counts"]
@@ -70,6 +76,11 @@ def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
     if report.get("layer_profiles"):
         lines += ["## Where the time goes (--layer_profile)", "", LAYER_NOTE, "",
                   *_table(report["layer_profiles"], LAYER_COLUMNS), ""]
+    if report.get("process_time"):
+        lines += ["## Where each process's time went", "", TIME_NOTE, "",
+                  *_table(report["process_time"], TIME_COLUMNS), ""]
+        if plots.get("process_time"):
+            lines += [f"![process time]({rel(plots['process_time'])})", ""]
     lines += ["## System metrics during the measured passes", "",
               "Telemetry sampled during each run's measured window (psutil; NVML on desktop GPUs; jtop or "
               "tegrastats on a Jetson). Energy is the trapezoid integral of the power samples over the window.", "",

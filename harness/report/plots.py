@@ -242,6 +242,11 @@ def make_plots(results: list, out_dir: Path) -> dict:
     made: dict = {"histograms": {}, "memory": {}, "memory_by_frame": {}}
     for r in measured:
         made["histograms"][r["run_id"]] = latency_histogram(r, labels[r["run_id"]], plots_dir / f"hist__{safe_name(r['run_id'])}.png")
+    timed = [r for r in measured if (r.get("process") or {}).get("parts_s")]
+    if timed:
+        from harness.report.time_plot import process_time_bars
+
+        made["process_time"] = process_time_bars(timed, labels, plots_dir / "process_time.png")
     if measured:
         made["scatter"] = latency_vs_throughput(measured, labels, plots_dir / "latency_vs_throughput.png")
         made["bars"] = percentile_bars(measured, labels, plots_dir / "latency_p50_p99.png")

@@ -107,6 +107,21 @@ def layer_profile_rows(results: list) -> list:
     return rows
 
 
+def process_time_rows(results: list) -> list:
+    """One row per run whose process recorded its parts: wall, measured window, their ratio, the parts."""
+    rows = []
+    for r in results:
+        process = r.get("process") or {}
+        parts = process.get("parts_s") or {}
+        if not parts:
+            continue
+        wall, measured = process.get("process_wall_s"), parts.get("measured")
+        rows.append({"run_id": r["run_id"], "process_wall_s": wall, "measured_s": measured,
+                     "wall_over_measured": round(wall / measured, 2) if wall and measured else None,
+                     "parts": " + ".join(f"{k} {v:.2f}" for k, v in parts.items() if v >= 0.005)})
+    return rows
+
+
 def build_report(out_dir: str | Path) -> dict:
     from harness.report.cross_device import cross_device_section
     from harness.report.video_tables import video_rows
@@ -146,4 +161,5 @@ def build_report(out_dir: str | Path) -> dict:
         "layer_profiles": layer_profile_rows(results),
         "cross_device": cross_device_section(json.loads(frame.to_json(orient="records"))),
         "unreadable_results": [{"file": f"runs/{name}", "why": why} for name, why in problems],
+        "process_time": process_time_rows(results),
     }
