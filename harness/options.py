@@ -226,11 +226,15 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "task": (("detect", "segment", "pose", "obb", "classify", "depth", "generic"),
              "what the models do when their files do not say (Ultralytics models carry it; default generic)"),
     "input_norm": ("str", "input normalization: unit (/255, default), imagenet, none, or mean=R,G,B;std=R,G,B "
-                          "(0-255 units)"),
-    "color": (("rgb", "bgr"), "channel order the model takes (default rgb)"),
+                          "(one value for all channels too) in 0-255 or 0-1 units: ;unit=0-1 or ;unit=0-255 says which, "
+                          "else all values <= 1 are read as 0-1"),
+    "color": (("rgb", "bgr", "gray"), "colour the model takes: rgb, bgr or gray (OpenCV's luminance; default rgb, "
+                                      "gray for a model with one input channel)"),
     "layout": (("nchw", "nhwc"), "input layout when the model file cannot say (ONNX files say; default nchw)"),
-    "resize": (("letterbox", "stretch", "crop"), "how frames are resized to the input (default: the task's: letterbox "
-                                                 "for YOLO tasks, crop for classify, stretch for depth and generic)"),
+    "resize": ("str", "how frames are resized to the input: letterbox (centred, grey 114), stretch, crop[:F] (shorter "
+                      "side to size/F, centre crop; crop:0.875 = resize 256, crop 224), pad[:V] (keep ratio, top-left, "
+                      "pad right/bottom with V, default 0) (default: the task's: letterbox for YOLO tasks, crop for "
+                      "classify, stretch for depth and generic)"),
     "prompt": ("strs", "video models (sam2.1_hiera_tiny, edgetam, ...): prompt(s) given on each object's first annotated "
                        "frame, a matrix dimension: points, bbox, mask (default points; the seed's names sam2_base_points "
                        "etc. carry their own)"),
@@ -383,6 +387,13 @@ def validate(opts: Options) -> None:
         raise UserError("--conf and --iou must be between 0 and 1")
     if opts.depth_scale <= 0:
         raise UserError(f"--depth_scale {opts.depth_scale}: must be positive")
+    if opts.resize is not None:
+        from harness.data.resize_mode import parse_resize
+
+        try:
+            parse_resize(opts.resize)
+        except ValueError as exc:
+            raise UserError(f"--resize: {exc}") from None
     if opts.input_norm is not None:
         from harness.model_input.input_spec import parse_norm
 

@@ -1,7 +1,7 @@
 """What the user declares about a model: the flags (--task, --input_norm, --color, --layout, --resize) and,
 winning over them for that model, ``<stem>.model.json`` in --weights_dir with the same keys plus
-``imgsz`` (the model's own size, used when --imgsz is not given), ``extra_inputs``, ``kpt_shape`` and
-``names``. Pure Python."""
+``imgsz`` (the model's own size, used when --imgsz is not given), ``stride`` (sizes are rounded up to a multiple),
+``extra_inputs``, ``kpt_shape`` and ``names``. Pure Python."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from harness.data.frame_resize import RESIZE_MODES
+from harness.data.resize_mode import parse_resize
 from harness.model_input.input_spec import COLORS, LAYOUTS, parse_norm
 from harness.tasks.task_settings import TASKS
 
-KEYS = ("task", "input_norm", "color", "layout", "resize", "imgsz", "extra_inputs", "kpt_shape", "names")
-CHOICES = {"task": TASKS, "color": COLORS, "layout": LAYOUTS, "resize": RESIZE_MODES}
+KEYS = ("task", "input_norm", "color", "layout", "resize", "imgsz", "stride", "extra_inputs", "kpt_shape", "names")
+CHOICES = {"task": TASKS, "color": COLORS, "layout": LAYOUTS}
 
 
 class BadModelSettings(ValueError):
@@ -29,6 +29,14 @@ def check_declared(values: dict, where: str) -> dict:
     for key, choices in CHOICES.items():
         if values.get(key) is not None and values[key] not in choices:
             raise BadModelSettings(f"{where}: {key} {values[key]!r}: choose one of {', '.join(choices)}")
+    if values.get("resize") is not None:
+        try:
+            parse_resize(values["resize"])
+        except ValueError as exc:
+            raise BadModelSettings(f"{where}: resize {exc}") from None
+    stride = values.get("stride")
+    if stride is not None and (not isinstance(stride, int) or isinstance(stride, bool) or stride <= 0):
+        raise BadModelSettings(f"{where}: stride {stride!r}: a positive whole number of pixels")
     if values.get("input_norm") is not None:
         try:
             parse_norm(values["input_norm"])

@@ -1,7 +1,8 @@
 """What a model's own files say about it (Phase A): the ``detected`` record the input resolution reads.
 
 Keys (each optional): task, names, kpt_shape, imgsz, stride (model metadata); input_name, layout, dtype,
-fixed_hw, fixed_batch, extra_input_names (an ONNX file's image input and the others); source (which file said so).
+fixed_hw, fixed_batch, channels, extra_input_names (an ONNX file's image input and the others); source (which file
+said so).
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ def from_onnx(path: str) -> dict:
     index, layout = image_input(inputs)
     image = inputs[index]
     height, width = fixed_spatial(image, layout)
+    channels = image.dims[1] if layout == "nchw" else image.dims[3]
     meta = read_onnx_metadata(path)
     detected = {k: meta[k] for k in METADATA_KEYS if meta.get(k) is not None}
     if isinstance(detected.get("names"), dict):
         detected["names"] = {str(k): str(v) for k, v in detected["names"].items()}
     return {**detected, "input_name": image.name, "layout": layout, "dtype": image.dtype,
             "fixed_hw": [height, width], "fixed_batch": fixed_batch(image),
+            "channels": channels if channels is not None else meta.get("channels"),
             "extra_input_names": [i.name for n, i in enumerate(inputs) if n != index],
             "source": f"{path.rsplit('/', 1)[-1]} (ONNX graph and metadata)"}
