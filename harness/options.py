@@ -74,7 +74,7 @@ class Options:
     prompt_points: int = 1
     conf: float = 0.25
     iou: float = 0.45
-    depth_scale: float = 1.0
+    depth_scale: Optional[float] = None
     depth_median_scaling: bool = False
     # training (the train subcommand, or --train before setup)
     train: bool = False
@@ -385,7 +385,7 @@ def validate(opts: Options) -> None:
         raise UserError(f"{' and '.join(stray)} apply only with --cluster (docs/fleet.md)")
     if not 0 < opts.conf < 1 or not 0 < opts.iou < 1:
         raise UserError("--conf and --iou must be between 0 and 1")
-    if opts.depth_scale <= 0:
+    if opts.depth_scale is not None and opts.depth_scale <= 0:
         raise UserError(f"--depth_scale {opts.depth_scale}: must be positive")
     if opts.resize is not None:
         from harness.data.resize_mode import parse_resize
