@@ -49,3 +49,36 @@ def test_gray_stride_crop_norm_units_and_a_refused_colour(tmp_path):
     assert "wrong.model.json says color rgb, but the model's image input has 1 channel" in wrong["reason"]
     frames = np.load(next((tmp_path / "preprocessed_data" / "frames" / "img64x100-stretch-gray").glob("*.npy")))
     assert frames.shape == (3, 3, 64, 100) and (frames[:, 0] == frames[:, 1]).all() and (frames[:, 0] == frames[:, 2]).all()
+
+
+COLOURS = {"red": (1, 0, 0), "green": (0, 1, 0), "blue": (0, 0, 1), "white": (1, 1, 1)}
+
+
+def test_class_names_from_metadata_labels_score_the_folders_right_and_are_printed(tmp_path):
+    """The model's classes are red, green, blue, white (metadata "labels", newline-separated); the sorted folder
+    order (blue, green, red, white) would score half the images wrong."""
+    from onnx_builders import write_colour_classifier
+
+    folder = tmp_path / "folder"
+    rng = np.random.default_rng(2)
+    for name, rgb in COLOURS.items():
+        for i in range(2):
+            pixel = np.clip(np.array(rgb[::-1]) * 200 + 30 + rng.integers(-20, 20, size=3), 0, 255)
+            write_image(folder / name / f"{name}{i}.png", np.full((40, 52, 3), pixel, np.uint8))
+    weights = tmp_path / "weights"
+    write_colour_classifier(weights / "colours.onnx", list(COLOURS.values()), {"labels": "\n".join(COLOURS)})
+    (weights / "colours.model.json").write_text(json.dumps({"task": "classify"}))
+    write_colour_classifier(weights / "unnamed.onnx", list(COLOURS.values()))
+    (weights / "unnamed.model.json").write_text(json.dumps({"task": "classify"}))
+    proc = run_cli("--weights_dir", weights, "--models", "colours,unnamed", "--source", folder, "--imgsz", "32",
+                   "--backend", "onnxruntime", "--warmup", "1", "--iters", "3", "--min_duration_s", "0", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = {r["run"]["model"]: r for r in map(load_json, (tmp_path / "jetson_results" / "runs").glob("*.json"))}
+    named, unnamed = results["colours"], results["unnamed"]
+    assert named["status"] == "ok" and named["metrics"]["top1_acc"] == 1.0
+    assert named["accuracy"]["classify"]["class_order"] == "the model's class names (colours.onnx metadata 'labels')"
+    assert named["accuracy"]["classify"]["class_index"] == {"red": 0, "green": 1, "blue": 2, "white": 3}
+    assert unnamed["metrics"]["top1_acc"] == 0.5 and unnamed["accuracy"]["classify"]["class_order"].startswith("sorted")
+    assert "colours: " in proc.stdout and "names: 4 from colours.onnx metadata 'labels' (0 red, 1 green, 2 blue, 3 white)" in proc.stdout
+    report = (tmp_path / "jetson_results" / "report.md").read_text()
+    assert "## Class names" in report and "red -> 0, green -> 1, blue -> 2, white -> 3" in report

@@ -184,3 +184,20 @@ def test_layout_flag_the_model_file_overrides_is_told():
     said = overridden_flags({"layout": "nchw", "source": "m.onnx"}, {"layout": "nhwc"}, {"layout": "--layout"})
     assert said == ["--layout nhwc: m.onnx says nchw, which wins"]
     assert overridden_flags({"layout": "nchw"}, {"layout": "nchw"}, {"layout": "--layout"}) == []
+
+
+def test_class_names_model_file_then_metadata_keys_then_none():
+    from harness.model_input.class_names import names_from_metadata
+    from harness.model_input.resolve import class_names
+
+    assert names_from_metadata({"names": {0: "person", 1: "car"}}) == ({"0": "person", "1": "car"}, "names")
+    assert names_from_metadata({"labels": "0\n90\n180\n270\n"}) == ({"0": "0", "1": "90", "2": "180", "3": "270"}, "labels")
+    assert names_from_metadata({"class_names": "cat, dog"}) == ({"0": "cat", "1": "dog"}, "class_names")
+    assert names_from_metadata({"classes": "['a', 'b']", "labels": "x"})[1] == "labels"  # the documented key order
+    assert names_from_metadata({"author": "x", "names": {1: "gap"}}) == ({}, None)     # not indices 0..n-1
+    detected = {"names": {"0": "a"}, "names_source": "m.onnx metadata 'labels'"}
+    assert class_names(detected, {}, {}) == ({"0": "a"}, "m.onnx metadata 'labels'")
+    assert class_names(detected, {"names": ["x", "y"]}, {"names": "m.model.json"}) == ({"0": "x", "1": "y"}, "m.model.json")
+    assert class_names({}, {}, {}) == ({}, "")
+    with pytest.raises(BadModelSettings, match="names: a list"):
+        check_declared({"names": 5}, "m.model.json")

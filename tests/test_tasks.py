@@ -21,9 +21,11 @@ def test_topk_agreement_and_overlap_worked_example():
 
 
 def test_class_order_follows_the_model_names_only_when_every_folder_is_one():
-    assert class_index({"0": "cat", "1": "dog"}, ["dog", "cat"]) == ({"dog": 1, "cat": 0}, "the model's class names")
-    mapping, order = class_index({"0": "cat"}, ["dog", "cat"])
-    assert mapping == {"cat": 0, "dog": 1} and order.startswith("sorted folder names")
+    assert class_index({"0": "cat", "1": "dog"}, ["dog", "cat"], "m.onnx metadata 'labels'") == (
+        {"dog": 1, "cat": 0}, "the model's class names (m.onnx metadata 'labels')")
+    mapping, order = class_index({"0": "cat"}, ["dog", "cat"], "m.model.json")
+    assert mapping == {"cat": 0, "dog": 1}
+    assert order == "sorted folder names (torchvision ImageFolder order; the 1 names from m.model.json do not name every folder)"
 
 
 def test_depth_errors_worked_example():

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 from harness.data.resize_mode import parse_resize
+from harness.model_input.class_names import names_dict
 from harness.model_input.input_spec import COLORS, LAYOUTS, parse_norm
 from harness.tasks.task_settings import TASKS
 
@@ -49,6 +50,8 @@ def check_declared(values: dict, where: str) -> dict:
             parse_size(values["imgsz"])
         except ValueError as exc:
             raise BadModelSettings(f"{where}: imgsz {values['imgsz']!r}: {exc}") from None
+    if values.get("names") is not None and not names_dict(values["names"]):
+        raise BadModelSettings(f"{where}: names: a list, an object {{\"0\": name, ...}} or newline / comma-separated text")
     if values.get("extra_inputs") is not None and not isinstance(values["extra_inputs"], dict):
         raise BadModelSettings(f"{where}: extra_inputs must be an object {{name: {{value, dtype, shape}}}}")
     return {k: v for k, v in values.items() if v is not None}

@@ -11,6 +11,7 @@ from typing import Optional
 
 from harness.data.image_size import parse_size
 from harness.data.resize_mode import resize_label
+from harness.model_input.class_names import names_dict
 from harness.model_input.declared_settings import BadModelSettings
 from harness.model_input.input_spec import InputSpec, extra_input_from_json, norm_from_text
 from harness.model_input.model_size import model_sizes, plan_sizes  # noqa: F401 - the sizes' resolution
@@ -28,11 +29,21 @@ def _pick(name: str, declared: dict, declared_sources: dict, detected: dict, def
     return default, "default"
 
 
+def class_names(detected: dict, declared: dict, sources: dict) -> tuple:
+    """({"0": name, ...}, where they came from): the model file's, else the model's metadata; ({}, "") when neither
+    has them (classify then scores in sorted folder order)."""
+    if declared.get("names"):
+        return names_dict(declared["names"]), sources.get("names", "declared")
+    if detected.get("names"):
+        return names_dict(detected["names"]), detected.get("names_source") or detected.get("source", "the model file")
+    return {}, ""
+
+
 def resolve_task(detected: dict, declared: dict, sources: dict, run_settings: dict) -> TaskSettings:
     task, task_source = _pick("task", declared, sources, detected, "generic")
-    names = declared.get("names") or detected.get("names") or {}
+    names, names_source = class_names(detected, declared, sources)
     kpt = declared.get("kpt_shape") or detected.get("kpt_shape")
-    return TaskSettings(task=task, names={str(k): str(v) for k, v in dict(names).items()},
+    return TaskSettings(task=task, names=names, names_source=names_source,
                         kpt_shape=tuple(kpt) if kpt else None, task_source=task_source, **run_settings)
 
 

@@ -215,9 +215,12 @@ def describe_model(record: dict, detected: dict, declarations: dict, opts) -> No
 
 def input_summary(settings, plan, spec) -> str:
     """The model's Phase A summary line: task, sizes, colour, resize, normalization and where each came from."""
+    from harness.model_input.class_names import names_line
+
     return (f"task {settings.task} ({settings.task_source}); sizes {', '.join(map(str, plan.sizes))} ({plan.why}); "
             f"{spec.color} ({spec.sources.get('color')}), resize {spec.resize} ({spec.sources.get('resize')}), "
-            f"{spec.layout}, norm {spec.norm_summary()} ({spec.sources.get('norm')})")
+            f"{spec.layout}, norm {spec.norm_summary()} ({spec.sources.get('norm')}); "
+            f"{names_line(settings.names, settings.names_source)}")
 
 
 def weights_record(source: ModelSource) -> dict:
