@@ -68,6 +68,7 @@ class Options:
     color: Optional[str] = None
     layout: Optional[str] = None
     resize: Optional[str] = None
+    output_format: Optional[str] = None
     trust_pickle: bool = False
     prompt: list = field(default_factory=lambda: ["points"])   # vos: a matrix dimension
     save_masks: bool = False
@@ -130,7 +131,7 @@ class Options:
     def declared_model_settings(self) -> dict:
         """What the flags declare about every model (a <stem>.model.json wins over them)."""
         return {"task": self.task, "input_norm": self.input_norm, "color": self.color, "layout": self.layout,
-                "resize": self.resize}
+                "resize": self.resize, "output_format": self.output_format}
 
     def video_models_only(self) -> bool:
         """Every model asked for (by name, or found in --weights_dir) is a video segmentation model: then the default
@@ -235,6 +236,10 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                       "side to size/F, centre crop; crop:0.875 = resize 256, crop 224), pad[:V] (keep ratio, top-left, "
                       "pad right/bottom with V, default 0) (default: the task's: letterbox for YOLO tasks, crop for "
                       "classify, stretch for depth and generic)"),
+    "output_format": (("auto", "ultralytics", "yolov5", "yolox", "end2end", "boxes_scores_labels"),
+                      "detect: the model's output format (default auto: recognised from the shapes): ultralytics "
+                      "N x (4+classes) x anchors, yolov5 / yolox N x anchors x (5+classes) with objectness, end2end "
+                      "N x K x 6 (x1 y1 x2 y2 score class), boxes_scores_labels (three outputs)"),
     "prompt": ("strs", "video models (sam2.1_hiera_tiny, edgetam, ...): prompt(s) given on each object's first annotated "
                        "frame, a matrix dimension: points, bbox, mask (default points; the seed's names sam2_base_points "
                        "etc. carry their own)"),

@@ -1,6 +1,8 @@
-"""What the user declares about a model: the flags (--task, --input_norm, --color, --layout, --resize) and,
+"""What the user declares about a model: the flags (--task, --input_norm, --color, --layout, --resize,
+--output_format) and,
 winning over them for that model, ``<stem>.model.json`` in --weights_dir with the same keys plus
-``imgsz`` (the model's own size, used when --imgsz is not given), ``stride`` (sizes are rounded up to a multiple),
+``output_format`` (a detector's: harness.tasks.detection_formats), ``imgsz`` (the model's own size, used when
+--imgsz is not given), ``stride`` (sizes are rounded up to a multiple),
 ``extra_inputs``, ``kpt_shape`` and ``names``. Pure Python."""
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from harness.model_input.class_names import names_dict
 from harness.model_input.input_spec import COLORS, LAYOUTS, parse_norm
 from harness.tasks.task_settings import TASKS
 
-KEYS = ("task", "input_norm", "color", "layout", "resize", "imgsz", "stride", "extra_inputs", "kpt_shape", "names")
+KEYS = ("task", "input_norm", "color", "layout", "resize", "output_format", "imgsz", "stride", "extra_inputs",
+        "kpt_shape", "names")
 CHOICES = {"task": TASKS, "color": COLORS, "layout": LAYOUTS}
 
 
@@ -30,6 +33,13 @@ def check_declared(values: dict, where: str) -> dict:
     for key, choices in CHOICES.items():
         if values.get(key) is not None and values[key] not in choices:
             raise BadModelSettings(f"{where}: {key} {values[key]!r}: choose one of {', '.join(choices)}")
+    if values.get("output_format") is not None:
+        from harness.tasks.detection_formats import format_name
+
+        try:
+            format_name(values["output_format"])
+        except ValueError as exc:
+            raise BadModelSettings(f"{where}: output_format: {exc}") from None
     if values.get("resize") is not None:
         try:
             parse_resize(values["resize"])

@@ -15,6 +15,7 @@ from harness.model_input.class_names import names_dict
 from harness.model_input.declared_settings import BadModelSettings
 from harness.model_input.input_spec import InputSpec, extra_input_from_json, norm_from_text
 from harness.model_input.model_size import model_sizes, plan_sizes  # noqa: F401 - the sizes' resolution
+from harness.tasks.detection_formats import format_name
 from harness.tasks.registry import task_class
 from harness.tasks.task_settings import TaskSettings
 
@@ -43,7 +44,9 @@ def resolve_task(detected: dict, declared: dict, sources: dict, run_settings: di
     task, task_source = _pick("task", declared, sources, detected, "generic")
     names, names_source = class_names(detected, declared, sources)
     kpt = declared.get("kpt_shape") or detected.get("kpt_shape")
-    return TaskSettings(task=task, names=names, names_source=names_source,
+    output_format, format_source = _pick("output_format", declared, sources, {}, "auto")
+    return TaskSettings(task=task, names=names, names_source=names_source, output_format=format_name(output_format),
+                        output_format_source=format_source,
                         kpt_shape=tuple(kpt) if kpt else None, task_source=task_source, **run_settings)
 
 

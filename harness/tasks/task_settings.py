@@ -21,6 +21,8 @@ class TaskSettings:
     depth_median_scaling: bool = False  # per-frame median scaling before scoring (--depth_median_scaling)
     dense_gt: Optional[str] = None      # folder of ground-truth depth maps (--dense_gt)
     task_source: str = "default"        # where the task came from: model metadata, --task, model.json, default
+    output_format: str = "auto"         # detect: harness.tasks.detection_formats (auto: recognised from the shapes)
+    output_format_source: str = "default"
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -27,7 +27,7 @@ FIGURE_KEYS = {
 }
 
 
-def _validator(task: str, nc: int, kpt_shape=None):
+def _validator(task: str, nc: int, kpt_shape=None, end2end: bool = False):
     from ultralytics.models.yolo.detect import DetectionValidator
     from ultralytics.models.yolo.obb import OBBValidator
     from ultralytics.models.yolo.pose import PoseValidator
@@ -39,7 +39,7 @@ def _validator(task: str, nc: int, kpt_shape=None):
            "obb": OBBValidator}[task]
     validator = cls(args={"conf": VAL_CONF, "iou": VAL_IOU, "max_det": VAL_MAX_DET, "task": task, "plots": False,
                           "save_json": False, "save_txt": False})
-    validator.nc, validator.end2end = nc, False
+    validator.nc, validator.end2end = nc, end2end  # end2end: N x K x 6 final boxes, only the score threshold
     validator.metrics.names = {i: str(i) for i in range(nc)}
     if task == "segment":
         validator.process = ops.process_mask  # init_metrics' choice without save_json / save_txt
@@ -50,9 +50,9 @@ def _validator(task: str, nc: int, kpt_shape=None):
 
 
 class YoloMapAccumulator:
-    def __init__(self, task: str, nc: int, kpt_shape=None):
+    def __init__(self, task: str, nc: int, kpt_shape=None, end2end: bool = False):
         self.task = task
-        self.validator = _validator(task, nc, kpt_shape)
+        self.validator = _validator(task, nc, kpt_shape, end2end)
         self.images = 0
         self.labels_n = 0
 
