@@ -165,7 +165,8 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                        "architecture names built with random weights (yolo11n, yolov8s, ...). "
                        f"Default: {','.join(DEFAULT_MODELS)} when --weights_dir is not given, with their shipped "
                        "weights trained on the generated shapes (weights/default/)"),
-    "weights_dir": ("str", "folder of *.pt, *.onnx, *.engine, *.yaml model files"),
+    "weights_dir": ("str", "folder of *.pt, *.onnx, *.engine, *.yaml model files; <model>.model.json beside one "
+                           "declares its task, input and output format (docs/tasks.md)"),
     "imgsz": ("sizes", "input size(s): S (square) or HxW, e.g. 320,640 or 480x640,48x320 (default 640; a model with a "
                        "fixed input or its own imgsz uses that when --imgsz is not given)"),
     "batch": ("ints", "batch size(s), e.g. 1,8 (default 1)"),
@@ -225,7 +226,10 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "depth_median_scaling": ("flag", "depth: scale each prediction by median(gt)/median(pred) before scoring "
                                      "(for scale-free monocular models)"),
     "task": (("detect", "segment", "pose", "obb", "classify", "depth", "generic"),
-             "what the models do when their files do not say (Ultralytics models carry it; default generic)"),
+             "what the models do when their files do not say (Ultralytics models carry it; default generic). This "
+             "flag and --input_norm, --color, --layout, --resize, --output_format apply to every model; a "
+             "<model>.model.json beside a model's file in --weights_dir declares them for that model and wins, "
+             "with imgsz, stride, names, extra_inputs, kpt_shape too (docs/tasks.md)"),
     "input_norm": ("str", "input normalization: unit (/255, default), imagenet, none, or mean=R,G,B;std=R,G,B "
                           "(one value for all channels too) in 0-255 or 0-1 units: ;unit=0-1 or ;unit=0-255 says which, "
                           "else all values <= 1 are read as 0-1"),
@@ -360,13 +364,18 @@ def _parse_value(name: str, kind: Any, raw: Any) -> Any:
     raise AssertionError(kind)
 
 
+def flag_help(kind: Any, help_text: str) -> str:
+    """A flag's help; a choice flag's ends with its values."""
+    return f"{help_text} [values: {', '.join(kind)}]" if isinstance(kind, tuple) else help_text
+
+
 def add_flags(parser: argparse.ArgumentParser, table: Optional[dict] = None) -> None:
     """Every flag of ``table`` (default: all of FLAG_TABLE) on ``parser``."""
     for name, (kind, help_text) in (table or FLAG_TABLE).items():
         if kind == "flag":
             parser.add_argument(f"--{name}", action="store_true", default=None, help=help_text)
         else:
-            parser.add_argument(f"--{name}", default=None, metavar=name.upper(), help=help_text)
+            parser.add_argument(f"--{name}", default=None, metavar=name.upper(), help=flag_help(kind, help_text))
 
 
 def resolve(namespace: argparse.Namespace) -> Options:
