@@ -68,13 +68,14 @@ class Options:
     color: Optional[str] = None
     layout: Optional[str] = None
     resize: Optional[str] = None
+    output_format: Optional[str] = None
     trust_pickle: bool = False
     prompt: list = field(default_factory=lambda: ["points"])   # vos: a matrix dimension
     save_masks: bool = False
     prompt_points: int = 1
     conf: float = 0.25
     iou: float = 0.45
-    depth_scale: float = 1.0
+    depth_scale: Optional[float] = None
     depth_median_scaling: bool = False
     # training (the train subcommand, or --train before setup)
     train: bool = False
@@ -130,7 +131,7 @@ class Options:
     def declared_model_settings(self) -> dict:
         """What the flags declare about every model (a <stem>.model.json wins over them)."""
         return {"task": self.task, "input_norm": self.input_norm, "color": self.color, "layout": self.layout,
-                "resize": self.resize}
+                "resize": self.resize, "output_format": self.output_format}
 
     def video_models_only(self) -> bool:
         """Every model asked for (by name, or found in --weights_dir) is a video segmentation model: then the default
@@ -164,7 +165,8 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                        "architecture names built with random weights (yolo11n, yolov8s, ...). "
                        f"Default: {','.join(DEFAULT_MODELS)} when --weights_dir is not given, with their shipped "
                        "weights trained on the generated shapes (weights/default/)"),
-    "weights_dir": ("str", "folder of *.pt, *.onnx, *.engine, *.yaml model files"),
+    "weights_dir": ("str", "folder of *.pt, *.onnx, *.engine, *.yaml model files; <model>.model.json beside one "
+                           "declares its task, input and output format (docs/tasks.md)"),
     "imgsz": ("sizes", "input size(s): S (square) or HxW, e.g. 320,640 or 480x640,48x320 (default 640; a model with a "
                        "fixed input or its own imgsz uses that when --imgsz is not given)"),
     "batch": ("ints", "batch size(s), e.g. 1,8 (default 1)"),
@@ -224,13 +226,24 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "depth_median_scaling": ("flag", "depth: scale each prediction by median(gt)/median(pred) before scoring "
                                      "(for scale-free monocular models)"),
     "task": (("detect", "segment", "pose", "obb", "classify", "depth", "generic"),
-             "what the models do when their files do not say (Ultralytics models carry it; default generic)"),
+             "what the models do when their files do not say (Ultralytics models carry it; default generic). This "
+             "flag and --input_norm, --color, --layout, --resize, --output_format apply to every model; a "
+             "<model>.model.json beside a model's file in --weights_dir declares them for that model and wins, "
+             "with imgsz, stride, names, extra_inputs, kpt_shape too (docs/tasks.md)"),
     "input_norm": ("str", "input normalization: unit (/255, default), imagenet, none, or mean=R,G,B;std=R,G,B "
-                          "(0-255 units)"),
-    "color": (("rgb", "bgr"), "channel order the model takes (default rgb)"),
+                          "(one value for all channels too) in 0-255 or 0-1 units: ;unit=0-1 or ;unit=0-255 says which, "
+                          "else all values <= 1 are read as 0-1"),
+    "color": (("rgb", "bgr", "gray"), "colour the model takes: rgb, bgr or gray (OpenCV's luminance; default rgb, "
+                                      "gray for a model with one input channel)"),
     "layout": (("nchw", "nhwc"), "input layout when the model file cannot say (ONNX files say; default nchw)"),
-    "resize": (("letterbox", "stretch", "crop"), "how frames are resized to the input (default: the task's: letterbox "
-                                                 "for YOLO tasks, crop for classify, stretch for depth and generic)"),
+    "resize": ("str", "how frames are resized to the input: letterbox (centred, grey 114), stretch, crop[:F] (shorter "
+                      "side to size/F, centre crop; crop:0.875 = resize 256, crop 224), pad[:V] (keep ratio, top-left, "
+                      "pad right/bottom with V, default 0) (default: the task's: letterbox for YOLO tasks, crop for "
+                      "classify, stretch for depth and generic)"),
+    "output_format": (("auto", "ultralytics", "yolov5", "yolox", "end2end", "boxes_scores_labels"),
+                      "detect: the model's output format (default auto: recognised from the shapes): ultralytics "
+                      "N x (4+classes) x anchors, yolov5 / yolox N x anchors x (5+classes) with objectness, end2end "
+                      "N x K x 6 (x1 y1 x2 y2 score class), boxes_scores_labels (three outputs)"),
     "prompt": ("strs", "video models (sam2.1_hiera_tiny, edgetam, ...): prompt(s) given on each object's first annotated "
                        "frame, a matrix dimension: points, bbox, mask (default points; the seed's names sam2_base_points "
                        "etc. carry their own)"),
@@ -354,13 +367,18 @@ def _parse_value(name: str, kind: Any, raw: Any) -> Any:
     raise AssertionError(kind)
 
 
+def flag_help(kind: Any, help_text: str) -> str:
+    """A flag's help; a choice flag's ends with its values."""
+    return f"{help_text} [values: {', '.join(kind)}]" if isinstance(kind, tuple) else help_text
+
+
 def add_flags(parser: argparse.ArgumentParser, table: Optional[dict] = None) -> None:
     """Every flag of ``table`` (default: all of FLAG_TABLE) on ``parser``."""
     for name, (kind, help_text) in (table or FLAG_TABLE).items():
         if kind == "flag":
             parser.add_argument(f"--{name}", action="store_true", default=None, help=help_text)
         else:
-            parser.add_argument(f"--{name}", default=None, metavar=name.upper(), help=help_text)
+            parser.add_argument(f"--{name}", default=None, metavar=name.upper(), help=flag_help(kind, help_text))
 
 
 def resolve(namespace: argparse.Namespace) -> Options:
@@ -384,8 +402,15 @@ def validate(opts: Options) -> None:
         raise UserError(f"{' and '.join(stray)} apply only with --cluster (docs/fleet.md)")
     if not 0 < opts.conf < 1 or not 0 < opts.iou < 1:
         raise UserError("--conf and --iou must be between 0 and 1")
-    if opts.depth_scale <= 0:
+    if opts.depth_scale is not None and opts.depth_scale <= 0:
         raise UserError(f"--depth_scale {opts.depth_scale}: must be positive")
+    if opts.resize is not None:
+        from harness.data.resize_mode import parse_resize
+
+        try:
+            parse_resize(opts.resize)
+        except ValueError as exc:
+            raise UserError(f"--resize: {exc}") from None
     if opts.input_norm is not None:
         from harness.model_input.input_spec import parse_norm
 

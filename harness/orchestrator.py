@@ -100,6 +100,9 @@ def run_setup_phase(opts: Options, out_dir: Path, log_file, console: Console) ->
     setup = read_setup_config(config_path)
     console.phase_a_s, console.phase_a_steps = outcome.wall_s, (setup.get("phase_a") or {}).get("timings_s")
     console.say(f"Phase A done in {outcome.wall_s:.1f} s (pid {outcome.pid}); setup saved to {config_path}")
+    for model in setup["models"]:  # what each model takes, and every flag or size the model overrode
+        for line in ([model["input_summary"]] if model.get("input_summary") else []) + model.get("input_notes", []):
+            console.say(f"  {model['name']}: {line}")
     return config_path, setup
 
 

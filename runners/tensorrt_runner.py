@@ -47,15 +47,15 @@ def torch_dtype_name(trt_dtype) -> str:
     return TORCH_DTYPE_NAMES[name]
 
 
-def resolve_input_shape(engine_shape: Sequence[int], batch: int, imgsz, layout: str = "nchw") -> tuple:
-    """The concrete input shape for this run: -1 dimensions take the batch, 3 channels and the size (an int
+def resolve_input_shape(engine_shape: Sequence[int], batch: int, imgsz, layout: str = "nchw", channels: int = 3) -> tuple:
+    """The concrete input shape for this run: -1 dimensions take the batch, the channels and the size (an int
     for a square one, or (height, width)); a fixed dimension that disagrees with the run makes it impossible
     here (BackendUnavailable)."""
     shape = [int(d) for d in engine_shape]
     if len(shape) != 4:
         raise BackendUnavailable(f"expected a rank-4 image input, the engine's input has shape {shape}")
     height, width = (imgsz, imgsz) if isinstance(imgsz, int) else tuple(imgsz)
-    wanted = [batch, height, width, 3] if layout == "nhwc" else [batch, 3, height, width]
+    wanted = [batch, height, width, channels] if layout == "nhwc" else [batch, channels, height, width]
     resolved = []
     for axis, (have, want) in enumerate(zip(shape, wanted)):
         if have not in (-1, want):
@@ -193,7 +193,7 @@ class TensorRTRunner(Runner):
         self.input_name, self.output_names = inputs[0], outputs
         engine_shape = tuple(engine.get_tensor_shape(self.input_name))
         self.input_shape = resolve_input_shape(engine_shape, self.batch, (self.input.height, self.input.width),
-                                               self.input.layout)
+                                               self.input.layout, self.input.channels)
         if -1 in engine_shape:
             low, _, high = engine.get_tensor_profile_shape(self.input_name, 0)
             problem = profile_problem(self.input_shape, tuple(low), tuple(high))

@@ -135,3 +135,20 @@ def list_initializers_as_inputs(path) -> Path:
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
     return Path(path)
+
+
+def write_colour_classifier(path, colours, metadata=None) -> Path:
+    """A classifier that knows colours: "images" (N x 3 x H x W, 0-1) -> "scores" N x K, score k = minus the squared
+    distance of the image's mean colour to ``colours[k]`` (RGB, 0-1). Its top-1 is the nearest colour."""
+    table = numpy_helper.from_array(np.asarray(colours, dtype=np.float32)[None], "colours")  # 1 x K x 3
+    axes = numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1")
+    last = numpy_helper.from_array(np.array([2], dtype=np.int64), "axis2")
+    nodes = [helper.make_node("ReduceMean", ["images"], ["mean"], axes=[2, 3], keepdims=0),
+             helper.make_node("Unsqueeze", ["mean", "axis1"], ["mean3"]),
+             helper.make_node("Sub", ["mean3", "colours"], ["diff"]),
+             helper.make_node("Mul", ["diff", "diff"], ["square"]),
+             helper.make_node("ReduceSum", ["square", "axis2"], ["distance"], keepdims=0),
+             helper.make_node("Neg", ["distance"], ["scores"])]
+    graph = helper.make_graph(nodes, "colour_classifier", [value_info("images", "float32", ("batch", 3, "h", "w"))],
+                              [value_info("scores", "float32", ("batch", len(colours)))], [table, axes, last])
+    return _save(graph, path, metadata)

@@ -10,10 +10,10 @@ def _random(h, w, seed=0):
 
 
 def test_modes_exported():
-    assert RESIZE_MODES == ("letterbox", "stretch", "crop")
+    assert RESIZE_MODES == ("letterbox", "stretch", "crop", "pad")
 
 
-@pytest.mark.parametrize("mode", RESIZE_MODES)
+@pytest.mark.parametrize("mode", [*RESIZE_MODES, "crop:0.875", "pad:114"])
 @pytest.mark.parametrize("h,w", [(333, 517), (517, 333), (40, 40), (7, 900)])
 @pytest.mark.parametrize("size_hw", [(64, 64), (48, 320), (320, 96)])
 def test_shapes(mode, h, w, size_hw):
@@ -96,7 +96,7 @@ def test_geometry_crop_corners_and_center():
     assert _map(geo, 0, 0) == (-50, 0)                     # the cut-off corner falls outside
 
 
-@pytest.mark.parametrize("mode", RESIZE_MODES)
+@pytest.mark.parametrize("mode", [*RESIZE_MODES, "crop:0.875", "pad:0"])
 @pytest.mark.parametrize("h,w,size_hw", [(300, 500, (128, 128)), (500, 300, (96, 160)), (60, 80, (240, 200))])
 def test_geometry_matches_where_pixels_go(mode, h, w, size_hw):
     image = np.zeros((h, w, 3), np.uint8)

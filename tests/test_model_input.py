@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from harness.data.image_size import canonical, frames_key, parse_size
-from harness.model_input.declared_settings import BadModelSettings, declared_for
+from harness.model_input.declared_settings import BadModelSettings, check_declared, declared_for
 from harness.model_input.input_spec import InputSpec, parse_norm
 from harness.model_input.resolve import model_sizes, resolve_input, resolve_task, size_problem, unfilled_inputs
 from runners.input_conversion import convert_numpy, convert_torch, extra_feeds
@@ -107,3 +107,97 @@ def test_int8_engines_are_not_calibrated_on_inputs_the_model_never_sees():
     assert int8_input_problem(plain, 640) is None
     imagenet = {"inputs": {"224": resolve_input({}, {"input_norm": "imagenet"}, {}, "classify", 224).to_dict()}}
     assert "calibrating it is not implemented" in int8_input_problem(imagenet, 224)
+
+
+def test_gray_takes_the_first_luminance_channel_in_numpy_and_torch():
+    import torch
+
+    batch = np.random.default_rng(1).integers(0, 256, size=(2, 1, 5, 7), dtype=np.uint8).repeat(3, axis=1)
+    spec = InputSpec(5, 7, color="gray", norm="custom", mean=(127.5,) * 3, std=(127.5,) * 3)
+    got = convert_numpy(batch, spec, np.float32)
+    assert got.shape == (2, 1, 5, 7) and spec.channels == 1
+    np.testing.assert_allclose(got, (batch[:, :1] - 127.5) / 127.5, atol=1e-6)
+    np.testing.assert_allclose(convert_torch(torch.from_numpy(batch), spec, torch.float32, torch).numpy(), got, atol=1e-6)
+    nhwc = convert_numpy(batch, InputSpec(5, 7, color="gray", layout="nhwc"), np.float32)
+    assert nhwc.shape == (2, 5, 7, 1)
+
+
+def test_color_defaults_to_gray_for_one_channel_and_contradictions_are_refused():
+    from harness.model_input.resolve import resolve_color
+
+    one = {"channels": 1, "source": "ocr.onnx"}
+    assert resolve_color(one, {}, {}) == ("gray", "ocr.onnx: one input channel")
+    assert resolve_color({"channels": 3}, {}, {}) == ("rgb", "default")
+    assert resolve_color({"channels": 3}, {"color": "bgr"}, {"color": "--color"}) == ("bgr", "--color")
+    with pytest.raises(BadModelSettings, match=r"^ocr.model.json says color rgb, but the model's image input has 1 "
+                                               r"channel \(gray fits\)$"):
+        resolve_color(one, {"color": "rgb"}, {"color": "ocr.model.json"})
+    with pytest.raises(BadModelSettings, match="has 3 channels"):
+        resolve_color({"channels": 3}, {"color": "gray"}, {"color": "--color"})
+    spec = resolve_input(one, {}, {}, "generic", "64x256")
+    assert (spec.color, spec.frames_key) == ("gray", "64x256-stretch-gray")
+
+
+def test_norm_units_declared_and_by_rule_recorded_in_both_units():
+    from harness.model_input.input_spec import norm_from_text
+
+    paddle = norm_from_text("mean=0.5,0.5,0.5;std=0.5,0.5,0.5")
+    assert paddle.mean == (127.5,) * 3 and paddle.std == (127.5,) * 3 and "0-1 units (all values <= 1)" in paddle.read_as
+    assert norm_from_text("mean=0.5;std=0.5;unit=0-255").std == (0.5,) * 3
+    assert norm_from_text("mean=0.485,0.456,0.406;std=0.229,0.224,0.225;0-1").mean == pytest.approx(
+        parse_norm("imagenet")[1])
+    assert norm_from_text("mean=127.5;std=127.5").read_as == "read as 0-255 units (a value above 1)"
+    assert "declared" in norm_from_text("mean=1;std=2;unit=0-1").read_as
+    with pytest.raises(ValueError, match="unit=0-1"):
+        norm_from_text("mean=0.5;std=0.5;unit=percent")
+    spec = resolve_input({}, {"input_norm": "mean=0.5;std=0.5"}, {"input_norm": "--input_norm"}, "generic", 32)
+    assert spec.to_dict()["mean_0_1"] == [0.5] * 3 and spec.to_dict()["mean"] == (127.5,) * 3
+    assert spec.norm_summary() == ("custom: mean 127.5,127.5,127.5 std 127.5,127.5,127.5 (0-255) = mean 0.5,0.5,0.5 "
+                                   "std 0.5,0.5,0.5 (0-1), read as 0-1 units (all values <= 1)")
+    assert InputSpec.from_dict(spec.to_dict()) == spec
+
+
+def test_stride_rounds_dynamic_sides_up_and_fixed_sides_win():
+    from harness.model_input.model_size import plan_sizes
+
+    plan = plan_sizes({"stride": 32}, [500], explicit=True)
+    assert plan.sizes == [512] and plan.rounded == {"500": 512}
+    assert plan.notes == ["size 500 is not a multiple of the model's stride 32 (its metadata): rounded up to 512"]
+    declared = plan_sizes({}, ["500x333"], explicit=True, declared={"stride": 32})
+    assert declared.sizes == ["512x352"] and "(its .model.json)" in declared.notes[0]
+    assert plan_sizes({"stride": 32}, [640], explicit=True).notes == []
+    ocr = plan_sizes({"fixed_hw": [64, None]}, [640], explicit=False)
+    assert ocr.sizes == ["64x640"] and ocr.why == "the model's fixed height 64, its width from the default --imgsz"
+    assert ocr.notes == []
+    told = plan_sizes({"fixed_hw": [64, None]}, [320], explicit=True)
+    assert told.sizes == ["64x320"] and told.notes == ["--imgsz 320: the model fixes its height at 64, which wins; "
+                                                       "64x320 is used"]
+    own = plan_sizes({"fixed_hw": [None, 100], "imgsz": [48, 48]}, [640], explicit=False, declared={"stride": 8})
+    assert own.sizes == ["48x100"] and own.why.endswith("its height from the model's own imgsz")
+    with pytest.raises(BadModelSettings, match="stride 0: a positive whole number"):
+        check_declared({"stride": 0}, "m.model.json")
+
+
+def test_layout_flag_the_model_file_overrides_is_told():
+    from harness.model_input.resolve import overridden_flags
+
+    said = overridden_flags({"layout": "nchw", "source": "m.onnx"}, {"layout": "nhwc"}, {"layout": "--layout"})
+    assert said == ["--layout nhwc: m.onnx says nchw, which wins"]
+    assert overridden_flags({"layout": "nchw"}, {"layout": "nchw"}, {"layout": "--layout"}) == []
+
+
+def test_class_names_model_file_then_metadata_keys_then_none():
+    from harness.model_input.class_names import names_from_metadata
+    from harness.model_input.resolve import class_names
+
+    assert names_from_metadata({"names": {0: "person", 1: "car"}}) == ({"0": "person", "1": "car"}, "names")
+    assert names_from_metadata({"labels": "0\n90\n180\n270\n"}) == ({"0": "0", "1": "90", "2": "180", "3": "270"}, "labels")
+    assert names_from_metadata({"class_names": "cat, dog"}) == ({"0": "cat", "1": "dog"}, "class_names")
+    assert names_from_metadata({"classes": "['a', 'b']", "labels": "x"})[1] == "labels"  # the documented key order
+    assert names_from_metadata({"author": "x", "names": {1: "gap"}}) == ({}, None)     # not indices 0..n-1
+    detected = {"names": {"0": "a"}, "names_source": "m.onnx metadata 'labels'"}
+    assert class_names(detected, {}, {}) == ({"0": "a"}, "m.onnx metadata 'labels'")
+    assert class_names(detected, {"names": ["x", "y"]}, {"names": "m.model.json"}) == ({"0": "x", "1": "y"}, "m.model.json")
+    assert class_names({}, {}, {}) == ({}, "")
+    with pytest.raises(BadModelSettings, match="names: a list"):
+        check_declared({"names": 5}, "m.model.json")

@@ -21,9 +21,11 @@ def test_topk_agreement_and_overlap_worked_example():
 
 
 def test_class_order_follows_the_model_names_only_when_every_folder_is_one():
-    assert class_index({"0": "cat", "1": "dog"}, ["dog", "cat"]) == ({"dog": 1, "cat": 0}, "the model's class names")
-    mapping, order = class_index({"0": "cat"}, ["dog", "cat"])
-    assert mapping == {"cat": 0, "dog": 1} and order.startswith("sorted folder names")
+    assert class_index({"0": "cat", "1": "dog"}, ["dog", "cat"], "m.onnx metadata 'labels'") == (
+        {"dog": 1, "cat": 0}, "the model's class names (m.onnx metadata 'labels')")
+    mapping, order = class_index({"0": "cat"}, ["dog", "cat"], "m.model.json")
+    assert mapping == {"cat": 0, "dog": 1}
+    assert order == "sorted folder names (torchvision ImageFolder order; the 1 names from m.model.json do not name every folder)"
 
 
 def test_depth_errors_worked_example():
@@ -148,3 +150,19 @@ def test_a_bad_ground_truth_file_is_skipped_counted_and_named(tmp_path):
     named = {entry["file"]: entry["reason"] for entry in counts["bad_ground_truth"]}
     assert "shape (3, 8, 8)" in named["three_maps.npy"] and "broken.npy" in named
     assert figures.metrics["depth_abs_rel"] == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("scale,expect_abs_rel", [(None, 0.0), (1.0, 0.999)])
+def test_depth_scale_1_is_honoured_for_png_ground_truth(tmp_path, scale, expect_abs_rel):
+    """A 16-bit PNG holds 2000: millimetres by default (2 m, the prediction), metres with --depth_scale 1 (2000 m)."""
+    import cv2
+
+    from harness.model_input.input_spec import InputSpec
+
+    gt = tmp_path / "gt"
+    gt.mkdir()
+    cv2.imwrite(str(gt / "f.png"), np.full((8, 8), 2000, np.uint16))
+    task = make_task(TaskSettings(task="depth", dense_gt=str(gt), depth_scale=scale))
+    accumulator = task.accuracy(InputSpec(8, 8, resize="stretch"))
+    accumulator.add([np.full((1, 1, 8, 8), 2.0, dtype=np.float32)], [{"source_path": "/x/f.jpg", "original_size": [8, 8]}])
+    assert accumulator.result().metrics["depth_abs_rel"] == pytest.approx(expect_abs_rel)

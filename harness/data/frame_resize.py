@@ -1,24 +1,27 @@
-"""Resize a frame to the model's input size: letterbox (YOLO tasks), stretch, or center crop.
+"""Resize a frame to the model input's size by a resize mode (harness.data.resize_mode): letterbox, stretch,
+crop[:F] or pad[:V].
 
-- letterbox: Ultralytics' LetterBox geometry and pixels (harness.data.letterbox), grey (114) padding;
+- letterbox: Ultralytics' LetterBox geometry and pixels (harness.data.letterbox), grey (114) padding, centred;
+- pad: the same resize, anchored top-left, padded right and bottom with V (LetterBox with ``center=False``);
 - stretch: cv2.resize to exactly (width, height), aspect ratio not kept (INTER_LINEAR);
-- crop: scale by max(height / orig_h, width / orig_w) so the image covers the target (for a square target,
-  the shorter side matches), then cut the center, as torchvision's Resize(shorter side) + CenterCrop and
-  Ultralytics' classify_transforms (crop_fraction 1) do. cv2 INTER_AREA when shrinking, INTER_LINEAR when
-  enlarging, so pixels differ slightly from torchvision's antialiased PIL resize; an odd cut leaves the
-  extra pixel on the right / bottom.
+- crop: scale so the image covers size / F and cut the centre, as torchvision's Resize(size / F) + CenterCrop(size)
+  (Ultralytics' classify_transforms, PaddleClas): the covering side becomes floor(side / F), the other
+  int(that x its ratio), the cut is round((resized - size) / 2) from the left / top. cv2 INTER_AREA when
+  shrinking, INTER_LINEAR when enlarging, so pixels differ slightly from torchvision's antialiased PIL resize.
 ``resize_geometry`` maps original pixel coordinates into the input's: x_in = x * scale_x + offset_x.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from harness.data.letterbox import letterbox, letterbox_geometry
+from harness.data.resize_mode import RESIZE_KINDS, ResizeMode, parse_resize
 
-RESIZE_MODES = ("letterbox", "stretch", "crop")
+RESIZE_MODES = RESIZE_KINDS
 
 
 @dataclass(frozen=True)
@@ -35,48 +38,52 @@ class ResizeGeometry:
     offset_y: float
 
 
-def _check(mode: str, size_hw: tuple) -> tuple:
-    """(height, width) as ints; ValueError for an unknown mode or a size that is not positive."""
-    if mode not in RESIZE_MODES:
-        raise ValueError(f"unknown resize mode {mode!r}; choose from {', '.join(RESIZE_MODES)}")
+def _check(mode, size_hw: tuple) -> tuple:
+    """(ResizeMode, height, width); ValueError for an unknown mode or a size that is not positive."""
+    parsed = mode if isinstance(mode, ResizeMode) else parse_resize(mode)
     height, width = int(size_hw[0]), int(size_hw[1])
     if height <= 0 or width <= 0:
         raise ValueError(f"size must be positive, got {size_hw!r}")
-    return height, width
+    return parsed, height, width
 
 
-def _crop_layout(orig_h: int, orig_w: int, height: int, width: int) -> tuple:
-    """(resized_w, resized_h, cut_left, cut_top): scale to just cover height x width, cut the center."""
-    scale = max(height / orig_h, width / orig_w)
-    resized_w, resized_h = max(round(orig_w * scale), width), max(round(orig_h * scale), height)
-    return resized_w, resized_h, (resized_w - width) // 2, (resized_h - height) // 2
+def _crop_layout(orig_h: int, orig_w: int, height: int, width: int, fraction: float) -> tuple:
+    """(resized_w, resized_h, cut_left, cut_top): torchvision's Resize(side / F) on the covering side, then
+    CenterCrop(height, width)."""
+    if height / orig_h >= width / orig_w:   # the height binds: it becomes floor(height / F)
+        resized_h = math.floor(height / fraction)
+        resized_w = max(int(resized_h * orig_w / orig_h), width)
+    else:
+        resized_w = math.floor(width / fraction)
+        resized_h = max(int(resized_w * orig_h / orig_w), height)
+    return resized_w, resized_h, int(round((resized_w - width) / 2.0)), int(round((resized_h - height) / 2.0))
 
 
-def resize_geometry(orig_h: int, orig_w: int, size_hw: tuple, mode: str) -> ResizeGeometry:
+def resize_geometry(orig_h: int, orig_w: int, size_hw: tuple, mode) -> ResizeGeometry:
     """How :func:`resize_frame` maps an ``orig_h`` x ``orig_w`` image into ``size_hw`` (height, width)."""
-    height, width = _check(mode, size_hw)
-    if mode == "letterbox":
-        geo = letterbox_geometry(orig_h, orig_w, (height, width))
+    parsed, height, width = _check(mode, size_hw)
+    if parsed.kind in ("letterbox", "pad"):
+        geo = letterbox_geometry(orig_h, orig_w, (height, width), center=parsed.kind == "letterbox")
         return ResizeGeometry(geo.resized_w / orig_w, geo.resized_h / orig_h, float(geo.pad_left), float(geo.pad_top))
-    if mode == "stretch":
+    if parsed.kind == "stretch":
         return ResizeGeometry(width / orig_w, height / orig_h, 0.0, 0.0)
-    resized_w, resized_h, left, top = _crop_layout(orig_h, orig_w, height, width)
+    resized_w, resized_h, left, top = _crop_layout(orig_h, orig_w, height, width, parsed.crop_fraction)
     return ResizeGeometry(resized_w / orig_w, resized_h / orig_h, -float(left), -float(top))
 
 
-def resize_frame(image_hwc: np.ndarray, size_hw: tuple, mode: str) -> np.ndarray:
-    """H x W x 3 uint8 -> ``size_hw`` (height, width) x 3 uint8, by ``mode``: letterbox, stretch or crop."""
+def resize_frame(image: np.ndarray, size_hw: tuple, mode) -> np.ndarray:
+    """H x W [x C] uint8 -> ``size_hw`` (height, width) [x C] uint8, by ``mode`` (a ResizeMode or its spelling)."""
     import cv2
 
-    height, width = _check(mode, size_hw)
-    if mode == "letterbox":
-        return letterbox(image_hwc, (height, width))
-    if mode == "stretch":
-        return cv2.resize(image_hwc, (width, height), interpolation=cv2.INTER_LINEAR)
-    orig_h, orig_w = image_hwc.shape[:2]
-    resized_w, resized_h, left, top = _crop_layout(orig_h, orig_w, height, width)
+    parsed, height, width = _check(mode, size_hw)
+    if parsed.kind in ("letterbox", "pad"):
+        return letterbox(image, (height, width), center=parsed.kind == "letterbox", pad_value=parsed.pad_value)
+    if parsed.kind == "stretch":
+        return cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+    orig_h, orig_w = image.shape[:2]
+    resized_w, resized_h, left, top = _crop_layout(orig_h, orig_w, height, width, parsed.crop_fraction)
     if (resized_w, resized_h) != (orig_w, orig_h):
         shrink = resized_w * resized_h < orig_w * orig_h
         interpolation = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
-        image_hwc = cv2.resize(image_hwc, (resized_w, resized_h), interpolation=interpolation)
-    return np.ascontiguousarray(image_hwc[top:top + height, left:left + width])
+        image = cv2.resize(image, (resized_w, resized_h), interpolation=interpolation)
+    return np.ascontiguousarray(image[top:top + height, left:left + width])

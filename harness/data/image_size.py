@@ -34,8 +34,22 @@ def canonical(label) -> SizeLabel:
     return size_label(*parse_size(label))
 
 
-def frames_key(label, resize: str) -> str:
-    """The key of the frames Phase A stores for one size and resize mode (letterbox keeps the bare size, so
-    setups written before other modes existed read the same)."""
-    base = str(canonical(label))
-    return base if resize == "letterbox" else f"{base}-{resize}"
+def frames_key(label, resize: str, color: str = "rgb") -> str:
+    """The key of the frames Phase A stores for one size, resize mode and colour: ``640``, ``224-crop0.875``,
+    ``48x320-pad-gray`` (letterbox keeps the bare size and RGB / BGR the bare key, so setups written before other
+    modes existed read the same)."""
+    from harness.data.resize_mode import parse_resize
+
+    token = parse_resize(resize).token
+    parts = [str(canonical(label))] + ([token] if token != "letterbox" else []) + (["gray"] if color == "gray" else [])
+    return "-".join(parts)
+
+
+def parse_frames_key(key) -> tuple:
+    """``"48x320-pad-gray"`` -> ((48, 320), "pad", "gray"): the (height, width), resize label and colour of a key."""
+    from harness.data.resize_mode import resize_label
+
+    size, *rest = str(key).split("-")
+    color = "gray" if "gray" in rest else "rgb"
+    modes = [part for part in rest if part != "gray"]
+    return parse_size(size), resize_label(modes[0] if modes else "letterbox"), color

@@ -1,7 +1,9 @@
-"""What the user declares about a model: the flags (--task, --input_norm, --color, --layout, --resize) and,
+"""What the user declares about a model: the flags (--task, --input_norm, --color, --layout, --resize,
+--output_format) and,
 winning over them for that model, ``<stem>.model.json`` in --weights_dir with the same keys plus
-``imgsz`` (the model's own size, used when --imgsz is not given), ``extra_inputs``, ``kpt_shape`` and
-``names``. Pure Python."""
+``output_format`` (a detector's: harness.tasks.detection_formats), ``imgsz`` (the model's own size, used when
+--imgsz is not given), ``stride`` (sizes are rounded up to a multiple),
+``extra_inputs``, ``kpt_shape`` and ``names``. Pure Python."""
 
 from __future__ import annotations
 
@@ -9,12 +11,14 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from harness.data.frame_resize import RESIZE_MODES
+from harness.data.resize_mode import parse_resize
+from harness.model_input.class_names import names_dict
 from harness.model_input.input_spec import COLORS, LAYOUTS, parse_norm
 from harness.tasks.task_settings import TASKS
 
-KEYS = ("task", "input_norm", "color", "layout", "resize", "imgsz", "extra_inputs", "kpt_shape", "names")
-CHOICES = {"task": TASKS, "color": COLORS, "layout": LAYOUTS, "resize": RESIZE_MODES}
+KEYS = ("task", "input_norm", "color", "layout", "resize", "output_format", "imgsz", "stride", "extra_inputs",
+        "kpt_shape", "names")
+CHOICES = {"task": TASKS, "color": COLORS, "layout": LAYOUTS}
 
 
 class BadModelSettings(ValueError):
@@ -29,6 +33,21 @@ def check_declared(values: dict, where: str) -> dict:
     for key, choices in CHOICES.items():
         if values.get(key) is not None and values[key] not in choices:
             raise BadModelSettings(f"{where}: {key} {values[key]!r}: choose one of {', '.join(choices)}")
+    if values.get("output_format") is not None:
+        from harness.tasks.detection_formats import format_name
+
+        try:
+            format_name(values["output_format"])
+        except ValueError as exc:
+            raise BadModelSettings(f"{where}: output_format: {exc}") from None
+    if values.get("resize") is not None:
+        try:
+            parse_resize(values["resize"])
+        except ValueError as exc:
+            raise BadModelSettings(f"{where}: resize {exc}") from None
+    stride = values.get("stride")
+    if stride is not None and (not isinstance(stride, int) or isinstance(stride, bool) or stride <= 0):
+        raise BadModelSettings(f"{where}: stride {stride!r}: a positive whole number of pixels")
     if values.get("input_norm") is not None:
         try:
             parse_norm(values["input_norm"])
@@ -41,6 +60,8 @@ def check_declared(values: dict, where: str) -> dict:
             parse_size(values["imgsz"])
         except ValueError as exc:
             raise BadModelSettings(f"{where}: imgsz {values['imgsz']!r}: {exc}") from None
+    if values.get("names") is not None and not names_dict(values["names"]):
+        raise BadModelSettings(f"{where}: names: a list, an object {{\"0\": name, ...}} or newline / comma-separated text")
     if values.get("extra_inputs") is not None and not isinstance(values["extra_inputs"], dict):
         raise BadModelSettings(f"{where}: extra_inputs must be an object {{name: {{value, dtype, shape}}}}")
     return {k: v for k, v in values.items() if v is not None}

@@ -1,9 +1,10 @@
 """The model's input, resolved once in Phase A and carried as a typed record to every Phase B run.
 
-Frames are stored by Phase A as uint8 N x 3 x H x W RGB, already resized (letterbox, stretch or crop) to
-the size below. What remains is done by the runner on its device, inside the measured pass: channel order,
-layout, dtype and normalization, ``x = (pixel - mean) / std`` with mean and std in 0-255 units (``unit``:
-mean 0, std 255, i.e. /255; a uint8 model gets the raw pixels).
+Frames are stored by Phase A as uint8 N x 3 x H x W RGB (a gray model's: its luminance in all three channels),
+already resized (harness.data.resize_mode) to the size below. What remains is done by the runner on its device,
+inside the measured pass: channel order (or the one gray channel), layout, dtype and normalization,
+``x = (pixel - mean) / std`` with mean and std in 0-255 units (``unit``: mean 0, std 255, i.e. /255; a uint8
+model gets the raw pixels).
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from typing import Optional
 from harness.data.image_size import frames_key, size_label
 
 LAYOUTS = ("nchw", "nhwc")
-COLORS = ("rgb", "bgr")
+COLORS = ("rgb", "bgr", "gray")
+NORM_UNITS = ("0-1", "0-255")
+NORM_HELP = ("unit (/255, default), imagenet, none, or mean=V[,V,V];std=V[,V,V] in 0-255 or 0-1 units: say which with "
+             ";unit=0-1 / ;unit=0-255 (or a trailing ;0-1 / ;0-255), else all values <= 1 are read as 0-1 units")
 INPUT_DTYPES = ("float32", "float16", "uint8")
 NORMS = {
     "unit": ((0.0, 0.0, 0.0), (255.0, 255.0, 255.0)),
@@ -44,7 +48,8 @@ class InputSpec:
     norm: str = "unit"                # a NORMS name, or "custom"
     mean: tuple = (0.0, 0.0, 0.0)     # 0-255 units, in the model's channel order
     std: tuple = (255.0, 255.0, 255.0)
-    resize: str = "letterbox"
+    resize: str = "letterbox"         # a resize mode's label: letterbox, stretch, crop[:F], pad[:V]
+    norm_read_as: str = ""            # a custom norm: the units its values were read in and why
     extra_inputs: tuple = ()
     sources: dict = field(default_factory=dict, compare=False)  # field -> where its value came from
 
@@ -54,7 +59,21 @@ class InputSpec:
 
     @property
     def frames_key(self) -> str:
-        return frames_key(self.size, self.resize)
+        return frames_key(self.size, self.resize, self.color)
+
+    def norm_summary(self) -> str:
+        """The normalization in both units, e.g. "mean 127.5 std 127.5 (0-255) = mean 0.5 std 0.5 (0-1)"."""
+        if self.raw_pixels:
+            return "raw uint8 pixels"
+        mean, std = self.mean[:self.channels], self.std[:self.channels]
+        both = (f"mean {_values(mean)} std {_values(std)} (0-255) = mean {_values(v / 255 for v in mean)} "
+                f"std {_values(v / 255 for v in std)} (0-1)")
+        return f"{self.norm}: {both}" + (f", {self.norm_read_as}" if self.norm_read_as else "")
+
+    @property
+    def channels(self) -> int:
+        """The model's image channels: 1 for a gray model, else 3."""
+        return 1 if self.color == "gray" else 3
 
     @property
     def raw_pixels(self) -> bool:
@@ -65,6 +84,8 @@ class InputSpec:
         data = asdict(self)
         data["size"] = self.size
         data["frames_key"] = self.frames_key
+        data["mean_0_1"] = [v / 255 for v in self.mean]
+        data["std_0_1"] = [v / 255 for v in self.std]
         return data
 
     @classmethod
@@ -75,24 +96,63 @@ class InputSpec:
                    layout=data.get("layout", "nchw"), dtype=data.get("dtype", "float32"),
                    color=data.get("color", "rgb"), norm=data.get("norm", "unit"),
                    mean=tuple(data.get("mean", (0.0, 0.0, 0.0))), std=tuple(data.get("std", (255.0,) * 3)),
-                   resize=data.get("resize", "letterbox"), extra_inputs=extras, sources=dict(data.get("sources") or {}))
+                   resize=data.get("resize", "letterbox"), norm_read_as=data.get("norm_read_as", ""),
+                   extra_inputs=extras, sources=dict(data.get("sources") or {}))
+
+
+def _values(values) -> str:
+    return ",".join(f"{v:.6g}" for v in values)
+
+
+@dataclass(frozen=True)
+class Norm:
+    """A normalization as understood: its name, mean and std in 0-255 units (three values), how it was read."""
+
+    name: str
+    mean: tuple
+    std: tuple
+    read_as: str = ""
+
+
+def _three(text: str) -> tuple:
+    values = tuple(float(v) for v in text.split(","))
+    return values * 3 if len(values) == 1 else values
+
+
+def _units(parts: dict, bare: list, values: tuple) -> tuple:
+    """(units, why): declared with unit=... or a bare trailing part, else by the rule all <= 1 -> 0-1."""
+    declared = parts.get("unit") or next(iter(bare), None)
+    if declared is not None:
+        if declared not in NORM_UNITS:
+            raise ValueError
+        return declared, f"read as {declared} units (declared)"
+    units = "0-1" if max(abs(v) for v in values) <= 1 else "0-255"
+    return units, f"read as {units} units ({'all values <= 1' if units == '0-1' else 'a value above 1'})"
+
+
+def norm_from_text(text: str) -> Norm:
+    """``unit`` | ``imagenet`` | ``none`` | ``mean=V[,V,V];std=V[,V,V][;unit=0-1|0-255]`` -> a Norm in 0-255 units.
+    One value stands for all three channels. Raises ValueError with a one-line message."""
+    text = str(text).strip()
+    if text in NORMS:
+        return Norm(text, *NORMS[text])
+    pieces = [p for p in text.replace(" ", "").split(";") if p]
+    parts = dict(p.split("=", 1) for p in pieces if "=" in p)
+    try:
+        mean, std = _three(parts["mean"]), _three(parts["std"])
+        units, why = _units(parts, [p for p in pieces if "=" not in p], mean + std)
+    except (KeyError, ValueError):
+        raise ValueError(f"{text!r}: use {NORM_HELP}") from None
+    if len(mean) != 3 or len(std) != 3 or min(std) <= 0:
+        raise ValueError(f"{text!r}: mean and std need one or three values each, std > 0")
+    factor = 255.0 if units == "0-1" else 1.0
+    return Norm("custom", tuple(v * factor for v in mean), tuple(v * factor for v in std), why)
 
 
 def parse_norm(text: str) -> tuple:
-    """``unit`` | ``imagenet`` | ``none`` | ``mean=R,G,B;std=R,G,B`` (0-255 units) -> (name, mean, std).
-    Raises ValueError with a one-line message."""
-    text = str(text).strip()
-    if text in NORMS:
-        return (text, *NORMS[text])
-    parts = dict(p.split("=", 1) for p in text.replace(" ", "").split(";") if "=" in p)
-    try:
-        mean = tuple(float(v) for v in parts["mean"].split(","))
-        std = tuple(float(v) for v in parts["std"].split(","))
-    except (KeyError, ValueError):
-        raise ValueError(f"{text!r}: use unit, imagenet, none or mean=R,G,B;std=R,G,B (0-255 units)") from None
-    if len(mean) != 3 or len(std) != 3 or min(std) <= 0:
-        raise ValueError(f"{text!r}: mean and std need three values each, std > 0")
-    return "custom", mean, std
+    """(name, mean, std) in 0-255 units; see :func:`norm_from_text`."""
+    norm = norm_from_text(text)
+    return norm.name, norm.mean, norm.std
 
 
 def extra_input_from_json(name: str, entry: dict) -> ExtraInput:

@@ -215,19 +215,36 @@ def _onnx_artifacts(source: ModelSource, checkpoint, folder: Path, record: dict,
 def describe_model(record: dict, detected: dict, declarations: dict, opts) -> None:
     """The model's task settings, its sizes and one resolved input spec per size, into its record."""
     from harness.model_input.declared_settings import declared_for
-    from harness.model_input.resolve import model_sizes, resolve_input, resolve_task, size_problem, unfilled_inputs
+    from harness.model_input.resolve import (overridden_flags, plan_sizes, resolve_input, resolve_task, size_problem,
+                                             unfilled_inputs)
 
     declared, sources = declared_for(declarations, record["source_files"].get("model_json"))
     settings = resolve_task(detected, declared, sources, opts.task_run_settings())
-    sizes, why = model_sizes(detected, opts.imgsz, "imgsz" in opts.explicit, declared)
-    record.update(task=settings.task, task_settings=settings.to_dict(), sizes=sizes, sizes_from=why, detected=detected,
+    plan = plan_sizes(detected, opts.imgsz, "imgsz" in opts.explicit, declared)
+    notes = plan.notes + overridden_flags(detected, declared, sources)
+    record.update(task=settings.task, task_settings=settings.to_dict(), sizes=plan.sizes, sizes_from=plan.why,
+                  sizes_rounded=plan.rounded, input_notes=notes, detected=detected,
                   unfilled_inputs=unfilled_inputs(detected, declared), inputs={}, size_problems={})
-    for size in sizes:
+    for size in plan.sizes:
         spec = resolve_input(detected, declared, sources, settings.task, size)
         record["inputs"][str(size)] = spec.to_dict()
         problem = size_problem(spec, detected)
         if problem:
             record["size_problems"][str(size)] = problem
+    record["input_summary"] = input_summary(settings, plan, spec)
+    for note in notes:
+        log.warning("%s: %s", record["name"], note)
+    log.info("%s: %s", record["name"], record["input_summary"])
+
+
+def input_summary(settings, plan, spec) -> str:
+    """The model's Phase A summary line: task, sizes, colour, resize, normalization and where each came from."""
+    from harness.model_input.class_names import names_line
+
+    return (f"task {settings.task} ({settings.task_source}); sizes {', '.join(map(str, plan.sizes))} ({plan.why}); "
+            f"{spec.color} ({spec.sources.get('color')}), resize {spec.resize} ({spec.sources.get('resize')}), "
+            f"{spec.layout}, norm {spec.norm_summary()} ({spec.sources.get('norm')}); "
+            f"{names_line(settings.names, settings.names_source)}")
 
 
 def weights_record(source: ModelSource) -> dict:

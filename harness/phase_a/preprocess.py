@@ -17,8 +17,8 @@ import numpy as np
 from harness.atomic_io import atomic_write_json, read_json
 from harness.data.frame_store import FrameWriter
 from harness.data.image_decode import UnreadableImage, decode_image, to_rgb_uint8
-from harness.data.frame_resize import resize_frame
-from harness.data.image_size import parse_size
+from harness.data.image_size import parse_frames_key
+from harness.data.model_frame import model_frame
 from harness.data.source_scan import PREPROCESS_VERSION, SequencePlan, SourceScan
 from harness.data.source_spec import SourceSpec
 from harness.errors import UserError
@@ -35,12 +35,8 @@ def frames_relpath(key: str, sequence_name: str) -> str:
 
 
 def frame_targets(keys: list) -> list:
-    """(frames key, (height, width), resize mode) for each key ("640", "480x640", "224-crop")."""
-    targets = []
-    for key in keys:
-        size, _, mode = str(key).partition("-")
-        targets.append((str(key), parse_size(size), mode or "letterbox"))
-    return targets
+    """(frames key, (height, width), resize mode, colour) for each key ("640", "480x640", "224-crop0.875-gray")."""
+    return [(str(key), *parse_frames_key(key)) for key in keys]
 
 
 def existing_metadata(root: Path, fingerprint: str, keys: list) -> dict | None:
@@ -67,11 +63,11 @@ class _Writers:
 
     def __init__(self, root: Path, keys: list, name: str, capacity: int):
         self.targets = frame_targets(keys)
-        self.writers = {key: FrameWriter(root / frames_relpath(key, name), capacity, hw) for key, hw, _ in self.targets}
+        self.writers = {key: FrameWriter(root / frames_relpath(key, name), capacity, hw) for key, hw, _, _ in self.targets}
 
     def append(self, rgb: np.ndarray) -> None:
-        for key, hw, mode in self.targets:
-            self.writers[key].append(np.ascontiguousarray(resize_frame(rgb, hw, mode).transpose(2, 0, 1)))
+        for key, hw, mode, color in self.targets:
+            self.writers[key].append(model_frame(rgb, hw, mode, color))
 
     @property
     def full(self) -> bool:

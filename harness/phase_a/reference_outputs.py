@@ -73,6 +73,16 @@ def load_outputs(path) -> list:
         return [data[f"output_{k}"] for k in range(len(data.files))]
 
 
+def output_problem(model: dict, spec: InputSpec, outputs: list):
+    """Why the model's outputs cannot be decoded by its task (one line), or None."""
+    from harness.tasks.registry import make_task
+    from harness.tasks.task_settings import TaskSettings
+
+    task = make_task(TaskSettings.from_dict(model.get("task_settings") or {}), (spec.height, spec.width))
+    check = getattr(task, "output_problem", None)
+    return check([o[:1] for o in outputs]) if check else None  # the shapes of one frame, as a batch of 1
+
+
 def compute_references(model: dict, sequences: list, root: Path, count: int) -> dict:
     """size -> reference record (npz path, frames, how it was computed, the backend and device it ran on), or
     {} when the model has no artifact that runs in fp32 on the CPU."""
@@ -84,6 +94,10 @@ def compute_references(model: dict, sequences: list, root: Path, count: int) -> 
         if not frames or runner is None or size in (model.get("size_problems") or {}):
             continue
         outputs = run_reference(runner, load_frames(frames, sequences, root, spec.frames_key))
+        problem = output_problem(model, spec, outputs)
+        if problem:  # never decoded as something else: this size of the model is not run
+            model.setdefault("size_problems", {})[str(size)] = problem
+            log.warning("%s: %s", model["name"], problem)
         path = root / "references" / f"{safe_name(model['name'])}_img{size}.npz"
         save_outputs(path, outputs)
         records[str(size)] = {"path": str(path), "frames": frames, "backend": runner.backend, "precision": "fp32",

@@ -56,7 +56,7 @@ def run_e2e(runner, frames: list, batch: int, spec, passes: int, min_duration_s:
             torch_module, warmup: int = 0) -> tuple:
     """(samples by series, figures, unavailable). ``warmup`` passes run first and are discarded (the first
     NMS call, for one, pays one-time costs)."""
-    from harness.data.frame_resize import resize_frame
+    from harness.data.model_frame import model_frame
 
     size_hw = (spec.height, spec.width)
     post = task.postprocess_description() is not None
@@ -71,7 +71,7 @@ def run_e2e(runner, frames: list, batch: int, spec, passes: int, min_duration_s:
         images = [frames[(index + i) % len(frames)] for i in range(batch)]
         index += batch
         t0 = clock()
-        stacked = np.stack([resize_frame(image, size_hw, spec.resize).transpose(2, 0, 1) for image in images])
+        stacked = np.stack([model_frame(image, size_hw, spec.resize, spec.color) for image in images])
         t1 = clock()
         outputs = runner.infer(runner.prepare(np.ascontiguousarray(stacked)))
         runner.synchronize()

@@ -16,4 +16,5 @@ def run_input(planned: dict) -> InputSpec:
 def run_task(planned: dict):
     extra = planned.get("extra") or {}
     settings = extra.get("task_settings") or {"task": extra.get("task") or "generic"}
-    return make_task(TaskSettings.from_dict(settings))
+    spec = run_input(planned)
+    return make_task(TaskSettings.from_dict(settings), (spec.height, spec.width))

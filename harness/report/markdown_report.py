@@ -73,6 +73,14 @@ def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
                   *_table(cross["rows"], tuple(map(tuple, cross["columns"]))), ""]
         if plots.get("devices"):
             lines += [f"![p50 per device]({rel(plots['devices'])})", ""]
+    if report.get("class_names"):
+        lines += ["## Class names", ""]
+        for row in report["class_names"]:
+            lines.append(f"- {row['model']}: {row['names']}")
+            if row.get("class_order"):
+                index = ", ".join(f"{folder} -> {i}" for folder, i in sorted(row["class_index"].items(), key=lambda kv: kv[1]))
+                lines.append(f"  - classify scored by {row['class_order']}: {index}")
+        lines.append("")
     if report.get("layer_profiles"):
         lines += ["## Where the time goes (--layer_profile)", "", LAYER_NOTE, "",
                   *_table(report["layer_profiles"], LAYER_COLUMNS), ""]

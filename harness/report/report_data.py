@@ -122,6 +122,22 @@ def process_time_rows(results: list) -> list:
     return rows
 
 
+def class_name_rows(results: list) -> list:
+    """Per model with class names or a classify score: where the names came from, the names, and the folder ->
+    index mapping classify scored with."""
+    from harness.model_input.class_names import names_line
+
+    rows = {}
+    for result in results:
+        settings = (result.get("task") or {}).get("settings") or {}
+        scored = ((result.get("accuracy") or {}).get("classify") or {})
+        model = (result.get("run") or {}).get("model")
+        if model and (settings.get("names") or scored) and (model not in rows or scored):
+            rows[model] = {"model": model, "names": names_line(settings.get("names") or {}, settings.get("names_source", "")),
+                           "class_order": scored.get("class_order"), "class_index": scored.get("class_index")}
+    return [rows[m] for m in sorted(rows)]
+
+
 def build_report(out_dir: str | Path) -> dict:
     from harness.report.cross_device import cross_device_section
     from harness.report.video_tables import video_rows
@@ -159,6 +175,7 @@ def build_report(out_dir: str | Path) -> dict:
         "notes": unmeasured_notes(results),
         "videos": video_rows(results),
         "layer_profiles": layer_profile_rows(results),
+        "class_names": class_name_rows(results),
         "cross_device": cross_device_section(json.loads(frame.to_json(orient="records"))),
         "unreadable_results": [{"file": f"runs/{name}", "why": why} for name, why in problems],
         "process_time": process_time_rows(results),

@@ -94,8 +94,9 @@ class Task:
     int8_fidelity_gate: Optional[tuple] = ("fidelity_cos_sim_min", 0.99)
     accuracy_figures: tuple = ()
 
-    def __init__(self, settings: TaskSettings):
+    def __init__(self, settings: TaskSettings, input_hw: Optional[tuple] = None):
         self.settings = settings
+        self.input_hw = input_hw  # the run's (height, width), where the task needs it (detection output formats)
 
     def fidelity(self, reference: list, test: list) -> Figures:
         """Every task reports the generic comparison; subclasses add what their outputs mean."""

@@ -2,8 +2,9 @@
 
 Fidelity adds top-1 agreement and top-5 overlap with the FP32 reference (the generic max abs error is the
 max abs logit / probability error). Accuracy: top-1 / top-5 when the source is an ImageFolder tree (one
-sub-folder per class); class indices follow the model's own names when every folder is one of them,
-otherwise the sorted folder names (as torchvision's ImageFolder), and the result says which.
+sub-folder per class); class indices follow the model's names (its .model.json's, else its metadata's: see
+harness.model_input.class_names) when every folder is one of them, otherwise the sorted folder names (as
+torchvision's ImageFolder); the result says which, where the names came from, and each folder's index.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ def top5_overlap_pct(reference: np.ndarray, test: np.ndarray) -> float:
     return float(np.mean([len(set(r) & set(g)) / len(r) for r, g in zip(ref, got)]) * 100.0)
 
 
-def class_index(names: dict, folders: list) -> tuple:
+def class_index(names: dict, folders: list, source: str = "") -> tuple:
     """(folder name -> class index, which order was used)."""
     by_name = {str(v): int(k) for k, v in (names or {}).items()}
     if folders and all(f in by_name for f in folders):
-        return {f: by_name[f] for f in folders}, "the model's class names"
-    return {f: i for i, f in enumerate(sorted(folders))}, "sorted folder names (torchvision ImageFolder order)"
+        return {f: by_name[f] for f in folders}, f"the model's class names ({source or 'the model'})"
+    why = f"; the {len(by_name)} names from {source} do not name every folder" if by_name else ""
+    return {f: i for i, f in enumerate(sorted(folders))}, f"sorted folder names (torchvision ImageFolder order{why})"
 
 
 def _scores(outputs: list) -> np.ndarray:
@@ -69,7 +71,7 @@ class ClassifyTask(Task):
         return figures
 
     def accuracy(self, spec) -> Optional[AccuracyAccumulator]:
-        return TopKAccuracy(self.settings.names)
+        return TopKAccuracy(self.settings.names, self.settings.names_source)
 
     def postprocess(self, outputs, torch_module):
         first = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
@@ -81,8 +83,8 @@ class ClassifyTask(Task):
 
 
 class TopKAccuracy(AccuracyAccumulator):
-    def __init__(self, names: dict):
-        self.names = names
+    def __init__(self, names: dict, source: str = ""):
+        self.names, self.source = names, source
         self.scores, self.folders = [], []
 
     def add(self, outputs: list, records: list) -> None:
@@ -95,9 +97,10 @@ class TopKAccuracy(AccuracyAccumulator):
     def result(self) -> Figures:
         if not self.folders:
             return Figures().missing(ACCURACY, "the source is not an ImageFolder tree (one sub-folder per class)")
-        mapping, order = class_index(self.names, sorted(set(self.folders)))
+        mapping, order = class_index(self.names, sorted(set(self.folders)), self.source)
         truth = np.array([mapping[f] for f in self.folders])
         top = np.array(self.scores)
         return Figures(metrics={"top1_acc": float(np.mean(top[:, 0] == truth)),
                                 "top5_acc": float(np.mean([t in row for t, row in zip(truth, top)]))},
-                       details={"classify": {"images_n": len(truth), "classes_n": len(mapping), "class_order": order}})
+                       details={"classify": {"images_n": len(truth), "classes_n": len(mapping), "class_order": order,
+                                             "class_index": mapping}})

@@ -108,7 +108,7 @@ class DepthAccuracy(AccuracyAccumulator):
     def add(self, outputs: list, records: list) -> None:
         import cv2
 
-        scale = self.settings.depth_scale if self.settings.depth_scale != 1.0 else None
+        scale = self.settings.depth_scale  # None: metres in .npy, millimetres in .png
         for output, record in zip(outputs[0], records):
             try:
                 gt = read_ground_truth(Path(self.settings.dense_gt), Path(record["source_path"]).stem, scale)

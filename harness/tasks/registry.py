@@ -23,6 +23,6 @@ def task_class(name: str):
     return classes[name]
 
 
-def make_task(settings: TaskSettings):
-    return task_class(settings.task)(settings)
+def make_task(settings: TaskSettings, input_hw=None):
+    return task_class(settings.task)(settings, input_hw)
 

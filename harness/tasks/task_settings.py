@@ -14,12 +14,15 @@ class TaskSettings:
     task: str = "generic"
     conf: float = 0.25                  # detection-family confidence threshold for NMS (--conf)
     iou: float = 0.45                   # NMS IoU threshold (--iou)
-    names: dict = field(default_factory=dict)      # class index (str) -> name, from the model's metadata
+    names: dict = field(default_factory=dict)      # class index (str) -> name: .model.json, else the model's metadata
+    names_source: str = ""              # where the names came from ("" : none; classify scores in folder order)
     kpt_shape: Optional[tuple] = None   # pose: (keypoints, 2 or 3)
-    depth_scale: float = 1.0            # ground truth value x depth_scale = metres (--depth_scale)
+    depth_scale: Optional[float] = None  # ground truth value x depth_scale = metres (--depth_scale); None: by file type
     depth_median_scaling: bool = False  # per-frame median scaling before scoring (--depth_median_scaling)
     dense_gt: Optional[str] = None      # folder of ground-truth depth maps (--dense_gt)
     task_source: str = "default"        # where the task came from: model metadata, --task, model.json, default
+    output_format: str = "auto"         # detect: harness.tasks.detection_formats (auto: recognised from the shapes)
+    output_format_source: str = "default"
 
     def to_dict(self) -> dict:
         data = asdict(self)

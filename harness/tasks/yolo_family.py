@@ -68,6 +68,10 @@ class YoloHeadTask(Task):
         """Figures the task computes on the matched box pairs (mask IoU, OKS)."""
         return ()
 
+    def end_to_end(self) -> bool:
+        """Whether the outputs NMS gets are already final boxes (N x K x 6, Ultralytics' end2end path)."""
+        return False
+
     def extra_channels(self, outputs: list) -> int:
         """Channels after the class scores in the first output (mask coefficients, keypoints, angle)."""
         return 0
@@ -79,11 +83,35 @@ class YoloHeadTask(Task):
         """The ``nc`` Ultralytics' NMS needs to tell classes from extra channels (0: all are classes)."""
         return self.num_classes(outputs) if self.extra_channels(outputs) else 0
 
+    def nms_outputs(self, outputs: list) -> list:
+        """The outputs as Ultralytics' NMS takes them (detect turns its other output formats into these); raises
+        MisfitOutput (one line) when they are not a YOLO head's."""
+        from harness.tasks.detection_formats import MisfitOutput
+
+        first = outputs[0]
+        if first.ndim != 3 or first.shape[1] <= 4 + self.extra_channels(outputs):
+            raise MisfitOutput(f"output 0 of shape {list(first.shape)} is not a YOLO head's (4 + classes + extra) x "
+                               "anchors")
+        return outputs
+
+    def output_problem(self, outputs: list) -> Optional[str]:
+        """Why these outputs cannot be decoded as this task's (one line), or None."""
+        from harness.tasks.detection_formats import MisfitOutput
+
+        try:
+            self.nms_outputs(outputs)
+        except MisfitOutput as exc:
+            return str(exc)
+        return None
+
     def fidelity(self, reference: list, test: list) -> Figures:
+        from harness.tasks.detection_formats import MisfitOutput
+
         figures = super().fidelity(reference, test)
-        if reference[0].ndim != 3 or reference[0].shape[1] <= 4 + self.extra_channels(reference):
-            return figures.missing(self.fidelity_figures[2:], f"output 0 of shape {list(reference[0].shape)} is not "
-                                                              "a YOLO head's (4 + classes + extra) x anchors")
+        try:
+            reference, test = self.nms_outputs(reference), self.nms_outputs(test)
+        except MisfitOutput as exc:
+            return figures.missing(self.fidelity_figures[2:], str(exc))
         agreement = box_agreement(reference[0], test[0], self.nms_nc(reference), self.rotated, self.agreement_figure)
         figures.metrics[self.agreement_figure] = agreement[self.agreement_figure]
         if agreement[self.agreement_figure] is None:
@@ -122,9 +150,8 @@ class YoloHeadTask(Task):
         return YoloAccuracy(self, spec)
 
     def postprocess(self, outputs, torch_module):
-        first = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
-        return nms(first, self.nms_nc(outputs if isinstance(outputs, (list, tuple)) else [outputs]), self.rotated,
-                   self.settings.conf, self.settings.iou, E2E_MAX_DET)
+        outputs = self.nms_outputs(list(outputs) if isinstance(outputs, (list, tuple)) else [outputs])
+        return nms(outputs[0], self.nms_nc(outputs), self.rotated, self.settings.conf, self.settings.iou, E2E_MAX_DET)
 
     def postprocess_description(self) -> str:
         return (f"Ultralytics non_max_suppression (conf {self.settings.conf}, IoU {self.settings.iou}, "
@@ -139,10 +166,17 @@ class YoloAccuracy(AccuracyAccumulator):
         self.map = None
         self.counts = []
         self.foreign_rows = 0  # label lines in another task's format, left out
+        self.misfit = None     # why the outputs could not be decoded (then no figure is made from them)
 
     def add(self, outputs: list, records: list) -> None:
+        from harness.tasks.detection_formats import MisfitOutput
         from harness.tasks.yolo_map import YoloMapAccumulator
 
+        try:
+            outputs = self.task.nms_outputs(outputs)
+        except MisfitOutput as exc:
+            self.misfit = str(exc)
+            return
         kept = nms(outputs[0], self.task.nms_nc(outputs), self.task.rotated, self.task.settings.conf,
                    self.task.settings.iou, E2E_MAX_DET)
         self.counts.extend(len(k) for k in kept)
@@ -150,7 +184,8 @@ class YoloAccuracy(AccuracyAccumulator):
             if not record.get("label_path"):
                 continue
             if self.map is None:
-                self.map = YoloMapAccumulator(self.task.name, self.task.num_classes(outputs), self.task.settings.kpt_shape)
+                self.map = YoloMapAccumulator(self.task.name, self.task.num_classes(outputs), self.task.settings.kpt_shape,
+                                              end2end=self.task.end_to_end())
             rows = read_label_rows(record["label_path"])
             fitting = [r for r in rows if self.task.label_fits(r)]
             self.foreign_rows += len(rows) - len(fitting)
@@ -159,12 +194,15 @@ class YoloAccuracy(AccuracyAccumulator):
 
     def result(self) -> Figures:
         figures = Figures()
+        if self.misfit:
+            return figures.missing((*self.task.map_figures, *DETECTIONS), self.misfit)
         if self.counts:
             figures.metrics.update({"detections_per_frame_mean": float(np.mean(self.counts)),
                                     "detections_per_frame_min": float(min(self.counts)),
                                     "detections_per_frame_max": float(max(self.counts))})
             figures.details["detections"] = {"frames_n": len(self.counts), "conf": self.task.settings.conf,
-                                             "iou": self.task.settings.iou}
+                                             "iou": self.task.settings.iou,
+                                             "output_format": getattr(self.task, "decoded_format", "ultralytics")}
         if self.map is None:
             return figures.missing(self.task.map_figures, NO_LABELS)
         if self.map.labels_n == 0 and self.foreign_rows:

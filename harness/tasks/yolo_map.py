@@ -48,7 +48,7 @@ def torchvision_import_skipped():
         sys.modules.pop("torchvision", None)
 
 
-def _validator(task: str, nc: int, kpt_shape=None):
+def _validator(task: str, nc: int, kpt_shape=None, end2end: bool = False):
     from ultralytics.models.yolo.detect import DetectionValidator
     from ultralytics.models.yolo.obb import OBBValidator
     from ultralytics.models.yolo.pose import PoseValidator
@@ -61,7 +61,7 @@ def _validator(task: str, nc: int, kpt_shape=None):
     with torchvision_import_skipped():
         validator = cls(args={"conf": VAL_CONF, "iou": VAL_IOU, "max_det": VAL_MAX_DET, "task": task, "plots": False,
                               "save_json": False, "save_txt": False})
-    validator.nc, validator.end2end = nc, False
+    validator.nc, validator.end2end = nc, end2end  # end2end: N x K x 6 final boxes, only the score threshold
     validator.metrics.names = {i: str(i) for i in range(nc)}
     if task == "segment":
         validator.process = ops.process_mask  # init_metrics' choice without save_json / save_txt
@@ -72,9 +72,9 @@ def _validator(task: str, nc: int, kpt_shape=None):
 
 
 class YoloMapAccumulator:
-    def __init__(self, task: str, nc: int, kpt_shape=None):
+    def __init__(self, task: str, nc: int, kpt_shape=None, end2end: bool = False):
         self.task = task
-        self.validator = _validator(task, nc, kpt_shape)
+        self.validator = _validator(task, nc, kpt_shape, end2end)
         self.images = 0
         self.labels_n = 0
 
