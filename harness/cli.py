@@ -47,7 +47,7 @@ def report_command(argv: list) -> int:
     if problems:
         print(f"report: {problems_line(problems)}", file=sys.stderr)
     if not results:
-        raise UserError(f"{args.out_dir}: no usable results (runs/*.json) to report on")
+        raise UserError(f"{args.out_dir}: no results (runs/*.json) to report on" + (" that can be read" if problems else ""))
     with FolderLock(check_writable_dir(args.out_dir, "out_dir"), "out_dir"):
         csv_path, _, _ = write_summary(args.out_dir)
         paths = write_reports(args.out_dir)
