@@ -58,6 +58,7 @@ class Options:
     require_max_clocks: bool = False
     require_power_mode: Optional[str] = None
     max_cv_pct: Optional[float] = None
+    max_host_interference_pct: float = 10.0  # harness/measure/validity.py HOST_INTERFERENCE_LIMIT_PCT
     fidelity_frames: int = 4
     accuracy_images: int = 500
     dense_gt: Optional[str] = None
@@ -216,6 +217,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                                   "be read, is valid: false (default: any mode)"),
     "max_cv_pct": ("float", "a run whose latency varies with a coefficient of variation above this is valid: false "
                             "(default: none; above 5 percent it is a warning)"),
+    "max_host_interference_pct": ("float", "a run during whose measurement other processes (or steal) took more than "
+                                           "this share of the host's CPU in a 0.5 s slice is valid: false (default "
+                                           "10; docs/validation.md)"),
     "fidelity_frames": ("int", "fixed frames on which outputs are compared with the FP32 reference (default 4; 0 = off)"),
     "accuracy_images": ("int", "most still images scored per run for mAP (YOLO labels) or --dense_gt (default 500; 0 = off)"),
     "dense_gt": ("str", "folder of depth ground truth per image: <image stem>.npy (metres) or .png (16-bit mm): "
@@ -416,6 +420,8 @@ def validate(opts: Options) -> None:
         raise UserError(f"--builder_opt_level {opts.builder_opt_level}: TensorRT's levels are 0 to 5")
     if opts.max_cv_pct is not None and opts.max_cv_pct <= 0:
         raise UserError(f"--max_cv_pct {opts.max_cv_pct}: must be positive")
+    if not 0 <= opts.max_host_interference_pct <= 100:
+        raise UserError(f"--max_host_interference_pct {opts.max_host_interference_pct}: a share between 0 and 100")
     if not 0 <= opts.int8_max_map_drop < 1:
         raise UserError(f"--int8_max_map_drop {opts.int8_max_map_drop}: an absolute drop between 0 and 1")
     if opts.accuracy_images < 0:

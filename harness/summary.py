@@ -25,8 +25,8 @@ ACCURACY_COLUMNS = (
 )
 CONSOLE_COLUMNS = [
     ("device_profile", "device"), ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
-    ("weights", "weights"), ("status", "status"), ("valid", "valid"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
-    ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("fps", "fps"),
+    ("weights", "weights"), ("status", "status"), ("valid", "valid"), ("host_interference_pct", "host busy %"),
+    ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"), ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("fps", "fps"),
     ("prompt_latency_ms_p50", "prompt ms"), ("peak_rss_mb", "peak RSS MiB"), ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"), *ACCURACY_COLUMNS,
     ("int8_accuracy_drop", "int8 acc drop"), ("int8_speedup", "int8 speed-up"),
     ("trtexec_latency_ms_median", "trtexec ms"), ("harness_over_trtexec_latency_ratio", "/ trtexec"),
