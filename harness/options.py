@@ -54,6 +54,7 @@ class Options:
     sparsity: bool = False
     timing_cache: str = "on"
     dla_core: list = field(default_factory=lambda: [None])   # tensorrt: DLA cores, None = the GPU alone
+    threads: list = field(default_factory=lambda: [None])    # intra-op threads of torch and ONNX Runtime, None = default
     layer_profile: bool = False
     require_max_clocks: bool = False
     require_power_mode: Optional[str] = None
@@ -200,6 +201,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "dla_core": ("dla_cores", "TensorRT on a DLA core, a matrix dimension of tensorrt runs: e.g. 0,1 or gpu,0,1 (gpu: "
                               "the GPU alone, the default), with GPU fallback; fp16 and int8 only; a core the board's "
                               "profile lacks is skipped with the reason (run ids end in __dla<N>)"),
+    "threads": ("ints", "intra-op threads of torch and ONNX Runtime in Phase B, e.g. 1,2: a matrix dimension of every "
+                        "run (run ids end in __th<N>; default: the libraries' own, torch's intra-op = the cores, ONNX "
+                        "Runtime's = the physical cores); a run's threads are in its result either way"),
     "calib_images": ("int", "most preprocessed frames used for INT8 calibration (default 500; fewer than 300 warns)"),
     "calib_batch": ("int", "frames per INT8 calibration batch, independent of the run's --batch (default 8: a batch-64 "
                            "run does not calibrate at 64 on an 8 GB board)"),
@@ -402,6 +406,8 @@ def validate(opts: Options) -> None:
             raise UserError(f"--backend {backend!r}: unknown backend; choose from auto, {', '.join(BACKENDS)}")
     if "auto" in opts.backend and len(opts.backend) > 1:
         raise UserError("--backend auto cannot be combined with named backends")
+    if any(n is not None and n < 1 for n in opts.threads):
+        raise UserError(f"--threads {','.join(map(str, opts.threads))}: at least 1 thread per run")
     if min(opts.streams) < 1:
         raise UserError(f"--streams {min(opts.streams)}: must be at least 1")
     if opts.workspace_mb <= 0:

@@ -197,6 +197,7 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
         pending.append(run_id)
     if not pending:
         return []
+    say_if_threads_exceed_free_cores([by_id[i] for i in pending], console)
     progress = Progress(len(pending) * opts.repeats)
     request = write_request(out_dir, config_path, measurement, [by_id[i] for i in pending], opts.isolation,
                             opts.verbose, progress=progress.enabled, validity=validity_requirements(opts))
@@ -206,6 +207,14 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
     finally:
         progress.close()
         console.progress = None
+
+
+def say_if_threads_exceed_free_cores(runs: list, console: Console) -> None:
+    from harness.thread_check import busy_cores_now, oversubscription_line
+
+    line = oversubscription_line(runs, *busy_cores_now())
+    if line:
+        console.say(line)
 
 
 def rejudge_stored(out_dir: Path, run_id: str, opts: Options) -> None:

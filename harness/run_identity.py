@@ -44,6 +44,14 @@ def runs_on_gpu(backend: str, device_record: dict) -> bool:
     return backend != "onnxruntime" or bool(device_record.get("onnxruntime_cuda"))
 
 
+def threads_identity(planned: dict) -> dict:
+    """What sets a run's threads: --threads (None: the libraries' default) and the user's OMP_NUM_THREADS, which
+    every phase process gets (harness/launcher.py); the threads Phase B used are in the result's ``threads``."""
+    from harness.launcher import user_omp_num_threads
+
+    return {"requested": (planned.get("modes") or {}).get("threads"), "omp_num_threads_env": user_omp_num_threads() or None}
+
+
 def run_identity(planned: dict, measurement: dict, setup: dict, isolation: str) -> dict:
     extra = planned.get("extra") or {}
     env = setup.get("environment") or {}
@@ -63,6 +71,7 @@ def run_identity(planned: dict, measurement: dict, setup: dict, isolation: str) 
         "isolation": isolation,
         "cudnn_benchmark": bool(extra.get("cudnn_benchmark", False)),
         "math_mode": math_mode(str(planned.get("precision")), runs_on_gpu(str(planned.get("backend")), device_record)),
+        "threads": threads_identity(planned),
         "versions": {**{k: env.get(k) for k in VERSION_FIELDS + (VOS_VERSION_FIELDS if extra.get("task") == "vos"
                                                                  else ())}, "harness": __version__},
     }

@@ -138,7 +138,8 @@ def variant_text(result: dict) -> str:
     if stored is None:  # an older result: the label its run id carries
         return run.get("variant") or (result["run_id"].split("__")[5] if result["run_id"].count("__") >= 5 else "")
     modes = RunModes.from_dict(stored)
-    return " ".join(part for part in (modes.label, modes.pacing_suffix.lstrip("_")) if part)
+    return " ".join(part for part in (modes.label, modes.pacing_suffix.lstrip("_"), modes.threads_suffix.lstrip("_"))
+                    if part)
 
 
 def result_row(result: dict) -> dict:
@@ -157,6 +158,10 @@ def result_row(result: dict) -> dict:
     row["run_started_at"], row["run_ended_at"] = fleet.get("started_at"), fleet.get("ended_at")
     row["valid"], row["validity_reasons"] = validity_cells(result)
     row["fidelity_compared_with"] = (result.get("fidelity") or {}).get("compared_with")
+    threads = result.get("threads") or {}
+    row["torch_intra_op_threads"] = threads.get("torch_intra_op")
+    row["torch_inter_op_threads"] = threads.get("torch_inter_op")
+    row["onnxruntime_intra_op_threads"] = threads.get("onnxruntime_intra_op")
     spec = result.get("input") or {}
     row["input"] = (f"{spec['layout']} {spec['dtype']} {spec['color']} {spec['norm']} {spec['resize']}"
                     if spec else None)
@@ -186,7 +191,9 @@ def summary_frame(results: list):
     extra = sorted({k for r in results for k in (r.get("metrics") or {}) if k not in known})  # e.g. --accuracy_hook figures
     for row, result in zip(rows, results):
         row.update({k: (result.get("metrics") or {}).get(k) for k in extra})
-    columns = IDENTITY + metric_names() + extra + [*INT8_COLUMNS, "int8_max_accuracy_drop", "fidelity_compared_with", "input", "device_name",
+    columns = IDENTITY + metric_names() + extra + [*INT8_COLUMNS, "int8_max_accuracy_drop", "fidelity_compared_with", "input",
+                                                   "torch_intra_op_threads", "torch_inter_op_threads",
+                                                   "onnxruntime_intra_op_threads", "device_name",
                                                    "execution_device", "providers", "phase_b_pid", "isolation",
                                                    "run_index_in_process", "phase_a_pid", "node", "gpu_ids",
                                                    "run_started_at", "run_ended_at", "created_at"]

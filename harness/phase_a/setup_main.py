@@ -176,7 +176,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
              "streams_list": opts.streams, "e2e": opts.e2e, "pipeline_list": opts.pipeline,
              "arrival_fps_list": opts.arrival_fps, "arrival": opts.arrival, "int8_max_map_drop": opts.int8_max_map_drop,
              "ort_trt_cache_dir": str(root / "artifacts" / "ort_trt_cache"),
-             "dla_core_list": opts.dla_core, "dla_capacity": dla_capacity(memory, device)}
+             "dla_core_list": opts.dla_core, "dla_capacity": dla_capacity(memory, device), "threads_list": opts.threads}
     runs = planned_records(models, *matrix, device, rules_profile(memory), modes=modes)
     context = probe_context(device, memory, meta["sequences"], config_path, measurement_settings(opts),
                             root / "probes", opts.probe_timeout_s, opts.engine_batch)

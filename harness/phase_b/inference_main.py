@@ -17,7 +17,9 @@ from harness.lifeline import die_with_parent
 from harness.errors import EXIT_INTERNAL, EXIT_OK
 from harness.logging_setup import configure_phase_logging, quiet_offline_environment
 from harness.measurement_request import read_request
+from harness.matrix import RunModes
 from harness.phase_b.run_conditions import conditions_after, conditions_before
+from harness.phase_b.run_threads import apply_threads, threads_record
 from harness.results import write_result
 from harness.setup_config import read_setup_config
 
@@ -123,6 +125,8 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     cudnn_benchmark = bool((planned.get("extra") or {}).get("cudnn_benchmark", False))
     torch.backends.cudnn.benchmark = cudnn_benchmark
     out_dir = Path(request["out_dir"])
+    threads = RunModes.from_dict(planned.get("modes")).threads
+    apply_threads(torch, threads, ctx["default_threads"])
     before = read_conditions(lambda: conditions_before(setup, ctx["device"], ctx["power"]))
     if (planned.get("extra") or {}).get("task") == "vos":
         from harness.phase_b.vos_run import execute_vos_run
@@ -133,7 +137,8 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     else:
         result = execute_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"], planned["identity"],
                              on_pass=progress_reporter(run_id, measurement) if request.get("progress") else None,
-                             telemetry_path=out_dir / "metrics.jsonl")
+                             telemetry_path=out_dir / "metrics.jsonl",
+                             runner_options={"intra_op_threads": threads} if threads else None)
     power_state, power_reason, clocks_note = ctx["power"]
     if power_state is not None or power_reason:
         result["power_state"] = power_state
@@ -152,6 +157,7 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     result["environment"] = ctx["environment"]
     result["torch_settings"] = {**torch_math_settings(torch), "cudnn_benchmark": cudnn_benchmark,
                                 "at_process_start": ctx["torch_settings"]}
+    result["threads"] = threads_record(torch, threads, result.get("runner"))
     result["math_mode"] = planned["identity"]["math_mode"]
     result["measurement"] = measurement
     result["validity"] = run_validity(before, setup, ctx["device"], result, request.get("validity"))
@@ -190,7 +196,8 @@ def main(argv=None) -> int:
 
     context = {"config_path": config_path, "setup": setup, "device": device, "torch": torch,
                "power": jetson_power_state(setup), "process_started_at": process_started_at, "imports_s": imports_s,
-               "environment": environment, "torch_settings": torch_settings}
+               "environment": environment, "torch_settings": torch_settings,
+               "default_threads": torch.get_num_threads()}
     for index, run_id in enumerate(args.run_id):
         measure_and_write(request, run_id, index, context)
     return EXIT_OK
