@@ -48,6 +48,10 @@ UNINFORMATIVE_MARK = "(u)"
 UNINFORMATIVE_NOTE = (f"{UNINFORMATIVE_MARK} fidelity uninformative: the FP32 reference barely changes between the "
                       "fixed frames (its outputs hardly depend on the input, as with random-init weights), so a small "
                       "error against it says little (fidelity_reference_spread, docs/metrics.md).")
+SELF_MARK = "(self)"
+SELF_NOTE = (f"{SELF_MARK} fidelity against itself: the FP32 reference is this run's own backend and precision on the "
+             "same device, so its error is 0 by construction and proves nothing (fidelity_pass empty, "
+             "fidelity_informative false); add --backend torch (or another backend), or an fp32 reference.")
 
 
 TRTEXEC_NOTE = f"trtexec ms, / trtexec: trtexec's median Latency on the same engine and the harness p50 over it; {GAP_EXPLANATION}."
@@ -57,8 +61,13 @@ def _present(value) -> bool:
     return isinstance(value, (int, float)) and value == value
 
 
+def against_itself(row) -> bool:
+    return row.get("fidelity_compared_with") == "self"
+
+
 def uninformative(row) -> bool:
-    return row.get("fidelity_informative") is False or row.get("fidelity_informative") == 0.0
+    return not against_itself(row) and (row.get("fidelity_informative") is False
+                                        or row.get("fidelity_informative") == 0.0)
 
 
 def failed_fidelity(row) -> bool:
@@ -66,7 +75,10 @@ def failed_fidelity(row) -> bool:
 
 
 def fidelity_mark(row) -> str:
-    """What tables put after the fidelity error: (u) when uninformative, FAIL below the task's gate, else nothing."""
+    """What tables put after the fidelity error: (self) against itself, (u) when uninformative, FAIL below the task's
+    gate, else nothing."""
+    if against_itself(row):
+        return SELF_MARK
     if uninformative(row):
         return UNINFORMATIVE_MARK
     return FIDELITY_FAIL_MARK if failed_fidelity(row) else ""
@@ -121,6 +133,7 @@ def table_notes(rows: list) -> list:
     """The footnotes a run table needs: the shared-process mark and random-init weights, when some row has them."""
     notes = [SHARED_PROCESS_NOTE] if any(ran_after_other_runs(r) for r in rows) else []
     notes += [UNINFORMATIVE_NOTE] if any(uninformative(r) for r in rows) else []
+    notes += [SELF_NOTE] if any(against_itself(r) for r in rows) else []
     notes += [FIDELITY_FAIL_NOTE] if any(failed_fidelity(r) and not uninformative(r) for r in rows) else []
     notes += [OVER_NOTE] if any(over_limit(r) for r in rows) else []
     notes += [f"valid no, {r['run_id']}: {r['validity_reasons']}" for r in rows if r.get("valid") == "no"]

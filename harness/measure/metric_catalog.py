@@ -107,12 +107,13 @@ METRICS: list = [
     Metric("fidelity_informative", "bool", "FP32 CPU reference",
            "false when the reference moves by less than 0.1 % of its largest value between frames (its outputs barely "
            "depend on the input, as with random-init weights): the fidelity figures then say little and the tables "
-           "mark them (u)"),
+           "mark them (u); false too when the reference is the run itself (same backend and precision on the CPU where the "
+           "reference was computed: fidelity_compared_with self, marked (self))"),
     Metric("fidelity_pass", "bool", "FP32 CPU reference, the task's gate",
            "true when the task's gate figure reaches its minimum against the reference (detect / segment / pose / obb: "
            "box match >= 90 %; classify: top-1 agreement >= 90 %; depth and generic: cosine similarity >= 0.999; the "
-           "gate is in the result's fidelity.fidelity_gate); empty when the comparison is uninformative or the "
-           "figure is missing; tables mark a fail FAIL"),
+           "gate is in the result's fidelity.fidelity_gate); empty when the comparison is uninformative, against the "
+           "run itself, or the figure is missing; tables mark a fail FAIL"),
     Metric("fidelity_box_match_pct", "%", "FP32 CPU reference, Ultralytics NMS",
            "detect / segment / pose: share of the reference's boxes after NMS (conf 0.001, IoU 0.7, 100 per frame) that "
            "this backend reproduces (same class, IoU >= 0.5)"),
