@@ -59,6 +59,7 @@ class Options:
     require_max_clocks: bool = False
     require_power_mode: Optional[str] = None
     max_cv_pct: Optional[float] = None
+    fail_on: list = field(default_factory=list)  # harness/exit_status.py FAIL_ON: conditions that make the exit 3
     max_host_interference_pct: float = 10.0  # harness/measure/validity.py HOST_INTERFERENCE_LIMIT_PCT
     fidelity_frames: int = 4
     accuracy_images: int = 500
@@ -221,6 +222,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                                   "be read, is valid: false (default: any mode)"),
     "max_cv_pct": ("float", "a run whose latency varies with a coefficient of variation above this is valid: false "
                             "(default: none; above 5 percent it is a warning)"),
+    "fail_on": ("strs", "for CI: any of invalid,fidelity,accuracy_drop,skipped makes the exit code 3 when a run has "
+                        "it (not valid, below the fidelity gate, over the int8 accuracy-drop limit, skipped), named on "
+                        "the last line"),
     "max_host_interference_pct": ("float", "a run during whose measurement other processes (or steal) took more than "
                                            "this share of the host's CPU in a 0.5 s slice is valid: false (default "
                                            "10; docs/validation.md)"),
@@ -426,6 +430,11 @@ def validate(opts: Options) -> None:
         raise UserError(f"--builder_opt_level {opts.builder_opt_level}: TensorRT's levels are 0 to 5")
     if opts.max_cv_pct is not None and opts.max_cv_pct <= 0:
         raise UserError(f"--max_cv_pct {opts.max_cv_pct}: must be positive")
+    from harness.exit_status import FAIL_ON
+
+    unknown = [name for name in opts.fail_on if name not in FAIL_ON]
+    if unknown:
+        raise UserError(f"--fail_on {','.join(unknown)}: choose from {','.join(FAIL_ON)}")
     if not 0 <= opts.max_host_interference_pct <= 100:
         raise UserError(f"--max_host_interference_pct {opts.max_host_interference_pct}: a share between 0 and 100")
     if not 0 <= opts.int8_max_map_drop < 1:

@@ -17,7 +17,7 @@ from harness.atomic_io import atomic_write_json, remove_stale_temps
 from harness.console_output import safe_print
 from harness.data.source_scan import scan_source
 from harness.data.source_spec import parse_source
-from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_RUN_FAILURES, UserError
+from harness.errors import EXIT_INTERNAL, EXIT_OK, UserError
 from harness.launcher import ChildOutcome, run_phase
 from harness.matrix import group_runs
 from harness.measure.latency_stats import headline_img_per_s
@@ -373,5 +373,15 @@ def run_benchmark(opts: Options) -> int:
         console.say(f"report: {reports['html']} (self-contained), {reports['md']}, {reports['json']}, plots in "
                     f"{out_dir / 'plots'}")
         console.say(f"total wall time {time.perf_counter() - started:.1f} s")
-        failed = current[current["status"] == STATUS_FAILED]
-        return EXIT_RUN_FAILURES if len(failed) else EXIT_OK
+        ending = command_exit(current, [r for r in load_results(out_dir) if r["run_id"] in wanted], opts.fail_on)
+        console.say(ending.line)
+        return ending.code
+
+
+def command_exit(frame, results: list, fail_on: list):
+    """The exit code and its line (harness/exit_status.py) from this command's rows and results."""
+    from harness.exit_status import exit_status
+
+    refused = {r["run_id"]: (r.get("evidence") or {})["refused_input"] for r in results
+               if (r.get("evidence") or {}).get("refused_input")}
+    return exit_status(frame.to_dict("records"), refused, fail_on)
