@@ -10,7 +10,8 @@ from harness.int8_deltas import COLUMNS as INT8_COLUMNS, OVER_MARK, OVER_NOTE, a
 from harness.measure.metric_catalog import metric_names
 from harness.measure.trtexec_comparison import GAP_EXPLANATION
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
-from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results
+from harness.reason_lines import exception_line, reason_notes
+from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED_OOM, load_results
 
 SUMMARY_CSV = "jetson_benchmark_summary.csv"
 SUMMARY_MD = "jetson_benchmark_summary.md"
@@ -121,7 +122,8 @@ def status_text(row) -> str:
 
 
 def short_reason(row):
-    """The first ~60 characters of a non-ok row's reason, on one line; None for ok rows."""
+    """The first ~60 characters of a non-ok row's reason, on one line (the whole reason is under the table); None
+    for ok rows."""
     reason = row.get("reason")
     if row.get("status") == STATUS_OK or not isinstance(reason, str) or not reason.strip():
         return None
@@ -136,7 +138,7 @@ def table_notes(rows: list) -> list:
     notes += [SELF_NOTE] if any(against_itself(r) for r in rows) else []
     notes += [FIDELITY_FAIL_NOTE] if any(failed_fidelity(r) and not uninformative(r) for r in rows) else []
     notes += [OVER_NOTE] if any(over_limit(r) for r in rows) else []
-    notes += [f"valid no, {r['run_id']}: {r['validity_reasons']}" for r in rows if r.get("valid") == "no"]
+    notes += reason_notes(rows)
     notes += [TRTEXEC_NOTE] if any(_present(r.get("trtexec_latency_ms_median")) for r in rows) else []
     notes += [DEFAULT_TRAINED_NOTE] if any(r.get("weights") == DEFAULT_TRAINED for r in rows) else []
     return notes + ([RANDOM_INIT_NOTE] if any(r.get("weights") == RANDOM_INIT for r in rows) else [])
@@ -164,6 +166,7 @@ def result_row(result: dict) -> dict:
     row["task"] = (result.get("task") or {}).get("task")
     row["weights"] = weights_label(result)
     row["oom_evidence"] = result.get("oom_evidence")
+    row["exception_last_line"] = exception_line(result) if result.get("status") == STATUS_FAILED else None
     fleet = result.get("fleet") or {}
     row["device_profile"] = fleet.get("profile")  # empty on one host: the device is the host's
     row["node"] = f"{fleet['address']} ({fleet['node_id'][:8]})" if fleet.get("node_id") else None
@@ -204,7 +207,7 @@ def summary_frame(results: list):
     extra = sorted({k for r in results for k in (r.get("metrics") or {}) if k not in known})  # e.g. --accuracy_hook figures
     for row, result in zip(rows, results):
         row.update({k: (result.get("metrics") or {}).get(k) for k in extra})
-    columns = IDENTITY + metric_names() + extra + [*INT8_COLUMNS, "int8_max_accuracy_drop", "fidelity_compared_with", "input",
+    columns = IDENTITY + metric_names() + extra + [*INT8_COLUMNS, "int8_max_accuracy_drop", "fidelity_compared_with", "input", "exception_last_line",
                                                    "torch_intra_op_threads", "torch_inter_op_threads",
                                                    "onnxruntime_intra_op_threads", "device_name",
                                                    "execution_device", "providers", "phase_b_pid", "isolation",

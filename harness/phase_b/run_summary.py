@@ -151,8 +151,8 @@ def record_failure(result: dict, exc: BaseException, stage: str) -> None:
     result["status"] = STATUS_SKIPPED_OOM if oom else STATUS_FAILED
     if oom:
         result["oom_evidence"] = "observed"
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    result["reason"] = f"{'out of memory' if oom else 'error'} during {stage}: {type(exc).__name__}: {first_line}"[:500]
+    message = " ".join(str(exc).split())  # every line of the message: its last one is often the useful one
+    result["reason"] = f"{'out of memory' if oom else 'error'} during {stage}: {type(exc).__name__}: {message}"[:1000]
     result["evidence"] = {"exception": type(exc).__name__, "stage": stage,
                           "traceback_tail": traceback.format_exc().splitlines()[-12:]}
 
