@@ -104,15 +104,26 @@ def _short(value) -> str:
     return text if len(text) <= 24 else text[:12] + "…"
 
 
-def differences(old: Optional[dict], new: dict, parts: Optional[tuple] = None) -> list:
+PROVENANCE = "sources"  # where each input setting came from: a flag, the model's .model.json, its graph, a default
+
+
+def is_provenance(path: str) -> bool:
+    return PROVENANCE in path.split(".")
+
+
+def differences(old: Optional[dict], new: dict, parts: Optional[tuple] = None, provenance: bool = False) -> list:
     """``["device changed cpu → cuda:0", ...]``: what differs between two identities (restricted to ``parts``,
-    dotted prefixes, when given). A missing old identity is one difference of its own."""
+    dotted prefixes, when given). Where a setting came from is provenance, not a difference, unless ``provenance``
+    (a stored result is still redone when it changed: its key covers it). A missing old identity is one difference
+    of its own."""
     if not isinstance(old, dict):
         return ["the stored result has no identity record (made by an older harness)"]
     flat_old, flat_new = _flatten(old), _flatten(new)
     changed = []
     for path in list(flat_new) + [p for p in flat_old if p not in flat_new]:  # the identity's own order
         if parts is not None and not any(path == p or path.startswith(p + ".") for p in parts):
+            continue
+        if is_provenance(path) and not provenance:
             continue
         if flat_old.get(path) != flat_new.get(path):
             changed.append(f"{_label(path)} changed {_short(flat_old.get(path))} → {_short(flat_new.get(path))}")
@@ -121,7 +132,7 @@ def differences(old: Optional[dict], new: dict, parts: Optional[tuple] = None) -
 
 def what_changed(old: Optional[dict], new: dict) -> str:
     """One line for the console: the first few differences."""
-    found = differences(old, new)
+    found = differences(old, new, provenance=True)
     if not found:
         return "its settings changed"
     return "; ".join(found[:3]) + (f" (+{len(found) - 3} more)" if len(found) > 3 else "")

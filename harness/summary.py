@@ -27,7 +27,9 @@ ACCURACY_COLUMNS = (
 CONSOLE_COLUMNS = [
     ("device_profile", "device"), ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
     ("weights", "weights"), ("status", "status"), ("valid", "valid"), ("host_interference_pct", "host busy %"),
-    ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"), ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("fps", "fps"),
+    ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
+    ("repeat_p50_cv_pct", "p50 CV % between processes"), ("repeat_p50_ms_min", "p50 min ms"),
+    ("repeat_p50_ms_max", "p50 max ms"), ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("fps", "fps"),
     ("prompt_latency_ms_p50", "prompt ms"), ("peak_rss_mb", "peak RSS MiB"), ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"), *ACCURACY_COLUMNS,
     ("int8_accuracy_drop", "int8 acc drop"), ("int8_speedup", "int8 speed-up"),
     ("trtexec_latency_ms_median", "trtexec ms"), ("harness_over_trtexec_latency_ratio", "/ trtexec"),
@@ -98,12 +100,21 @@ def validity_cells(result: dict) -> tuple:
 
 
 def weights_label(result: dict):
-    """``random-init``, ``default-trained``, the weights file's name, or None for a result written before the field
+    """``random-init``, ``default-trained``, or the artifact the run loaded: a file the user gave (``onet.onnx``), or
+    one Phase A made from it (``onet_img64.onnx (from onet.pt)``); None for a result written before the field
     existed."""
     weights = result.get("weights") or {}
     if weights.get("kind") in (RANDOM_INIT, DEFAULT_TRAINED):
         return weights["kind"]
-    return weights.get("file") or weights.get("kind")
+    artifact = (result.get("run") or {}).get("artifact")
+    given = weights.get("files") or [weights.get("file")]
+    if not artifact or not weights.get("file"):
+        return weights.get("file") or weights.get("kind")
+    loaded = Path(artifact).name
+    if loaded in given:
+        return loaded
+    same_kind = [name for name in given if Path(name).suffix == Path(loaded).suffix]
+    return f"{loaded} (from {(same_kind or given)[0]})"
 
 
 def ran_after_other_runs(row) -> bool:

@@ -10,6 +10,8 @@ RUN_COLUMNS = (
     ("imgsz", "imgsz"), ("batch", "batch"), ("weights", "weights"),
     ("input", "input (layout dtype colour norm resize)"),
     ("status", "status"), ("valid", "valid"), ("host_interference_pct", "host busy %"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
+    ("repeat_p50_cv_pct", "p50 CV % between processes"), ("repeat_p50_ms_min", "p50 min ms"),
+    ("repeat_p50_ms_max", "p50 max ms"),
     ("throughput_img_per_s", "img/s"), ("peak_process_gpu_mb", "peak process GPU MiB"),
     ("peak_torch_reserved_mb", "peak torch reserved MiB"), ("peak_rss_mb", "peak RSS MiB"),
     ("fps", "fps"), ("prompt_latency_ms_p50", "prompt frame ms"), ("fidelity_max_abs_err", "fidelity max abs err"),
