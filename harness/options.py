@@ -311,7 +311,8 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "setup_timeout_s": ("float", "Phase A time limit in seconds (default 3600)"),
     "run_timeout_s": ("float", "time limit per Phase B process in seconds (default 1800)"),
     "probe_timeout_s": ("float", "time limit per Phase A probe process in seconds (default 300)"),
-    "build_timeout_s": ("float", "time limit per TensorRT engine build attempt in seconds (default 1800)"),
+    "build_timeout_s": ("float", "time limit per TensorRT engine build attempt and per compile warm-up (torch_compile, "
+                                 "onnxruntime_trt) in Phase A, in seconds (default 1800)"),
 }
 
 

@@ -184,7 +184,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
     probes = step("batch_probe", probe_batches, runs, context, why) if wanted else {}
     cudnn = step("cudnn_tuning", tune_cudnn, opts.enable_cudnn_tuning, runs, context, probes)
     runs = planned_records(models, *matrix, device, rules_profile(memory), probes, cudnn["per_run_group"], modes)
-    compiled = step("compile_warmup", warm_compile_caches, runs, context)
+    compiled = step("compile_warmup", warm_compile_caches, runs, {**context, "timeout_s": opts.build_timeout_s})
 
     write_setup_config(config_path, {
         "phase_a": {"pid": os.getpid(), "started_at": started_at,

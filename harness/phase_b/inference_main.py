@@ -19,6 +19,7 @@ from harness.logging_setup import configure_phase_logging, quiet_offline_environ
 from harness.measurement_request import read_request
 from harness.matrix import RunModes
 from harness.phase_b.run_conditions import conditions_after, conditions_before
+from harness.phase_b.compile_warmup_note import compile_warmup_warning
 from harness.phase_b.run_threads import apply_threads, threads_record
 from harness.results import write_result
 from harness.setup_config import read_setup_config
@@ -158,6 +159,9 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     result["torch_settings"] = {**torch_math_settings(torch), "cudnn_benchmark": cudnn_benchmark,
                                 "at_process_start": ctx["torch_settings"]}
     result["threads"] = threads_record(torch, threads, result.get("runner"))
+    compile_note = compile_warmup_warning(result, setup)
+    if compile_note:
+        result.setdefault("warnings", []).append(compile_note)
     result["math_mode"] = planned["identity"]["math_mode"]
     result["measurement"] = measurement
     result["validity"] = run_validity(before, setup, ctx["device"], result, request.get("validity"))
