@@ -107,7 +107,8 @@ class HostLoad:
         self.slices_n += 1
         if span >= SLICE_S / 2:  # a short last slice would magnify a single jiffy
             self.judged_slices_n += 1
-            self.worst_slice_pct = max(self.worst_slice_pct, 100 * (other + steal) / (span * self.cores))
+            share = min(100.0, 100 * (other + steal) / (span * self.cores))  # readings a jiffy apart can pass 100
+            self.worst_slice_pct = max(self.worst_slice_pct, share)
             self.worst_slice_other_core_pct = max(self.worst_slice_other_core_pct, 100 * other / span)
         if last.run_queue is not None:
             self.run_queue.append(last.run_queue)
