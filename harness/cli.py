@@ -22,7 +22,9 @@ segmentation masks (J, F, J&F); `train --models yolo11n,...` trains models (docs
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jetson-benchmark", description=DESCRIPTION)
+    from harness.exit_status import epilog
+
+    parser = argparse.ArgumentParser(prog="jetson-benchmark", description=DESCRIPTION, epilog=epilog())
     add_flags(parser)
     return parser
 

@@ -36,11 +36,10 @@ from typing import Optional
 
 import numpy as np
 
-from harness.errors import UserError
+from harness.errors import EXIT_REGRESSION, UserError
 from harness.results import STATUS_OK, load_results
 from harness.run_identity import COMPARABLE_PARTS, differences
 
-EXIT_REGRESSION = 4
 ALPHA = 0.05
 # Above every H200 repeat of the same matrix (median 2.8 %, largest 8.5 %) and the median between-process
 # disagreement of launch-bound GPU runs (7.4 %); see docs/compare.md for why not higher.

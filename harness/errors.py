@@ -7,6 +7,7 @@ EXIT_OK = 0
 EXIT_RUN_FAILURES = 3      # the matrix completed but at least one run has status "failed"
 EXIT_USAGE = 2             # bad flag, bad input, missing setup: the user must change something
 EXIT_INTERNAL = 1          # a bug or an environment failure; details are in run.log
+EXIT_REGRESSION = 4        # compare: a run got slower (or worse) beyond the runs' noise
 
 
 class UserError(Exception):

@@ -59,6 +59,11 @@ USER_OMP_NUM_THREADS = "JETSON_BENCHMARK_USER_OMP_NUM_THREADS"
 LAUNCHED_AT = "JETSON_BENCHMARK_LAUNCHED_AT"
 
 
+def user_omp_num_threads() -> str:
+    """The OMP_NUM_THREADS the user gave this command ("" when none): what every phase process gets."""
+    return os.environ.get(USER_OMP_NUM_THREADS, os.environ.get("OMP_NUM_THREADS", ""))
+
+
 def child_environment() -> dict:
     """The parent's environment for a phase process, minus what a library set behind the user's back.
 
@@ -69,7 +74,7 @@ def child_environment() -> dict:
     """
     env = dict(os.environ)
     if USER_OMP_NUM_THREADS not in env:  # the top-level parent: nothing has imported Ultralytics yet
-        env[USER_OMP_NUM_THREADS] = os.environ.get("OMP_NUM_THREADS", "")
+        env[USER_OMP_NUM_THREADS] = user_omp_num_threads()
     if env[USER_OMP_NUM_THREADS]:
         env["OMP_NUM_THREADS"] = env[USER_OMP_NUM_THREADS]
     else:

@@ -42,6 +42,7 @@ class RunModes:
     arrival: str = "fixed"                # fixed | poisson (only with arrival_fps)
     prompt: Optional[str] = None          # vos: points | bbox | mask (None: not a video model)
     dla_core: Optional[int] = None        # tensorrt: the DLA core the engine runs on (None: the GPU alone)
+    threads: Optional[int] = None         # --threads: intra-op threads of torch and ONNX Runtime (None: their default)
 
     @property
     def label(self) -> str:
@@ -54,17 +55,23 @@ class RunModes:
 
     @property
     def pacing_suffix(self) -> str:
-        """``__fps30`` (``__fps30poisson``) for a paced run, "" back to back: the run id ends with it."""
+        """``__fps30`` (``__fps30poisson``) for a paced run, "" back to back."""
         if self.arrival_fps is None:
             return ""
         return f"__fps{self.arrival_fps:g}" + ("poisson" if self.arrival == "poisson" else "")
 
+    @property
+    def threads_suffix(self) -> str:
+        """``__th4`` when --threads set the run's threads, else "": the run id ends with it."""
+        return f"__th{self.threads}" if self.threads is not None else ""
+
     def to_dict(self) -> dict:
-        """The modes as stored; a GPU-only run leaves ``dla_core`` out, so results stored before the DLA dimension
-        existed keep their identity."""
+        """The modes as stored; a GPU-only run leaves ``dla_core`` out, and a run at the libraries' default threads
+        ``threads``, so results stored before those dimensions existed keep their identity."""
         data = asdict(self)
-        if data["dla_core"] is None:
-            del data["dla_core"]
+        for optional in ("dla_core", "threads"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
     @classmethod
@@ -88,7 +95,8 @@ class RunSpec:
     @property
     def run_id(self) -> str:
         base = f"{safe_name(self.model)}__{self.backend}__{self.precision}__img{self.imgsz}__b{self.batch}"
-        return (f"{base}__{self.variant}" if self.variant else base) + self.modes.pacing_suffix
+        return ((f"{base}__{self.variant}" if self.variant else base) + self.modes.pacing_suffix
+                + self.modes.threads_suffix)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -155,7 +163,8 @@ def modes_for(backend: str, modes: dict) -> RunModes:
                     arrival_fps=float(fps) if fps else None,  # 0 / None: back to back
                     arrival=str(modes.get("arrival") or "fixed") if fps else "fixed",
                     prompt=modes.get("prompt"),
-                    dla_core=modes.get("dla_core") if backend == "tensorrt" else None)
+                    dla_core=modes.get("dla_core") if backend == "tensorrt" else None,
+                    threads=modes.get("threads"))
 
 
 def variant_for(backend: str, modes: dict) -> str:
@@ -179,7 +188,8 @@ def expand_matrix(
     ``sizes_per_model`` overrides ``imgsz`` likewise (a model with a fixed input or its own imgsz);
     ``prompts_per_model``: the video models, each with its prompts (a matrix dimension; they run at batch 1, one
     frame at a time, and take no stream, pipeline or pacing mode). ``modes["dla_core_list"]``: the DLA cores
-    (None: the GPU alone), a dimension of tensorrt runs only: other backends get one run, not one per core."""
+    (None: the GPU alone), a dimension of tensorrt runs only: other backends get one run, not one per core.
+    ``modes["threads_list"]``: --threads, a dimension of every run (None: the libraries' default threads)."""
     seen: set[str] = set()
     specs: list[RunSpec] = []
     modes = modes or {}
@@ -187,16 +197,19 @@ def expand_matrix(
     depths = modes.get("pipeline_list") or [1]
     rates = modes.get("arrival_fps_list") or [None]
     dla_cores = modes.get("dla_core_list") or [None]
+    thread_counts = modes.get("threads_list") or [None]
     for model in models:
         model_backends = (backends_per_model or {}).get(model, backends)
         model_sizes = (sizes_per_model or {}).get(model, imgsz)
         prompts = (prompts_per_model or {}).get(model)
         video = prompts is not None
-        for backend, precision, size, batch, streams, depth, fps, prompt, dla in itertools.product(
+        for backend, precision, size, batch, streams, depth, fps, prompt, dla, threads in itertools.product(
                 model_backends, precisions, model_sizes, [1] if video else batches, [1] if video else stream_counts,
-                [1] if video else depths, [None] if video else rates, prompts or [None], [None] if video else dla_cores):
-            run_modes = ({"prompt": prompt} if video else
-                         {**modes, "streams": streams, "pipeline": depth, "arrival_fps": fps, "dla_core": dla})
+                [1] if video else depths, [None] if video else rates, prompts or [None], [None] if video else dla_cores,
+                thread_counts):
+            run_modes = ({"prompt": prompt, "threads": threads} if video else
+                         {**modes, "streams": streams, "pipeline": depth, "arrival_fps": fps, "dla_core": dla,
+                          "threads": threads})
             spec = RunSpec(model, backend, precision, canonical(size), int(batch), modes_for(backend, run_modes))
             if spec.run_id not in seen:
                 seen.add(spec.run_id)

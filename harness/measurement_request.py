@@ -45,7 +45,8 @@ def validity_requirements(opts) -> dict:
     same measurement judged by other requirements is the same measurement."""
     from harness.measure.validity import Requirements
 
-    return Requirements(opts.require_max_clocks, opts.require_power_mode, opts.max_cv_pct).to_dict()
+    return Requirements(opts.require_max_clocks, opts.require_power_mode, opts.max_cv_pct,
+                        opts.max_host_interference_pct).to_dict()
 
 
 def write_request(out_dir: Path, setup_config: Path, measurement: dict, runs: list, isolation: str,

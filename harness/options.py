@@ -54,10 +54,13 @@ class Options:
     sparsity: bool = False
     timing_cache: str = "on"
     dla_core: list = field(default_factory=lambda: [None])   # tensorrt: DLA cores, None = the GPU alone
+    threads: list = field(default_factory=lambda: [None])    # intra-op threads of torch and ONNX Runtime, None = default
     layer_profile: bool = False
     require_max_clocks: bool = False
     require_power_mode: Optional[str] = None
     max_cv_pct: Optional[float] = None
+    fail_on: list = field(default_factory=list)  # harness/exit_status.py FAIL_ON: conditions that make the exit 3
+    max_host_interference_pct: float = 10.0  # harness/measure/validity.py HOST_INTERFERENCE_LIMIT_PCT
     fidelity_frames: int = 4
     accuracy_images: int = 500
     dense_gt: Optional[str] = None
@@ -201,6 +204,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "dla_core": ("dla_cores", "TensorRT on a DLA core, a matrix dimension of tensorrt runs: e.g. 0,1 or gpu,0,1 (gpu: "
                               "the GPU alone, the default), with GPU fallback; fp16 and int8 only; a core the board's "
                               "profile lacks is skipped with the reason (run ids end in __dla<N>)"),
+    "threads": ("ints", "intra-op threads of torch and ONNX Runtime in Phase B, e.g. 1,2: a matrix dimension of every "
+                        "run (run ids end in __th<N>; default: the libraries' own, torch's intra-op = the cores, ONNX "
+                        "Runtime's = the physical cores); a run's threads are in its result either way"),
     "calib_images": ("int", "most preprocessed frames used for INT8 calibration (default 500; fewer than 300 warns)"),
     "calib_batch": ("int", "frames per INT8 calibration batch, independent of the run's --batch (default 8: a batch-64 "
                            "run does not calibrate at 64 on an 8 GB board)"),
@@ -218,6 +224,12 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                                   "be read, is valid: false (default: any mode)"),
     "max_cv_pct": ("float", "a run whose latency varies with a coefficient of variation above this is valid: false "
                             "(default: none; above 5 percent it is a warning)"),
+    "fail_on": ("strs", "for CI: any of invalid,fidelity,accuracy_drop,skipped makes the exit code 3 when a run has "
+                        "it (not valid, below the fidelity gate, over the int8 accuracy-drop limit, skipped), named on "
+                        "the last line"),
+    "max_host_interference_pct": ("float", "a run during whose measurement other processes (or steal) took more than "
+                                           "this share of the host's CPU in a 0.5 s slice is valid: false (default "
+                                           "10; docs/validation.md)"),
     "fidelity_frames": ("int", "fixed frames on which outputs are compared with the FP32 reference (default 4; 0 = off)"),
     "accuracy_images": ("int", "most still images scored per run for mAP (YOLO labels) or --dense_gt (default 500; 0 = off)"),
     "dense_gt": ("str", "folder of depth ground truth per image: <image stem>.npy (metres) or .png (16-bit mm): "
@@ -315,7 +327,8 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "setup_timeout_s": ("float", "Phase A time limit in seconds (default 3600)"),
     "run_timeout_s": ("float", "time limit per Phase B process in seconds (default 1800)"),
     "probe_timeout_s": ("float", "time limit per Phase A probe process in seconds (default 300)"),
-    "build_timeout_s": ("float", "time limit per TensorRT engine build attempt in seconds (default 1800)"),
+    "build_timeout_s": ("float", "time limit per TensorRT engine build attempt and per compile warm-up (torch_compile, "
+                                 "onnxruntime_trt) in Phase A, in seconds (default 1800)"),
 }
 
 
@@ -426,6 +439,8 @@ def validate(opts: Options) -> None:
             raise UserError(f"--backend {backend!r}: unknown backend; choose from auto, {', '.join(BACKENDS)}")
     if "auto" in opts.backend and len(opts.backend) > 1:
         raise UserError("--backend auto cannot be combined with named backends")
+    if any(n is not None and n < 1 for n in opts.threads):
+        raise UserError(f"--threads {','.join(map(str, opts.threads))}: at least 1 thread per run")
     if min(opts.streams) < 1:
         raise UserError(f"--streams {min(opts.streams)}: must be at least 1")
     if opts.workspace_mb <= 0:
@@ -444,6 +459,13 @@ def validate(opts: Options) -> None:
         raise UserError(f"--builder_opt_level {opts.builder_opt_level}: TensorRT's levels are 0 to 5")
     if opts.max_cv_pct is not None and opts.max_cv_pct <= 0:
         raise UserError(f"--max_cv_pct {opts.max_cv_pct}: must be positive")
+    from harness.exit_status import FAIL_ON
+
+    unknown = [name for name in opts.fail_on if name not in FAIL_ON]
+    if unknown:
+        raise UserError(f"--fail_on {','.join(unknown)}: choose from {','.join(FAIL_ON)}")
+    if not 0 <= opts.max_host_interference_pct <= 100:
+        raise UserError(f"--max_host_interference_pct {opts.max_host_interference_pct}: a share between 0 and 100")
     if not 0 <= opts.int8_max_map_drop < 1:
         raise UserError(f"--int8_max_map_drop {opts.int8_max_map_drop}: an absolute drop between 0 and 1")
     if opts.accuracy_images < 0:

@@ -18,7 +18,7 @@ from harness.console_output import safe_print
 from harness.data.source_scan import scan_source
 from harness.disk_errors import with_path
 from harness.data.source_spec import parse_source
-from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_RUN_FAILURES, UserError
+from harness.errors import EXIT_INTERNAL, EXIT_OK, UserError
 from harness.launcher import ChildOutcome, run_phase
 from harness.matrix import group_runs
 from harness.measure.latency_stats import headline_img_per_s
@@ -223,6 +223,7 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
         pending.append(run_id)
     if not pending:
         return []
+    say_if_threads_exceed_free_cores([by_id[i] for i in pending], console)
     progress = Progress(len(pending) * opts.repeats)
     request = write_request(out_dir, config_path, measurement, [by_id[i] for i in pending], opts.isolation,
                             opts.verbose, progress=progress.enabled, validity=validity_requirements(opts))
@@ -235,6 +236,14 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
     finally:
         progress.close()
         console.progress = None
+
+
+def say_if_threads_exceed_free_cores(runs: list, console: Console) -> None:
+    from harness.thread_check import busy_cores_now, oversubscription_line
+
+    line = oversubscription_line(runs, *busy_cores_now())
+    if line:
+        console.say(line)
 
 
 def rejudge_stored(out_dir: Path, run_id: str, opts: Options) -> None:
@@ -456,5 +465,15 @@ def _run_locked(opts: Options, out_dir: Path) -> int:
         console.say(f"total wall time {time.perf_counter() - started:.1f} s")
         for line in command_time_lines(out_dir, wanted, started, command_started_at, console, reports_s):
             console.say(line)
-        failed = current[current["status"] == STATUS_FAILED]
-        return EXIT_RUN_FAILURES if len(failed) else EXIT_OK
+        ending = command_exit(current, [r for r in load_results(out_dir) if r["run_id"] in wanted], opts.fail_on)
+        console.say(ending.line)
+        return ending.code
+
+
+def command_exit(frame, results: list, fail_on: list):
+    """The exit code and its line (harness/exit_status.py) from this command's rows and results."""
+    from harness.exit_status import exit_status
+
+    refused = {r["run_id"]: (r.get("evidence") or {})["refused_input"] for r in results
+               if (r.get("evidence") or {}).get("refused_input")}
+    return exit_status(frame.to_dict("records"), refused, fail_on)

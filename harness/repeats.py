@@ -18,6 +18,18 @@ def process_figures(result: dict) -> dict:
     return {"pid": (result.get("process") or {}).get("pid"), **{name: metrics.get(name) for name in FIGURES}}
 
 
+def spread_figures(processes: list) -> dict:
+    """The between-process spread of the per-process p50s (every process ok): CV (sample std, n-1) and min / max."""
+    import statistics
+
+    p50s = [p["latency_ms_p50"] for p in processes if p.get("latency_ms_p50") is not None]
+    if len(p50s) < 2:
+        return {}
+    mean = statistics.fmean(p50s)
+    return {"repeats_n": len(p50s), "repeat_p50_cv_pct": 100 * statistics.stdev(p50s) / mean if mean else None,
+            "repeat_p50_ms_min": min(p50s), "repeat_p50_ms_max": max(p50s)}
+
+
 def median_index(values: list) -> int:
     """The index of the lower median of ``values`` (the process whose p50 is the median)."""
     order = sorted(range(len(values)), key=lambda i: values[i])
@@ -46,6 +58,8 @@ class RepeatRecord:
         chosen = done[-1]
         if all(r.get("status") == STATUS_OK for r in done):
             chosen = done[median_index([r["metrics"]["latency_ms_p50"] for r in done])]
-        chosen = {**chosen, "repeats": {"requested": self.repeats, "chosen": done.index(chosen),
-                                        "processes": [process_figures(r) for r in done]}}
+        processes = [process_figures(r) for r in done]
+        chosen = {**chosen, "repeats": {"requested": self.repeats, "chosen": done.index(chosen), "processes": processes}}
+        if all(r.get("status") == STATUS_OK for r in done):
+            chosen["metrics"] = {**(chosen.get("metrics") or {}), **spread_figures(processes)}
         write_result(out_dir, chosen)

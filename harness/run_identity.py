@@ -44,6 +44,14 @@ def runs_on_gpu(backend: str, device_record: dict) -> bool:
     return backend != "onnxruntime" or bool(device_record.get("onnxruntime_cuda"))
 
 
+def threads_identity(planned: dict) -> dict:
+    """What sets a run's threads: --threads (None: the libraries' default) and the user's OMP_NUM_THREADS, which
+    every phase process gets (harness/launcher.py); the threads Phase B used are in the result's ``threads``."""
+    from harness.launcher import user_omp_num_threads
+
+    return {"requested": (planned.get("modes") or {}).get("threads"), "omp_num_threads_env": user_omp_num_threads() or None}
+
+
 def run_identity(planned: dict, measurement: dict, setup: dict, isolation: str) -> dict:
     extra = planned.get("extra") or {}
     env = setup.get("environment") or {}
@@ -63,6 +71,7 @@ def run_identity(planned: dict, measurement: dict, setup: dict, isolation: str) 
         "isolation": isolation,
         "cudnn_benchmark": bool(extra.get("cudnn_benchmark", False)),
         "math_mode": math_mode(str(planned.get("precision")), runs_on_gpu(str(planned.get("backend")), device_record)),
+        "threads": threads_identity(planned),
         "versions": {**{k: env.get(k) for k in VERSION_FIELDS + (VOS_VERSION_FIELDS if extra.get("task") == "vos"
                                                                  else ())}, "harness": __version__},
     }
@@ -95,15 +104,26 @@ def _short(value) -> str:
     return text if len(text) <= 24 else text[:12] + "…"
 
 
-def differences(old: Optional[dict], new: dict, parts: Optional[tuple] = None) -> list:
+PROVENANCE = "sources"  # where each input setting came from: a flag, the model's .model.json, its graph, a default
+
+
+def is_provenance(path: str) -> bool:
+    return PROVENANCE in path.split(".")
+
+
+def differences(old: Optional[dict], new: dict, parts: Optional[tuple] = None, provenance: bool = False) -> list:
     """``["device changed cpu → cuda:0", ...]``: what differs between two identities (restricted to ``parts``,
-    dotted prefixes, when given). A missing old identity is one difference of its own."""
+    dotted prefixes, when given). Where a setting came from is provenance, not a difference, unless ``provenance``
+    (a stored result is still redone when it changed: its key covers it). A missing old identity is one difference
+    of its own."""
     if not isinstance(old, dict):
         return ["the stored result has no identity record (made by an older harness)"]
     flat_old, flat_new = _flatten(old), _flatten(new)
     changed = []
     for path in list(flat_new) + [p for p in flat_old if p not in flat_new]:  # the identity's own order
         if parts is not None and not any(path == p or path.startswith(p + ".") for p in parts):
+            continue
+        if is_provenance(path) and not provenance:
             continue
         if flat_old.get(path) != flat_new.get(path):
             changed.append(f"{_label(path)} changed {_short(flat_old.get(path))} → {_short(flat_new.get(path))}")
@@ -112,7 +132,7 @@ def differences(old: Optional[dict], new: dict, parts: Optional[tuple] = None) -
 
 def what_changed(old: Optional[dict], new: dict) -> str:
     """One line for the console: the first few differences."""
-    found = differences(old, new)
+    found = differences(old, new, provenance=True)
     if not found:
         return "its settings changed"
     return "; ".join(found[:3]) + (f" (+{len(found) - 3} more)" if len(found) > 3 else "")

@@ -24,6 +24,7 @@ SHAPING_FLAGS = ("source", "split_dir", "weights_dir", "max_frames", "limit_vide
                  "dla_core")  # engines are built per DLA core
 # How the passes are scheduled needs no new artifacts: these may change with --skip_setup.
 SCHEDULING_FLAGS = {"pipeline": "pipeline_list", "arrival_fps": "arrival_fps_list", "arrival": "arrival",
+                    "threads": "threads_list",
                     "int8_max_map_drop": "int8_max_map_drop"}  # a judgement of the results, not a measurement
 
 

@@ -10,7 +10,8 @@ from harness.int8_deltas import COLUMNS as INT8_COLUMNS, OVER_MARK, OVER_NOTE, a
 from harness.measure.metric_catalog import metric_names
 from harness.measure.trtexec_comparison import GAP_EXPLANATION
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
-from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results
+from harness.reason_lines import exception_line, reason_notes
+from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED_OOM, load_results
 
 SUMMARY_CSV = "jetson_benchmark_summary.csv"
 SUMMARY_MD = "jetson_benchmark_summary.md"
@@ -25,8 +26,10 @@ ACCURACY_COLUMNS = (
 )
 CONSOLE_COLUMNS = [
     ("device_profile", "device"), ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "prec"), ("imgsz", "imgsz"), ("batch", "batch"),
-    ("weights", "weights"), ("status", "status"), ("valid", "valid"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
-    ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("fps", "fps"),
+    ("weights", "weights"), ("status", "status"), ("valid", "valid"), ("host_interference_pct", "host busy %"),
+    ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
+    ("repeat_p50_cv_pct", "p50 CV % between processes"), ("repeat_p50_ms_min", "p50 min ms"),
+    ("repeat_p50_ms_max", "p50 max ms"), ("gpu_compute_ms_p50", "GPU p50 ms"), ("throughput_img_per_s", "img/s"), ("fps", "fps"),
     ("prompt_latency_ms_p50", "prompt ms"), ("peak_rss_mb", "peak RSS MiB"), ("peak_torch_reserved_mb", "torch reserved MiB"), ("fidelity_max_abs_err", "fidelity err"), *ACCURACY_COLUMNS,
     ("int8_accuracy_drop", "int8 acc drop"), ("int8_speedup", "int8 speed-up"),
     ("trtexec_latency_ms_median", "trtexec ms"), ("harness_over_trtexec_latency_ratio", "/ trtexec"),
@@ -48,6 +51,10 @@ UNINFORMATIVE_MARK = "(u)"
 UNINFORMATIVE_NOTE = (f"{UNINFORMATIVE_MARK} fidelity uninformative: the FP32 reference barely changes between the "
                       "fixed frames (its outputs hardly depend on the input, as with random-init weights), so a small "
                       "error against it says little (fidelity_reference_spread, docs/metrics.md).")
+SELF_MARK = "(self)"
+SELF_NOTE = (f"{SELF_MARK} fidelity against itself: the FP32 reference is this run's own backend and precision on the "
+             "same device, so its error is 0 by construction and proves nothing (fidelity_pass empty, "
+             "fidelity_informative false); add --backend torch (or another backend), or an fp32 reference.")
 
 
 TRTEXEC_NOTE = f"trtexec ms, / trtexec: trtexec's median Latency on the same engine and the harness p50 over it; {GAP_EXPLANATION}."
@@ -57,8 +64,13 @@ def _present(value) -> bool:
     return isinstance(value, (int, float)) and value == value
 
 
+def against_itself(row) -> bool:
+    return row.get("fidelity_compared_with") == "self"
+
+
 def uninformative(row) -> bool:
-    return row.get("fidelity_informative") is False or row.get("fidelity_informative") == 0.0
+    return not against_itself(row) and (row.get("fidelity_informative") is False
+                                        or row.get("fidelity_informative") == 0.0)
 
 
 def failed_fidelity(row) -> bool:
@@ -66,7 +78,10 @@ def failed_fidelity(row) -> bool:
 
 
 def fidelity_mark(row) -> str:
-    """What tables put after the fidelity error: (u) when uninformative, FAIL below the task's gate, else nothing."""
+    """What tables put after the fidelity error: (self) against itself, (u) when uninformative, FAIL below the task's
+    gate, else nothing."""
+    if against_itself(row):
+        return SELF_MARK
     if uninformative(row):
         return UNINFORMATIVE_MARK
     return FIDELITY_FAIL_MARK if failed_fidelity(row) else ""
@@ -85,12 +100,21 @@ def validity_cells(result: dict) -> tuple:
 
 
 def weights_label(result: dict):
-    """``random-init``, ``default-trained``, the weights file's name, or None for a result written before the field
+    """``random-init``, ``default-trained``, or the artifact the run loaded: a file the user gave (``onet.onnx``), or
+    one Phase A made from it (``onet_img64.onnx (from onet.pt)``); None for a result written before the field
     existed."""
     weights = result.get("weights") or {}
     if weights.get("kind") in (RANDOM_INIT, DEFAULT_TRAINED):
         return weights["kind"]
-    return weights.get("file") or weights.get("kind")
+    artifact = (result.get("run") or {}).get("artifact")
+    given = weights.get("files") or [weights.get("file")]
+    if not artifact or not weights.get("file"):
+        return weights.get("file") or weights.get("kind")
+    loaded = Path(artifact).name
+    if loaded in given:
+        return loaded
+    same_kind = [name for name in given if Path(name).suffix == Path(loaded).suffix]
+    return f"{loaded} (from {(same_kind or given)[0]})"
 
 
 def ran_after_other_runs(row) -> bool:
@@ -109,7 +133,8 @@ def status_text(row) -> str:
 
 
 def short_reason(row):
-    """The first ~60 characters of a non-ok row's reason, on one line; None for ok rows."""
+    """The first ~60 characters of a non-ok row's reason, on one line (the whole reason is under the table); None
+    for ok rows."""
     reason = row.get("reason")
     if row.get("status") == STATUS_OK or not isinstance(reason, str) or not reason.strip():
         return None
@@ -121,9 +146,10 @@ def table_notes(rows: list) -> list:
     """The footnotes a run table needs: the shared-process mark and random-init weights, when some row has them."""
     notes = [SHARED_PROCESS_NOTE] if any(ran_after_other_runs(r) for r in rows) else []
     notes += [UNINFORMATIVE_NOTE] if any(uninformative(r) for r in rows) else []
+    notes += [SELF_NOTE] if any(against_itself(r) for r in rows) else []
     notes += [FIDELITY_FAIL_NOTE] if any(failed_fidelity(r) and not uninformative(r) for r in rows) else []
     notes += [OVER_NOTE] if any(over_limit(r) for r in rows) else []
-    notes += [f"valid no, {r['run_id']}: {r['validity_reasons']}" for r in rows if r.get("valid") == "no"]
+    notes += reason_notes(rows)
     notes += [TRTEXEC_NOTE] if any(_present(r.get("trtexec_latency_ms_median")) for r in rows) else []
     notes += [DEFAULT_TRAINED_NOTE] if any(r.get("weights") == DEFAULT_TRAINED for r in rows) else []
     return notes + ([RANDOM_INIT_NOTE] if any(r.get("weights") == RANDOM_INIT for r in rows) else [])
@@ -138,7 +164,8 @@ def variant_text(result: dict) -> str:
     if stored is None:  # an older result: the label its run id carries
         return run.get("variant") or (result["run_id"].split("__")[5] if result["run_id"].count("__") >= 5 else "")
     modes = RunModes.from_dict(stored)
-    return " ".join(part for part in (modes.label, modes.pacing_suffix.lstrip("_")) if part)
+    return " ".join(part for part in (modes.label, modes.pacing_suffix.lstrip("_"), modes.threads_suffix.lstrip("_"))
+                    if part)
 
 
 def result_row(result: dict) -> dict:
@@ -150,6 +177,7 @@ def result_row(result: dict) -> dict:
     row["task"] = (result.get("task") or {}).get("task")
     row["weights"] = weights_label(result)
     row["oom_evidence"] = result.get("oom_evidence")
+    row["exception_last_line"] = exception_line(result) if result.get("status") == STATUS_FAILED else None
     fleet = result.get("fleet") or {}
     row["device_profile"] = fleet.get("profile")  # empty on one host: the device is the host's
     row["node"] = f"{fleet['address']} ({fleet['node_id'][:8]})" if fleet.get("node_id") else None
@@ -157,6 +185,10 @@ def result_row(result: dict) -> dict:
     row["run_started_at"], row["run_ended_at"] = fleet.get("started_at"), fleet.get("ended_at")
     row["valid"], row["validity_reasons"] = validity_cells(result)
     row["fidelity_compared_with"] = (result.get("fidelity") or {}).get("compared_with")
+    threads = result.get("threads") or {}
+    row["torch_intra_op_threads"] = threads.get("torch_intra_op")
+    row["torch_inter_op_threads"] = threads.get("torch_inter_op")
+    row["onnxruntime_intra_op_threads"] = threads.get("onnxruntime_intra_op")
     spec = result.get("input") or {}
     row["input"] = (f"{spec['layout']} {spec['dtype']} {spec['color']} {spec['norm']} {spec['resize']}"
                     if spec else None)
@@ -186,7 +218,9 @@ def summary_frame(results: list):
     extra = sorted({k for r in results for k in (r.get("metrics") or {}) if k not in known})  # e.g. --accuracy_hook figures
     for row, result in zip(rows, results):
         row.update({k: (result.get("metrics") or {}).get(k) for k in extra})
-    columns = IDENTITY + metric_names() + extra + [*INT8_COLUMNS, "int8_max_accuracy_drop", "fidelity_compared_with", "input", "device_name",
+    columns = IDENTITY + metric_names() + extra + [*INT8_COLUMNS, "int8_max_accuracy_drop", "fidelity_compared_with", "input", "exception_last_line",
+                                                   "torch_intra_op_threads", "torch_inter_op_threads",
+                                                   "onnxruntime_intra_op_threads", "device_name",
                                                    "execution_device", "providers", "phase_b_pid", "isolation",
                                                    "run_index_in_process", "phase_a_pid", "node", "gpu_ids",
                                                    "run_started_at", "run_ended_at", "created_at"]

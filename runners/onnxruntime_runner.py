@@ -72,6 +72,8 @@ class OnnxRuntimeRunner(Runner):
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        if self.options.get("intra_op_threads"):
+            options.intra_op_num_threads = int(self.options["intra_op_threads"])
         self.session = ort.InferenceSession(self.artifact, sess_options=options, providers=providers)
         inputs = {i.name: i for i in self.session.get_inputs()}
         model_input = inputs.get(self.input.name) or self.session.get_inputs()[0]
@@ -147,7 +149,18 @@ class OnnxRuntimeRunner(Runner):
             "outputs_bound_once": getattr(self, "io", None) is not None and not self.io.rebinds_outputs,
             "input_dtype": np.dtype(self.input_dtype).name if hasattr(self, "input_dtype") else None,
             "cuda_provider_options": self._cuda_options(),
+            "onnxruntime_threads": self._threads(),
         }
+
+    def _threads(self) -> dict:
+        """The session's configured threads (0: ONNX Runtime's default) and execution mode."""
+        session = getattr(self, "session", None)
+        if session is None:
+            return {}
+        options = session.get_session_options()
+        return {"intra_op": options.intra_op_num_threads, "inter_op": options.inter_op_num_threads,
+                "execution_mode": "parallel" if options.execution_mode == self.ort.ExecutionMode.ORT_PARALLEL
+                else "sequential"}
 
     def _cuda_options(self) -> dict:
         """The CUDA provider's options as the session applied them (use_tf32 among them), or {}."""

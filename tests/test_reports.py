@@ -6,7 +6,7 @@ import shutil
 
 from conftest import REPO, run_cli
 from harness.report.plots import pareto_front, read_metrics, short_labels
-from harness.report.report_data import unmeasured_notes
+from harness.report.report_data import measured_ids, run_warnings, runs_text, unmeasured_notes
 
 FIXTURES = REPO / "tests" / "data" / "report_fixtures"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -49,9 +49,11 @@ def test_report_from_gpu_results(tmp_path):
     assert html.count("data:image/png;base64,") == len(plots)
     assert "Memory Safety Summary" in html and 'class="l status-skipped_oom">skipped_oom<' in html
     report = json.loads((out / "report.json").read_text())
-    assert report["schema_version"] == 1 and report["counts"] == {"ok": 4, "failed": 0, "skipped_oom": 1, "skipped": 1}
+    assert report["schema_version"] == 2 and report["counts"] == {"ok": 4, "failed": 0, "skipped_oom": 1, "skipped": 1}
     assert report["platform"]["device_name"] == "NVIDIA H200"
-    assert any(n["figure"] == "fidelity_box_match_pct" for n in report["notes"])
+    assert any("fidelity_box_match_pct" in n["figures"] for n in report["notes"])
+    reasons = [n["reason"] for n in report["notes"]]
+    assert len(reasons) == len(set(reasons))  # one line per reason, whatever figures and runs it covers
     csv = (out / "jetson_benchmark_summary.csv").read_text().splitlines()[0]
     for column in ("variant", "avg_power_w", "energy_j_per_img", "gpu_util_pct_mean", "fidelity_max_abs_err"):
         assert column in csv
@@ -104,11 +106,20 @@ def test_metrics_reader_keeps_the_latest_recording(tmp_path):
 
 
 def test_unmeasured_notes_group_reasons_and_runs():
-    results = [{"run_id": "r1", "status": "ok", "unavailable": {"avg_power_w": "no power source", "x": "y"}},
+    results = [{"run_id": "r1", "status": "ok", "unavailable": {"avg_power_w": "no power source", "x": "y",
+                                                                "energy_j": "no power source"}},
                {"run_id": "r2", "status": "ok", "unavailable": {"avg_power_w": "no power source"}},
                {"run_id": "r3", "status": "skipped", "unavailable": {"avg_power_w": "ignored: not measured at all"}}]
-    assert unmeasured_notes(results) == [{"figure": "avg_power_w", "reason": "no power source", "runs": ["r1", "r2"]},
-                                         {"figure": "x", "reason": "y", "runs": ["r1"]}]
+    assert unmeasured_notes(results) == [
+        {"reason": "no power source", "figures": ["avg_power_w", "energy_j"], "runs": ["r1", "r2"]},
+        {"reason": "y", "figures": ["x"], "runs": ["r1"]}]
+    report = {"runs": [{"run_id": "r1", "status": "ok"}, {"run_id": "r2", "status": "ok"}]}
+    assert runs_text(["r1", "r2"], measured_ids(report)) == "every measured run (2)" and runs_text(["r1"], ["r1", "r2"]) == "r1"
+
+
+def test_each_warning_names_its_runs():
+    results = [{"run_id": "a", "warnings": ["noisy"]}, {"run_id": "b", "warnings": ["noisy", "swap in use"]}]
+    assert run_warnings(results) == [{"warning": "noisy", "runs": ["a", "b"]}, {"warning": "swap in use", "runs": ["b"]}]
 
 
 # --- what each output shows: reasons, accuracy, weights, source, OOM evidence, shared processes --------------------

@@ -62,7 +62,7 @@ def test_train_then_measure_in_one_command(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "[train 1/1] yolo11n__scratch__e1__img64__b8: ok" in proc.stdout
     result = load_json(tmp_path / "jetson_results" / "runs" / "yolo11n__torch__fp32__img64__b1.json")
-    assert result["status"] == "ok" and result["weights"] == {"kind": "file", "file": "yolo11n.pt"}
+    assert result["status"] == "ok" and result["weights"] == {"kind": "file", "file": "yolo11n.pt", "files": ["yolo11n.pt"]}
 
 
 def test_a_dataset_that_would_download_is_one_line(tmp_path):

@@ -77,6 +77,19 @@ def test_swap_growth_other_gpu_processes_and_noise_make_a_run_invalid():
     assert warned["valid"] is True and warned["warnings"][0].startswith("noisy: the latency's coefficient of variation")
 
 
+def test_other_processes_on_the_host_make_a_run_invalid_above_the_limit():
+    busy = {**QUIET, "host_interference_pct": 70.0, "host_other_cpu_core_pct": 95.0,
+            "host_other_cpu_core_pct_max": 140.0, "host_steal_core_pct": 0.0, "host_cores_n": 2}
+    verdict = judge(busy, Requirements())
+    assert verdict["valid"] is False and verdict["reasons"] == [
+        "host busy: other processes used 140 % of a core during the measurement (at worst, in a 0.5 s slice; 95 % "
+        "over the whole window): 70 % of the host's 2 cores, above 10 %"]
+    assert judge(busy, Requirements(max_host_interference_pct=80))["valid"] is True
+    assert judge({**busy, "host_interference_pct": 9.0}, Requirements())["valid"] is True
+    unread = judge({**QUIET, "host_load_unavailable": "the measured window (0.01 s) is too short"}, Requirements())
+    assert unread["valid"] is True and unread["unchecked"]["host_load"].startswith("the measured window (0.01 s)")
+
+
 def test_a_stored_result_is_judged_again_only_under_other_requirements():
     conditions = {**QUIET, "latency_cv_pct": 7.5}
     stored = {"validity": {**judge(conditions, Requirements(max_cv_pct=5)), "conditions": conditions}}
@@ -102,7 +115,8 @@ def test_every_run_carries_its_verdict_and_a_new_limit_judges_reused_results_aga
     assert validity["valid"] is False and "coefficient of variation" in validity["reasons"][0]
     assert conditions["swap_used_mb_before"] is not None and conditions["swap_used_mb_after"] is not None
     assert conditions["gpu_processes_unavailable"] == "the run's device is not a GPU" and not conditions["jetson"]
-    assert validity["requirements"] == {"require_max_clocks": False, "require_power_mode": None, "max_cv_pct": 0.0001}
+    assert validity["requirements"] == {"require_max_clocks": False, "require_power_mode": None, "max_cv_pct": 0.0001,
+                                        "max_host_interference_pct": 10.0}
     assert "| no " in proc.stdout and "valid no, yolo11n__onnxruntime" in proc.stdout
     proc = run_cli(*common, "--max_cv_pct", "1000", cwd=tmp_path)  # reused, judged by the new limit
     assert proc.returncode == 0 and "reused" in proc.stdout

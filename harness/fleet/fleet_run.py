@@ -16,6 +16,7 @@ from harness.fleet.head_frames import frames_shipment, head_setup_options, weigh
 from harness.fleet.node_inventory import (chosen_profiles, device_resource, fleet_nodes, lost_nodes, nodes_of,
                                           pinned_node)
 from harness.fleet.task_ending import retryable, task_failure
+from harness.launcher import user_omp_num_threads
 from harness.measurement_request import measurement_settings, validity_requirements
 from harness.orchestrator import planned_skip_result, reuse_decision, check_one_dataset, run_setup_phase, _status_line
 from harness.results import STATUS_FAILED, new_result, read_result, result_path, write_result
@@ -109,7 +110,7 @@ class Fleet:
     def job(self, profile: dict) -> dict:
         return {"options": self.opts.to_dict(), "profile": profile, "fleet_dir": self.opts.fleet_dir,
                 "job_key": self.job_key, "measurement": measurement_settings(self.opts),
-                "validity": validity_requirements(self.opts)}
+                "validity": validity_requirements(self.opts), "user_omp_num_threads": user_omp_num_threads()}
 
     def task_options(self, profile: str, node=None) -> dict:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from harness.atomic_io import atomic_write_json, read_json
 from harness.fleet.folder_shipment import unpack
-from harness.launcher import run_phase
+from harness.launcher import USER_OMP_NUM_THREADS, run_phase
 from harness.measurement_request import write_request
 from harness.options import Options
 from harness.results import read_result, result_path
@@ -65,6 +65,13 @@ def localized(value, root: Path):
     return value
 
 
+def threads_as_on_one_host(job: dict) -> None:
+    """Ray sets OMP_NUM_THREADS=1 in its workers (num_cpus=0 tasks too); a fleet's Phase A and B would then compute
+    with one thread where the same command on one host uses the libraries' default. They get the OMP_NUM_THREADS
+    the user gave the head ("" = none, as on one host); --threads applies in Phase B the same way on both."""
+    os.environ[USER_OMP_NUM_THREADS] = job.get("user_omp_num_threads", "")
+
+
 def keep_the_boards_gpu_visible() -> None:
     """A task that took no GPU from Ray (a Jetson: Ray counts no GPU there, the device slot is what we schedule by)
     may be handed CUDA_VISIBLE_DEVICES="" by older Ray versions, which would hide the board's GPU from Phase A and
@@ -104,6 +111,7 @@ def node_options(job: dict, work: Path, has_weights: bool) -> Options:
 def set_up(job: dict, frames, weights) -> dict:
     """Phase A on this node; returns its setup config, or why the node cannot take the job."""
     keep_the_boards_gpu_visible()
+    threads_as_on_one_host(job)
     facts = node_facts(job["profile"]["name"])
     mismatch = check_profile(job["profile"])
     if mismatch:
@@ -135,6 +143,7 @@ def measure(job: dict, run: dict) -> dict:
     from harness.orchestrator import record_dead_child
 
     keep_the_boards_gpu_visible()
+    threads_as_on_one_host(job)
     facts = node_facts(job["profile"]["name"])
     work = node_workdir(job["fleet_dir"], job["job_key"], facts["node_id"])
     started = time.time()

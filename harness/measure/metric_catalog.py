@@ -56,6 +56,11 @@ METRICS: list = [
     *_latency_family("gpu_compute_ms", _GPU_COMPUTE),
     Metric("gpu_compute_cv_pct", "%", "CUDA events", "coefficient of variation of the GPU compute time"),
     *_bounds("gpu_compute_ms", "GPU compute time"),
+    Metric("repeats_n", "processes", "--repeats", "Phase B processes that measured the run (empty without --repeats N >= 2)"),
+    Metric("repeat_p50_cv_pct", "%", "--repeats", "between-process coefficient of variation of the per-process "
+           "latency_ms_p50: sample std (n-1) / mean x 100 (empty without --repeats N >= 2)"),
+    Metric("repeat_p50_ms_min", "ms", "--repeats", "smallest per-process latency_ms_p50 (empty without --repeats)"),
+    Metric("repeat_p50_ms_max", "ms", "--repeats", "largest per-process latency_ms_p50 (empty without --repeats)"),
     Metric("prepare_ms_p50", "ms", "host clock", "median host time to copy the uint8 batch to the device and convert it"),
     Metric("prepare_ms_mean", "ms", "host clock", "mean of the same"),
     Metric("enqueue_ms_p50", "ms", "host clock",
@@ -107,12 +112,13 @@ METRICS: list = [
     Metric("fidelity_informative", "bool", "FP32 CPU reference",
            "false when the reference moves by less than 0.1 % of its largest value between frames (its outputs barely "
            "depend on the input, as with random-init weights): the fidelity figures then say little and the tables "
-           "mark them (u)"),
+           "mark them (u); false too when the reference is the run itself (same backend and precision on the CPU where the "
+           "reference was computed: fidelity_compared_with self, marked (self))"),
     Metric("fidelity_pass", "bool", "FP32 CPU reference, the task's gate",
            "true when the task's gate figure reaches its minimum against the reference (detect / segment / pose / obb: "
            "box match >= 90 %; classify: top-1 agreement >= 90 %; depth and generic: cosine similarity >= 0.999; the "
-           "gate is in the result's fidelity.fidelity_gate); empty when the comparison is uninformative or the "
-           "figure is missing; tables mark a fail FAIL"),
+           "gate is in the result's fidelity.fidelity_gate); empty when the comparison is uninformative, against the "
+           "run itself, or the figure is missing; tables mark a fail FAIL"),
     Metric("fidelity_box_match_pct", "%", "FP32 CPU reference, Ultralytics NMS",
            "detect / segment / pose: share of the reference's boxes after NMS (conf 0.001, IoU 0.7, 100 per frame) that "
            "this backend reproduces (same class, IoU >= 0.5)"),
@@ -197,6 +203,24 @@ METRICS: list = [
     Metric("gpu_sm_clock_mhz_mean", "MHz", "NVML", "mean SM clock over the measured window"),
     Metric("temp_gpu_c_max", "C", "NVML / jtop / tegrastats", "highest GPU temperature over the measured window"),
     Metric("cpu_util_pct_mean", "%", "psutil", "mean CPU utilization (all cores) over the measured window"),
+    Metric("host_interference_pct", "%", "psutil system and process CPU times",
+           "the worst 0.5 s slice of the measured window: CPU seconds that other processes took (the host's busy time "
+           "minus this process tree's) plus steal time, over the slice x the host's logical cores; validity's host "
+           "check judges it (docs/validation.md)"),
+    Metric("host_other_cpu_core_pct", "% of a core", "psutil system and process CPU times",
+           "CPU time other processes took over the whole measured window, per second of the window (100 = one core)"),
+    Metric("host_other_cpu_core_pct_max", "% of a core", "psutil system and process CPU times",
+           "the same in the worst 0.5 s slice of the window"),
+    Metric("host_other_cpu_s", "s", "psutil system and process CPU times",
+           "CPU seconds other processes took during the measured window (all cores)"),
+    Metric("host_own_cpu_core_pct", "% of a core", "psutil process CPU times",
+           "CPU time of the measuring process (all its threads) and its children per second of the window"),
+    Metric("host_steal_core_pct", "% of a core", "psutil system CPU times (steal)",
+           "time the hypervisor gave to other guests during the window per second of it (0 where not reported)"),
+    Metric("host_run_queue_mean", "threads", "/proc/stat procs_running",
+           "mean number of runnable threads on the host, read every 0.5 s of the window (this run's own included)"),
+    Metric("host_run_queue_max", "threads", "/proc/stat procs_running", "largest of the same readings"),
+    Metric("host_cores_n", "cores", "psutil.cpu_count", "logical cores of the host"),
     Metric("ram_used_mb_max", "MiB", "psutil", "highest system RAM in use over the measured window (all processes)"),
     Metric("swap_used_mb_max", "MiB", "psutil", "highest swap in use over the measured window"),
     Metric("gpu_mem_limit_mb", "MiB", "profile / --gpu_mem_limit_gb", "the GPU memory budget this run ran under"),

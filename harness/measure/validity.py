@@ -3,7 +3,9 @@ conditions Phase B recorded before, during and after the run (``harness/phase_b/
 
 What makes a run invalid, always: the GPU slowed down (NVML power or thermal slowdown) in the measured window;
 swap grew during the run (pages moved to swap while measuring: latency and memory figures are not the model's);
-another process computed on the same GPU.
+another process computed on the same GPU; other processes (or a hypervisor's steal) took more than
+``max_host_interference_pct`` of the host's CPU in a slice of the measured window (a default, not a flag: a busy
+host stretches a CPU run's latency and starves a launch-bound GPU run's submitting thread alike).
 What makes it invalid only when asked for: the power mode is not ``require_power_mode``; the clocks are not at
 their maximum (``require_max_clocks``); the latency's coefficient of variation above ``max_cv_pct``. Without those
 flags they are warnings (noise from CV_LIMIT_PCT on): measured on an H200, batch-1 runs of small models are
@@ -21,7 +23,8 @@ from typing import Optional
 from harness.telemetry.jetson_power_state import clocks_warning
 
 CV_LIMIT_PCT = 5.0  # the noisy warning's limit and --max_cv_pct's default
-SWAP_GROWTH_LIMIT_MB = 16.0  # below it, the kernel's own bookkeeping; above it, pages of a process moved out
+SWAP_GROWTH_LIMIT_MB = 16.0
+HOST_INTERFERENCE_LIMIT_PCT = 10.0  # of the host's CPU capacity in the worst 0.5 s slice (docs/validation.md)  # below it, the kernel's own bookkeeping; above it, pages of a process moved out
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Requirements:
     require_max_clocks: bool = False
     require_power_mode: Optional[str] = None
     max_cv_pct: Optional[float] = None  # None: a CV above CV_LIMIT_PCT is a warning, not a verdict
+    max_host_interference_pct: float = HOST_INTERFERENCE_LIMIT_PCT
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,6 +94,19 @@ def _gpu_findings(conditions: dict, req: Requirements) -> list:
     return reasons
 
 
+def _host_findings(conditions: dict, req: Requirements) -> list:
+    share = conditions.get("host_interference_pct")
+    if share is None or share <= req.max_host_interference_pct:
+        return []
+    cores = conditions.get("host_cores_n")
+    worst = conditions.get("host_other_cpu_core_pct_max")
+    steal = conditions.get("host_steal_core_pct")
+    stolen = f", the hypervisor stole {steal:.0f} % of a core" if steal else ""
+    return [f"host busy: other processes used {worst:.0f} % of a core during the measurement (at worst, in a 0.5 s "
+            f"slice; {conditions.get('host_other_cpu_core_pct') or 0:.0f} % over the whole window{stolen}): "
+            f"{share:.0f} % of the host's {cores} cores, above {req.max_host_interference_pct:g} %"]
+
+
 def _noise_warnings(conditions: dict, req: Requirements) -> list:
     cv = conditions.get("latency_cv_pct")
     if cv is None or req.max_cv_pct is not None or cv <= CV_LIMIT_PCT:
@@ -107,6 +124,8 @@ def unchecked(conditions: dict) -> dict:
         out["gpu_processes"] = conditions["gpu_processes_unavailable"]
     if conditions.get("gpu_throttled_fraction") is None:
         out["gpu_slowdown"] = conditions.get("gpu_slowdown_unavailable") or "no NVML slowdown reasons in the telemetry"
+    if conditions.get("host_interference_pct") is None:
+        out["host_load"] = conditions.get("host_load_unavailable") or "the host's load was not read"
     if not (conditions.get("power_before") or conditions.get("power_after")):
         out["power_state"] = conditions.get("power_before_unavailable") or "not a Jetson"
     return out
@@ -116,7 +135,7 @@ def judge(conditions: dict, req: Requirements) -> dict:
     """``{"valid", "reasons", "warnings", "unchecked", "requirements"}`` for one run."""
     power_reasons, power_warnings = _power_findings(conditions, req)
     swap_reasons, swap_warnings = _swap_findings(conditions)
-    reasons = power_reasons + swap_reasons + _gpu_findings(conditions, req)
+    reasons = power_reasons + swap_reasons + _gpu_findings(conditions, req) + _host_findings(conditions, req)
     return {"valid": not reasons, "reasons": reasons,
             "warnings": power_warnings + swap_warnings + _noise_warnings(conditions, req),
             "unchecked": unchecked(conditions), "requirements": req.to_dict()}

@@ -4,7 +4,10 @@ model load does not include an engine build.
 
 Each compilation is a short Phase-B-style attempt (the same executor, one pass) in its own process,
 pointed at ``<preprocessed_dir>/compile_cache``; a compilation that runs out of memory or crashes cannot
-take Phase A down. The time each took is the "Phase A build time" of that artifact.
+take Phase A down. The time each took is the "Phase A build time" of that artifact, and like an engine build
+it has --build_timeout_s (default 1800 s), not a probe's --probe_timeout_s: a compile stopped part-way leaves
+a cache with only the graphs compiled before it was stopped, and Phase B's compile is then only partly warm
+(yolo11n at 64 px took 204 s to compile on a busy 2-core machine, close to the probes' 300 s).
 """
 
 from __future__ import annotations

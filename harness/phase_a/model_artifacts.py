@@ -254,9 +254,9 @@ def weights_record(source: ModelSource) -> dict:
         from harness.default_weights import DEFAULT_TRAINED
 
         return {"kind": DEFAULT_TRAINED, "file": Path(source.files["pt"]).name, "sha256": file_sha256(source.files["pt"])}
-    for kind in ("pt", "onnx", "engine"):
-        if kind in source.files:
-            return {"kind": "file", "file": Path(source.files[kind]).name}
+    given = [Path(source.files[kind]).name for kind in ("pt", "onnx", "engine") if kind in source.files]
+    if given:  # "file": the first, as before; "files": every file given, so a table can name the one a run loaded
+        return {"kind": "file", "file": given[0], "files": given}
     return {"kind": "random-init", "file": None, "architecture": Path(source.files.get("yaml", source.name)).name,
             "seed": BUILD_SEED}
 

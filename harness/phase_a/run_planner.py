@@ -281,6 +281,8 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
         model = by_name[spec.model]
         run = PlannedRun(spec=spec)
         run.artifact, run.skip_status, run.skip_reason = _artifact(model, spec, device, modes)
+        if model.get("refused") and run.skip_status:  # bad input, not a reason of the matrix: the exit code says so
+            run.extra["evidence"] = {"refused_input": model["refused"]}
         key = probe_key(spec.model, spec.backend, spec.precision, spec.imgsz)
         if not run.skip_status and profile:
             rule = matching_skip_rule(profile, spec.model, spec.imgsz, spec.batch)

@@ -183,7 +183,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
              "streams_list": opts.streams, "e2e": opts.e2e, "pipeline_list": opts.pipeline,
              "arrival_fps_list": opts.arrival_fps, "arrival": opts.arrival, "int8_max_map_drop": opts.int8_max_map_drop,
              "ort_trt_cache_dir": str(root / "artifacts" / "ort_trt_cache"),
-             "dla_core_list": opts.dla_core, "dla_capacity": dla_capacity(memory, device)}
+             "dla_core_list": opts.dla_core, "dla_capacity": dla_capacity(memory, device), "threads_list": opts.threads}
     runs = planned_records(models, *matrix, device, rules_profile(memory), modes=modes)
     context = probe_context(device, memory, meta["sequences"], config_path, measurement_settings(opts),
                             root / "probes", opts.probe_timeout_s, opts.engine_batch)
@@ -191,7 +191,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
     probes = step("batch_probe", probe_batches, runs, context, why) if wanted else {}
     cudnn = step("cudnn_tuning", tune_cudnn, opts.enable_cudnn_tuning, runs, context, probes)
     runs = planned_records(models, *matrix, device, rules_profile(memory), probes, cudnn["per_run_group"], modes)
-    compiled = step("compile_warmup", warm_compile_caches, runs, context)
+    compiled = step("compile_warmup", warm_compile_caches, runs, {**context, "timeout_s": opts.build_timeout_s})
 
     write_setup_config(config_path, {
         "phase_a": {"pid": os.getpid(), "started_at": started_at,

@@ -26,12 +26,37 @@ def backend_outputs(runner, frames: np.ndarray, batch: int) -> list:
     return [np.concatenate([row[k] for row in rows]) for k in range(len(rows[0]))]
 
 
-def compared_with(reference: dict, planned: dict, device: str) -> str:
-    """``self`` when the run is the reference's own backend, precision and device; else what the reference is."""
+SELF = "self"
+
+
+def compared_with(reference: dict, planned: dict, execution_device: str) -> str:
+    """``self`` when the reference is not independent of the run: the same backend and precision computing where the
+    reference was computed (a mode, a thread count or a pacing changes no arithmetic); else what the reference is."""
     same = (reference.get("backend") == planned["backend"] and reference.get("precision") == planned["precision"]
-            and reference.get("device") == "cpu" and device == "cpu"
-            and not (planned.get("variant") or ""))
-    return "self" if same else reference.get("computed_with", "the FP32 reference")
+            and reference.get("device") == "cpu" and str(execution_device).startswith("cpu"))
+    return SELF if same else reference.get("computed_with", "the FP32 reference")
+
+
+def execution_device(runner, device: str) -> str:
+    """Where the run computes: ONNX Runtime without a GPU provider computes on the CPU of a CUDA machine."""
+    try:
+        return str(runner.describe().get("execution_device") or device)
+    except Exception:  # noqa: BLE001 - a runner that cannot describe itself computes on the run's device
+        return device
+
+
+def self_reference_why(reference: dict) -> str:
+    return (f"no second backend: the reference is this run's own computation ({reference.get('computed_with')}), so "
+            "matching it proves nothing; add --backend torch (or another backend), or an fp32 reference")
+
+
+def not_against_itself(figures: Figures, reference: dict) -> Figures:
+    """A run compared with itself: its figures stay (they show the comparison ran) but say nothing, and never pass."""
+    why = self_reference_why(reference)
+    figures.metrics["fidelity_informative"] = False
+    figures.metrics[FIDELITY_PASS] = None
+    figures.unavailable.update({"fidelity_informative": why, FIDELITY_PASS: why})
+    return figures
 
 
 def with_verdict(figures: Figures, gate) -> Figures:
@@ -47,8 +72,11 @@ def with_verdict(figures: Figures, gate) -> Figures:
 
 def check_fidelity(runner, task, planned: dict, setup: dict, config_path: Path, frames_key: str,
                    device: str) -> Figures:
-    return with_verdict(compare_with_reference(runner, task, planned, setup, config_path, frames_key, device),
-                        task.gate_for(planned.get("precision")))
+    figures = with_verdict(compare_with_reference(runner, task, planned, setup, config_path, frames_key, device),
+                           task.gate_for(planned.get("precision")))
+    if figures.details.get("compared_with") == SELF:
+        return not_against_itself(figures, (planned.get("extra") or {}).get("reference") or {})
+    return figures
 
 
 def compare_with_reference(runner, task, planned: dict, setup: dict, config_path: Path, frames_key: str,
@@ -63,5 +91,5 @@ def compare_with_reference(runner, task, planned: dict, setup: dict, config_path
     frames = load_frames(reference["frames"], setup["dataset"]["sequences"], Path(config_path).parent, frames_key)
     figures = task.fidelity(expected, backend_outputs(runner, frames, int(planned["batch"])))
     figures.details.update({"reference": reference["computed_with"], "frames": reference["frames"],
-                            "compared_with": compared_with(reference, planned, device)})
+                            "compared_with": compared_with(reference, planned, execution_device(runner, device))})
     return figures

@@ -18,7 +18,10 @@ from harness.lifeline import die_with_parent
 from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 from harness.logging_setup import configure_phase_logging, quiet_offline_environment
 from harness.measurement_request import read_request
+from harness.matrix import RunModes
 from harness.phase_b.run_conditions import conditions_after, conditions_before
+from harness.phase_b.compile_warmup_note import compile_warmup_warning
+from harness.phase_b.run_threads import apply_threads, threads_record
 from harness.results import write_result
 from harness.setup_config import read_setup_config
 
@@ -119,6 +122,8 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     cudnn_benchmark = bool((planned.get("extra") or {}).get("cudnn_benchmark", False))
     torch.backends.cudnn.benchmark = cudnn_benchmark
     out_dir = Path(request["out_dir"])
+    threads = RunModes.from_dict(planned.get("modes")).threads
+    apply_threads(torch, threads, ctx["default_threads"])
     before = read_conditions(lambda: conditions_before(setup, ctx["device"], ctx["power"]))
     if (planned.get("extra") or {}).get("task") == "vos":
         from harness.phase_b.vos_run import execute_vos_run
@@ -130,7 +135,8 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     else:
         result = execute_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"], planned["identity"],
                              on_pass=progress_reporter(run_id, measurement) if request.get("progress") else None,
-                             telemetry_path=out_dir / "metrics.jsonl", timeline=timeline)
+                             telemetry_path=out_dir / "metrics.jsonl", timeline=timeline,
+                             runner_options={"intra_op_threads": threads} if threads else None)
     power_state, power_reason, clocks_note = ctx["power"]
     if power_state is not None or power_reason:
         result["power_state"] = power_state
@@ -146,6 +152,10 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     result["environment"] = ctx["environment"]
     result["torch_settings"] = {**torch_math_settings(torch), "cudnn_benchmark": cudnn_benchmark,
                                 "at_process_start": ctx["torch_settings"]}
+    result["threads"] = threads_record(torch, threads, result.get("runner"))
+    compile_note = compile_warmup_warning(result, setup)
+    if compile_note:
+        result.setdefault("warnings", []).append(compile_note)
     result["math_mode"] = planned["identity"]["math_mode"]
     result["measurement"] = measurement
     result["validity"] = run_validity(before, setup, ctx["device"], result, request.get("validity"))
@@ -211,7 +221,8 @@ def main(argv=None) -> int:
 
     context = {"config_path": config_path, "setup": setup, "device": device, "torch": torch,
                "power": jetson_power_state(setup), "process_started_at": timeline.started_at, "imports_s": imports_s,
-               "environment": environment, "torch_settings": torch_settings, "timeline": timeline}
+               "environment": environment, "torch_settings": torch_settings, "timeline": timeline,
+               "default_threads": torch.get_num_threads()}
     for index, run_id in enumerate(args.run_id):
         try:
             measure_and_write(request, run_id, index, context)

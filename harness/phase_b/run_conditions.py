@@ -79,4 +79,14 @@ def conditions_after(before: dict, setup: dict, device: str, result: dict) -> di
             "gpu_processes_unavailable": before.get("gpu_processes_unavailable") or why,
             "gpu_throttled_fraction": throttled,
             "gpu_slowdown_unavailable": None if throttled is not None else "NVML reported no clock event reasons",
-            "latency_cv_pct": (result.get("metrics") or {}).get("latency_cv_pct")}
+            "latency_cv_pct": (result.get("metrics") or {}).get("latency_cv_pct"), **host_load(result)}
+
+
+def host_load(result: dict) -> dict:
+    """The host's load in the measured window (harness/measure/host_interference.py), or why it is unknown."""
+    metrics = result.get("metrics") or {}
+    keys = ("host_interference_pct", "host_other_cpu_core_pct", "host_other_cpu_core_pct_max", "host_steal_core_pct",
+            "host_run_queue_max", "host_cores_n")
+    why = (result.get("unavailable") or {}).get("host_interference_pct")
+    return {**{k: metrics.get(k) for k in keys},
+            "host_load_unavailable": why if metrics.get("host_interference_pct") is None else None}

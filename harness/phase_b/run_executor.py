@@ -19,6 +19,7 @@ from harness.measure.process_timeline import NoTimeline
 from harness.matrix import RunModes
 from harness.measure.paced_loop import run_paced_passes
 from harness.measure.pipeline_loop import run_pipelined_passes
+from harness.measure.host_interference import HostLoadSampler
 from harness.measure.timing_loop import run_passes
 from harness.phase_b.check_failure import check_failure
 from harness.phase_b.accuracy_check import check_accuracy
@@ -167,6 +168,7 @@ class Measured:
     started_at: float
     budget_peak_mb: float
     dataset_frames: int
+    host_load: tuple = (None, "the measured window was not sampled")  # (figures, why None)
 
 
 def open_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
@@ -206,20 +208,25 @@ def measure(ctx: RunContext, on_pass) -> Measured:
     feed = FrameFeed(sequences, int(ctx.planned["batch"]), int(ctx.measurement["max_frames_in_mem"]),
                      on_chunk_change=ctx.runner.cleanup)
     started = {}
+    host_load = HostLoadSampler()
 
     def begin_measure():
         ctx.timeline.close("warmup")
         ctx.telemetry.mark("measure")
         ctx.tracker.begin_measure()
         started["at"] = time.time()
+        host_load.start()
 
     ctx.telemetry.mark("warmup")
-    passes, why_no_gpu = measured_loop(ctx, feed, on_pass, begin_measure)
+    try:
+        passes, why_no_gpu = measured_loop(ctx, feed, on_pass, begin_measure)
+    finally:
+        host_load.stop()
     ctx.telemetry.mark("after")
     ctx.tracker.end_measure()
     ctx.timeline.close("measured")
     return Measured(passes, feed, why_no_gpu, started.get("at"), ctx.tracker.budget_peak_mb(),
-                    sum(s.num_frames for s in sequences))
+                    sum(s.num_frames for s in sequences), host_load.result())
 
 
 def measured_loop(ctx: RunContext, feed: FrameFeed, on_pass, begin_measure) -> tuple:

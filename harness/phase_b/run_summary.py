@@ -25,14 +25,16 @@ def fill_figures(result: dict, ctx, measured, post: dict, model_load_s: float) -
     budget, budget_unmeasured = budget_figures(ctx.memory, measured.budget_peak_mb)
     loop_figures, loop_samples, loop_unavailable = loop_specific(passes, int(ctx.planned["batch"]), images)
     placement, placement_unavailable = layer_placement_figures(ctx.runner)
+    host, host_unavailable = host_load_figures(measured.host_load)
     result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms, **passes.extra,
                          **loop_samples, **post.get("samples", {})}
     result["metrics"] = {
         **timing_figures, "throughput_img_per_s": throughput_img_per_s(images, busy_s), "model_load_s": model_load_s,
         **loop_figures, **ctx.tracker.figures, **post.get("metrics", {}), **telemetry_metrics,
-        "compile_s": getattr(ctx.runner, "compile_s", None), **budget, **placement}
+        "compile_s": getattr(ctx.runner, "compile_s", None), **budget, **placement, **host}
     result["unavailable"] = {**ctx.tracker.unavailable, **telemetry_unavailable, **timing_unavailable, **loop_unavailable,
-                             **post.get("unavailable", {}), **budget_unmeasured, **placement_unavailable}
+                             **post.get("unavailable", {}), **budget_unmeasured, **placement_unavailable,
+                             **host_unavailable}
     if result["metrics"]["compile_s"] is None:
         result["unavailable"]["compile_s"] = "only torch_compile runs compile"
     result["accuracy"], result["fidelity"] = post.get("accuracy", {}), post.get("fidelity", {})
@@ -73,6 +75,16 @@ def loop_specific(passes, batch: int, images: int) -> tuple:
 
 
 PLACEMENT_FIGURES = ("dla_layers_n", "gpu_layers_n")
+
+
+def host_load_figures(host_load: tuple) -> tuple:
+    """(figures, unavailable) of the host's load during the measured window (harness/measure/host_interference.py)."""
+    from harness.measure.host_interference import HOST_FIGURES
+
+    figures, why = host_load
+    if figures is None:
+        return {name: None for name in HOST_FIGURES}, {name: why for name in HOST_FIGURES}
+    return figures, {name: "the kernel reports no run queue here" for name, value in figures.items() if value is None}
 
 
 def layer_placement_figures(runner) -> tuple:
@@ -139,8 +151,8 @@ def record_failure(result: dict, exc: BaseException, stage: str) -> None:
     result["status"] = STATUS_SKIPPED_OOM if oom else STATUS_FAILED
     if oom:
         result["oom_evidence"] = "observed"
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    result["reason"] = f"{'out of memory' if oom else 'error'} during {stage}: {type(exc).__name__}: {first_line}"[:500]
+    message = " ".join(str(exc).split())  # every line of the message: its last one is often the useful one
+    result["reason"] = f"{'out of memory' if oom else 'error'} during {stage}: {type(exc).__name__}: {message}"[:1000]
     result["evidence"] = {"exception": type(exc).__name__, "stage": stage,
                           "traceback_tail": traceback.format_exc().splitlines()[-12:]}
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness.report.tables import LAYER_COLUMNS, LAYER_NOTE, RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
 from harness.report.cross_device import CROSS_DEVICE_NOTE
+from harness.report.report_data import measured_ids, runs_text
 from harness.report.video_tables import MEMORY_FIGURE_NOTE, VIDEO_COLUMNS
 from harness.summary import table_notes
 
@@ -105,7 +106,9 @@ def render_html(report: dict, plots: dict) -> str:
                                                   ("measured_s", "measured s"), ("wall_over_measured", "wall / measured")))]
     parts += ["<h2>System metrics during the measured passes</h2>", _table(report["system"], SYSTEM_COLUMNS)]
     if report["warnings"]:
-        parts += ["<h2>Warnings</h2><ul>" + "".join(f"<li>{esc(w)}</li>" for w in report["warnings"]) + "</ul>"]
+        parts += ["<h2>Warnings</h2><ul>" + "".join(f"<li>{esc(w['warning'])} <span class=muted>"
+                                                    f"({esc(', '.join(w['runs']))})</span></li>"
+                                                    for w in report["warnings"]) + "</ul>"]
     parts.append("<h2>Plots</h2>")
     for key, title in (("scatter", "Latency vs throughput"), ("bars", "p50 and p99 per run")):
         if plots.get(key):
@@ -116,10 +119,10 @@ def render_html(report: dict, plots: dict) -> str:
             images = "".join(_img(p, rid) for rid, p in plots[key].items())
             parts.append(f"<details><summary>{title} ({len(plots[key])})</summary><div class=grid>{images}</div></details>")
     parts.append("<h2>Notes: figures that could not be measured</h2>")
-    notes = [{"figure": n["figure"], "reason": n["reason"],
-              "runs": ", ".join(n["runs"][:3]) + (f" and {len(n['runs']) - 3} more" if len(n["runs"]) > 3 else "")}
+    every = measured_ids(report)
+    notes = [{"reason": n["reason"], "figures": ", ".join(n["figures"]), "runs": runs_text(n["runs"], every)}
              for n in report["notes"]]
-    parts.append(_table(notes, (("figure", "figure"), ("reason", "why"), ("runs", "runs"))) if notes
+    parts.append(_table(notes, (("reason", "why"), ("figures", "figures"), ("runs", "runs"))) if notes
                  else "<p>Every figure was measured in every run.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)

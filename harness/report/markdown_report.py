@@ -8,6 +8,7 @@ from harness.memory_safety import memory_safety_markdown
 from harness.report.tables import LAYER_COLUMNS, LAYER_NOTE, RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
 from harness.report.cross_device import CROSS_DEVICE_NOTE
 from harness.report.video_tables import MEMORY_FIGURE_NOTE, VIDEO_COLUMNS
+from harness.report.report_data import measured_ids, runs_text
 from harness.summary import table_notes
 
 
@@ -94,7 +95,7 @@ def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
               "tegrastats on a Jetson). Energy is the trapezoid integral of the power samples over the window.", "",
               *_table(report["system"], SYSTEM_COLUMNS), ""]
     if report["warnings"]:
-        lines += ["## Warnings", "", *[f"- {w}" for w in report["warnings"]], ""]
+        lines += ["## Warnings", "", *[f"- {w['warning']} ({', '.join(w['runs'])})" for w in report["warnings"]], ""]
     lines += ["## Plots", ""]
     for key, title in (("scatter", "Latency vs throughput"), ("bars", "p50 and p99 per run")):
         if plots.get(key):
@@ -108,11 +109,11 @@ def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
         lines += ["### Memory over time", ""] + [f"- [{rid}]({rel(p)})" for rid, p in plots["memory"].items()] + [""]
     lines += ["## Notes: figures that could not be measured", ""]
     if report["notes"]:
-        lines += ["| figure | why | runs |", "|---|---|---|"]
+        every = measured_ids(report)
+        lines += ["| why | figures | runs |", "|---|---|---|"]
         for note in report["notes"]:
-            runs = note["runs"]
-            shown = ", ".join(runs[:3]) + (f" and {len(runs) - 3} more" if len(runs) > 3 else "")
-            lines.append(f"| `{note['figure']}` | {note['reason'].replace('|', '/')} | {shown} |")
+            figures = ", ".join(f"`{f}`" for f in note["figures"])
+            lines.append(f"| {note['reason'].replace('|', '/')} | {figures} | {runs_text(note['runs'], every)} |")
     else:
         lines.append("Every figure was measured in every run.")
     return "\n".join(lines) + "\n"

@@ -15,7 +15,7 @@ from harness.memory_safety import memory_safety_summary
 from harness.report.tables import NOT_RECORDED
 from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results_checked
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2  # 2: warnings name their runs; unmeasured figures grouped by reason
 PLATFORM_KEYS = ("device_name", "compute_capability", "device_total_memory_mb", "cpu", "cpu_count", "platform",
                  "machine", "jetson_model", "l4t_release")
 VERSION_KEYS = ("harness_version", "python", "torch", "torch_cuda", "cudnn", "onnxruntime", "ultralytics", "tensorrt",
@@ -75,15 +75,37 @@ def oom_evidence_counts(results: list) -> dict:
 
 
 def unmeasured_notes(results: list) -> list:
-    """Every figure some run could not measure, with each distinct reason and the runs it applies to."""
+    """One note per distinct reason a figure could not be measured: the figures and the runs it covers."""
     notes: dict = {}
     for result in results:
         if result.get("status") != STATUS_OK:
             continue
         for figure, reason in (result.get("unavailable") or {}).items():
-            notes.setdefault((figure, str(reason)), []).append(result["run_id"])
-    return [{"figure": figure, "reason": reason, "runs": sorted(runs)}
-            for (figure, reason), runs in sorted(notes.items())]
+            note = notes.setdefault(str(reason), {"figures": set(), "runs": set()})
+            note["figures"].add(figure)
+            note["runs"].add(result["run_id"])
+    return [{"reason": reason, "figures": sorted(note["figures"]), "runs": sorted(note["runs"])}
+            for reason, note in sorted(notes.items())]
+
+
+def run_warnings(results: list) -> list:
+    """Each distinct warning with the runs it belongs to."""
+    owners: dict = {}
+    for result in results:
+        for warning in result.get("warnings") or []:
+            owners.setdefault(warning, set()).add(result["run_id"])
+    return [{"warning": warning, "runs": sorted(runs)} for warning, runs in sorted(owners.items())]
+
+
+def measured_ids(report: dict) -> list:
+    return [r["run_id"] for r in report["runs"] if r.get("status") == STATUS_OK]
+
+
+def runs_text(runs: list, every: list) -> str:
+    """The runs a note covers, as a table cell: "every run (4)" when it covers all of them, else their ids."""
+    if len(runs) > 1 and set(runs) == set(every):
+        return f"every measured run ({len(runs)})"
+    return ", ".join(runs[:6]) + (f" and {len(runs) - 6} more" if len(runs) > 6 else "")
 
 
 def system_summary(results: list) -> list:
@@ -150,7 +172,7 @@ def build_report(out_dir: str | Path) -> dict:
     environment = first.get("environment") or {}
     setup = _setup_of(results)
     budget = (first.get("memory_budget") or {})
-    warnings = sorted({w for r in results for w in (r.get("warnings") or [])})
+    warnings = run_warnings(results)
     power_states = {r["run_id"]: r.get("power_state") for r in results if r.get("power_state")}
     frame = summary_frame(results)
     return {

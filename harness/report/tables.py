@@ -9,7 +9,9 @@ RUN_COLUMNS = (
     ("device_profile", "device"), ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "precision"),
     ("imgsz", "imgsz"), ("batch", "batch"), ("weights", "weights"),
     ("input", "input (layout dtype colour norm resize)"),
-    ("status", "status"), ("valid", "valid"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
+    ("status", "status"), ("valid", "valid"), ("host_interference_pct", "host busy %"), ("latency_ms_p50", "p50 ms"), ("latency_ms_p99", "p99 ms"),
+    ("repeat_p50_cv_pct", "p50 CV % between processes"), ("repeat_p50_ms_min", "p50 min ms"),
+    ("repeat_p50_ms_max", "p50 max ms"),
     ("throughput_img_per_s", "img/s"), ("peak_process_gpu_mb", "peak process GPU MiB"),
     ("peak_torch_reserved_mb", "peak torch reserved MiB"), ("peak_rss_mb", "peak RSS MiB"),
     ("fps", "fps"), ("prompt_latency_ms_p50", "prompt frame ms"), ("fidelity_max_abs_err", "fidelity max abs err"),
@@ -30,7 +32,9 @@ MEANINGLESS = f"({RANDOM_INIT}: meaningless)"
 OOM_EVIDENCE_ORDER = ("rule", "probe", "observed")
 NOT_RECORDED = "not recorded"
 SYSTEM_COLUMNS = (
-    ("run_id", "run"), ("cpu_util_pct_mean", "CPU % mean"), ("gpu_util_pct_mean", "GPU % mean"),
+    ("run_id", "run"), ("cpu_util_pct_mean", "CPU % mean"), ("host_interference_pct", "host busy % (worst 0.5 s)"),
+    ("host_other_cpu_core_pct", "other processes, % of a core"), ("host_own_cpu_core_pct", "this run, % of a core"),
+    ("host_steal_core_pct", "steal, % of a core"), ("host_run_queue_max", "run queue max"), ("gpu_util_pct_mean", "GPU % mean"),
     ("gpu_sm_clock_mhz_mean", "SM MHz mean"), ("temp_gpu_c_max", "GPU C max"), ("ram_used_mb_max", "RAM MiB max"),
     ("swap_used_mb_max", "swap MiB max"), ("avg_power_w", "avg W"), ("energy_j_per_img", "J/image"),
     ("img_per_s_per_w", "img/s/W"), ("power_source", "power from"),
