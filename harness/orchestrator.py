@@ -13,189 +13,26 @@ import time
 from pathlib import Path
 
 from harness import __version__
-from harness.atomic_io import atomic_write_json, remove_stale_temps
-from harness.console_output import safe_print
-from harness.data.source_scan import scan_source
-from harness.disk_errors import with_path
-from harness.data.source_spec import parse_source
-from harness.errors import EXIT_INTERNAL, EXIT_OK, UserError
-from harness.launcher import ChildOutcome, run_phase
+from harness.atomic_io import remove_stale_temps
+from harness.errors import EXIT_OK, UserError
+from harness.launcher import run_phase
 from harness.matrix import group_runs
-from harness.measure.latency_stats import headline_img_per_s
 from harness.measurement_request import (REQUESTS_FOLDER, measurement_settings, request_path, validity_requirements,
                                          write_request)
-from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.options import Options, check_writable_dir
+from harness.parent.console import Console, status_line
+from harness.parent.reuse import rejudge_stored, reuse_decision
+from harness.parent.run_records import finish_process_times, planned_skip_result, record_dead_child
+from harness.parent.setup_phase import RUN_LOG, check_one_dataset, describe_setup, run_setup_phase
 from harness.progress import Progress
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
 from harness.repeats import RepeatRecord
-from harness.results import (FINISHED_STATUSES, STATUS_FAILED, STATUS_OK, STATUS_SKIPPED_OOM, load_results,
-                             load_results_checked, new_result, problems_line, read_result, result_path, runs_dir,
+from harness.results import (load_results,
+                             load_results_checked, problems_line, read_result, result_path, runs_dir,
                              write_result)
-from harness.run_identity import key_of, run_identity, what_changed
-from harness.setup_config import read_setup_config, setup_config_path
+from harness.run_identity import run_identity
 from harness.summary import markdown_table, write_summary
 
-RUN_LOG = "run.log"
-
-
-class Console:
-    """User-facing lines: printed (through the progress bars when they are showing), and copied into run.log."""
-
-    def __init__(self, log_file):
-        self.log_file = log_file
-        self.progress = None
-        self.phase_a_s = None      # Phase A's process wall time when this command ran it
-        self.phase_a_steps = None  # its steps' seconds (setup config's phase_a.timings_s)
-
-    def say(self, text: str = "") -> None:
-        safe_print(text, self.progress.write if self.progress is not None else None)
-        try:
-            self.log_file.write(f"[parent {time.strftime('%H:%M:%S')}] {text}\n")
-            self.log_file.flush()
-        except OSError as exc:  # a full disk: the line was shown; the error names run.log
-            raise with_path(exc, self.log_file.name) from exc
-
-
-def _phase_failure_message(outcome: ChildOutcome, phase: str, log_path: Path) -> UserError:
-    event = outcome.last_event("user_error", "internal_error")
-    if outcome.timed_out:
-        return UserError(f"{phase} did not finish within its time limit and was stopped (see {log_path})", EXIT_INTERNAL)
-    if event and event["event"] == "user_error":
-        return UserError(event["message"])
-    detail = event["message"] if event else (outcome.signal_name or f"exit code {outcome.returncode}")
-    return UserError(f"{phase} failed: {detail} (details in {log_path})", EXIT_INTERNAL)
-
-
-def precheck_source(opts: Options) -> None:
-    """Fail in a fraction of a second on a source that cannot work (Phase A checks again, decoding)."""
-    spec = parse_source(opts.source, opts.split_dir, opts.max_frames, opts.video_models_only())
-    if spec.kind in ("image_dir", "video", "split_dir"):
-        scan_source(spec, opts.preprocessed_dir, opts.limit_videos)
-
-
-def run_setup_phase(opts: Options, out_dir: Path, log_file, console: Console) -> tuple:
-    precheck_source(opts)
-    check_writable_dir(opts.preprocessed_dir, "preprocessed_dir")
-    request = atomic_write_json(request_path(out_dir, "a"), {"options": opts.to_dict()})
-    console.say("Phase A (setup): validating inputs, preparing models and data ...")
-
-    def on_event(event: dict) -> None:
-        if event.get("event") == "preprocessed":
-            reused = "reused (fingerprint matches)" if event.get("reused") else "decoded"
-            console.say(f"  frames: {event['frames']} in {event['sequences']} sequence(s), {reused}")
-            for skipped in event.get("skipped") or []:
-                console.say(f"  skipped {skipped['source_path']}: {skipped['reason']}")
-            for line in event.get("renamed") or []:
-                console.say(f"  {line}")
-        elif event.get("event") == "model_files":
-            for note in event.get("notes") or []:
-                console.say(f"  {note}")
-
-    outcome = run_phase("harness.phase_a", ["--request", str(request)], opts.setup_timeout_s, log_file,
-                        echo=opts.verbose, on_event=on_event)
-    if outcome.returncode != 0 or outcome.timed_out:
-        raise _phase_failure_message(outcome, "Phase A", out_dir / RUN_LOG)
-    config_path = setup_config_path(opts.preprocessed_dir)
-    setup = read_setup_config(config_path)
-    console.phase_a_s, console.phase_a_steps = outcome.wall_s, (setup.get("phase_a") or {}).get("timings_s")
-    console.say(f"Phase A done in {outcome.wall_s:.1f} s (pid {outcome.pid}); setup saved to {config_path}")
-    for model in setup["models"]:  # what each model takes, and every flag or size the model overrode
-        for line in ([model["input_summary"]] if model.get("input_summary") else []) + model.get("input_notes", []):
-            console.say(f"  {model['name']}: {line}")
-    return config_path, setup
-
-
-def describe_setup(setup: dict, console: Console) -> None:
-    dataset = setup["dataset"]
-    console.say(f"device: {setup['device']['resolved']} ({setup['device'].get('name')})")
-    console.say(f"data: {dataset['frames']} frames in {len(dataset['sequences'])} sequence(s), "
-                f"{len(dataset['skipped'])} file(s) skipped, fingerprint {dataset['fingerprint'][:12]}")
-    for model in setup["models"]:
-        artifacts = model.get("artifacts", {})
-        parts = []
-        if artifacts.get("torch"):
-            parts.append(f"torch: {artifacts['torch']}")
-        for key, path in sorted((artifacts.get("onnxruntime") or {}).items()):
-            parts.append(f"onnx[{key}]: {path}")
-        console.say(f"model {model['name']}: " + ("; ".join(parts) or "no artifacts"))
-    planned = setup["runs"]
-    skipped = [r for r in planned if r.get("skip_status")]
-    console.say(f"runs planned: {len(planned)} ({len(skipped)} will be recorded as skipped)")
-
-
-def _parent_result(run: dict, status: str, reason: str, evidence: dict, outcome: ChildOutcome = None,
-                   oom_evidence: str = None) -> dict:
-    result = new_result(run, status, run["identity"], reason)
-    result["evidence"] = evidence
-    if oom_evidence:
-        result["oom_evidence"] = oom_evidence  # rule | probe | observed
-    result["process"] = {"phase": "parent" if outcome is None else "B (died)",
-                         "pid": None if outcome is None else outcome.pid}
-    return result
-
-
-def record_dead_child(run: dict, outcome: ChildOutcome, out_dir: Path, budget_mb: float = None) -> dict:
-    """The result of a Phase B process that ended without writing one. A SIGKILL is out of memory only with
-    evidence of memory pressure (``budget_mb``: what the run may hold where its process memory counts against it,
-    i.e. unified memory); otherwise it is a failure, which a rerun measures again."""
-    evidence = {"returncode": outcome.returncode, "signal": outcome.signal_name, "timed_out": outcome.timed_out,
-                "child_wall_s": round(outcome.wall_s, 3), "log_tail": outcome.tail[-15:]}
-    ending = classify_ending(outcome, None, budget_mb=budget_mb)
-    if ending.memory:
-        evidence["memory_pressure"] = ending.memory
-    oom_evidence = None
-    if ending.kind == OOM_KILLED:
-        status, reason, oom_evidence = STATUS_SKIPPED_OOM, f"Phase B process {ending.detail}", "observed"
-    elif ending.kind == TIMEOUT:
-        status, reason = STATUS_FAILED, f"Phase B process exceeded --run_timeout_s and was killed after {outcome.wall_s:.0f} s"
-    elif ending.memory:
-        status, reason = STATUS_FAILED, f"Phase B process {ending.detail} before writing a result"
-    else:
-        detail = outcome.signal_name or f"exit code {outcome.returncode}"
-        status, reason = STATUS_FAILED, f"Phase B process died ({detail}) before writing a result"
-    result = _parent_result(run, status, reason, evidence, outcome, oom_evidence)
-    if ending.kind == OOM_KILLED:
-        result["oom_evidence_detail"] = ending.memory.get("seen")
-    write_result(out_dir, result)
-    return result
-
-
-def _number(value, fmt: str = ".2f") -> str:
-    return "n/a" if value is None else format(value, fmt)
-
-
-def _status_line(index: int, total: int, run_id: str, result: dict) -> str:
-    status = result.get("status")
-    metrics = result.get("metrics") or {}
-    if status == "ok" and metrics.get("fps") is not None:  # a video model: per-frame figures
-        detail = (f"frame p50 {_number(metrics.get('latency_ms_p50'))} ms, p99 {_number(metrics.get('latency_ms_p99'))} "
-                  f"ms, prompt frame {_number(metrics.get('prompt_latency_ms_p50'))} ms, {_number(metrics['fps'], '.1f')} "
-                  f"fps, J&F {_number(metrics.get('j_and_f'), '.3f')}")
-    elif status == "ok":
-        rate = headline_img_per_s(metrics)
-        detail = (f"p50 {_number(metrics.get('latency_ms_p50'))} ms, p99 {_number(metrics.get('latency_ms_p99'))} ms, "
-                  f"{_number(rate, '.1f')} img/s" + (" sustained" if metrics.get("throughput_img_per_s") is None else ""))
-    else:
-        detail = result.get("reason") or ""
-    return f"[{index}/{total}] {run_id}: {status} {detail}".rstrip()
-
-
-def reuse_decision(existing, identity: dict, force: bool) -> tuple:
-    """(reuse the stored result?, the one-line reason it is redone, or None when there was nothing to redo)."""
-    if existing is None:
-        return False, None
-    if force:
-        return False, "redone: --force"
-    if existing.get("run_key") != key_of(identity):
-        return False, f"redone: {what_changed(existing.get('identity'), identity)}"
-    if existing.get("status") not in FINISHED_STATUSES:
-        return False, f"redone: the stored result is {existing.get('status')}"
-    wanted = int((identity.get("measurement") or {}).get("repeats") or 1)
-    have = len((existing.get("repeats") or {}).get("processes") or [])
-    if wanted > 1 and existing.get("status") == STATUS_OK and have < wanted:  # stopped between its processes
-        return False, f"redone: the stored result has {max(have, 1)} of its {wanted} processes"
-    return True, None
 
 
 def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: Path, log_file,
@@ -218,7 +55,7 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
         if run.get("skip_status"):
             result = planned_skip_result(by_id[run_id])
             write_result(out_dir, result)
-            console.say(_status_line(position[run_id], total, run_id, result))
+            console.say(status_line(position[run_id], total, run_id, result))
             continue
         pending.append(run_id)
     if not pending:
@@ -244,24 +81,6 @@ def say_if_threads_exceed_free_cores(runs: list, console: Console) -> None:
     line = oversubscription_line(runs, *busy_cores_now())
     if line:
         console.say(line)
-
-
-def rejudge_stored(out_dir: Path, run_id: str, opts: Options) -> None:
-    """A reused result is judged by this command's requirements (its recorded conditions are the same)."""
-    from harness.measure.validity import Requirements, rejudged
-
-    result = read_result(result_path(out_dir, run_id))
-    verdict = rejudged(result or {}, Requirements.from_dict(validity_requirements(opts)))
-    if verdict is not None:
-        result["validity"] = verdict
-        write_result(out_dir, result)
-
-
-def planned_skip_result(run: dict) -> dict:
-    """A run Phase A decided not to measure: recorded by the parent with Phase A's reason and evidence."""
-    evidence = {"planned_by": "Phase A", **(run.get("extra") or {}).get("evidence", {})}
-    return _parent_result(run, run["skip_status"], run["skip_reason"], evidence,
-                          oom_evidence=(run.get("extra") or {}).get("oom_evidence"))
 
 
 def _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console, progress,
@@ -294,7 +113,7 @@ def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_
                 ended[event["run_id"]] = event.get("written_at")
                 stored = read_result(result_path(out_dir, event["run_id"])) or {}
                 repeats.add(event["run_id"], stored)
-                console.say(_status_line(position[event["run_id"]], total, event["run_id"] + label, stored))
+                console.say(status_line(position[event["run_id"]], total, event["run_id"] + label, stored))
 
         args = ["--request", str(request)] + [arg for run_id in group for arg in ("--run_id", run_id)]
         outcome = run_phase("harness.phase_b", args, opts.run_timeout_s, log_file, echo=opts.verbose,
@@ -312,48 +131,12 @@ def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_
         in_flight = started["run_id"] if started and started["run_id"] in missing else missing[0]
         result = record_dead_child(by_id[in_flight], outcome, out_dir, budget_mb)
         repeats.add(in_flight, result)
-        console.say(_status_line(position[in_flight], total, in_flight + label, result))
+        console.say(status_line(position[in_flight], total, in_flight + label, result))
         done.append(in_flight)
         rest = [r for r in missing if r != in_flight]
         if rest:  # the process died part-way through its group: the others get a fresh process
             queue.appendleft(rest)
     return done
-
-
-def finish_process_times(out_dir: Path, run_ids: list, written: dict, outcome: ChildOutcome) -> None:
-    """Each result of one Phase B process gets the two parts only the parent sees: its writing, and (the last run)
-    the process's teardown to its exit (harness.measure.process_timeline)."""
-    from harness.measure.process_timeline import finish_parts
-
-    for run_id in run_ids:
-        result = read_result(result_path(out_dir, run_id))
-        if result is None or not (result.get("process") or {}).get("parts_s"):
-            continue
-        result["process"] = finish_parts(result["process"], written.get(run_id), outcome.ended_at,
-                                         run_id == run_ids[-1] and outcome.returncode == 0)
-        write_result(out_dir, result)
-
-
-def stored_fingerprint(result: dict):
-    return (result.get("identity") or {}).get("dataset") or (result.get("setup") or {}).get("dataset_fingerprint")
-
-
-def check_one_dataset(out_dir: Path, fingerprint: str, force: bool, console: Console) -> None:
-    """An --out_dir holds the results of one dataset. Another source stops here (exit 2) unless --force, which
-    moves the other dataset's results aside (never deletes them)."""
-    stored = [(path, read_result(path)) for path in sorted(runs_dir(out_dir).glob("*.json"))]
-    other = [(path, r) for path, r in stored if r and stored_fingerprint(r) not in (None, fingerprint)]
-    if not other:
-        return
-    theirs = sorted({stored_fingerprint(r)[:12] for _, r in other})
-    if not force:
-        raise UserError(f"{out_dir} holds {len(other)} result(s) of another dataset (fingerprint {', '.join(theirs)}); "
-                        f"this source's is {fingerprint[:12]}: use a new --out_dir, or --force to move them aside")
-    aside = out_dir / f"replaced_{time.strftime('%Y%m%d-%H%M%S')}" / "runs"
-    aside.mkdir(parents=True, exist_ok=True)
-    for path, _ in other:
-        path.rename(aside / path.name)
-    console.say(f"--force: {len(other)} result(s) of dataset {', '.join(theirs)} moved to {aside}")
 
 
 def measure_on_host(opts: Options, out_dir: Path, log_file, console: Console):

@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from harness import __version__
-from harness.orchestrator import reuse_decision
+from harness.parent.reuse import reuse_decision
 from harness.results import new_result
 from harness.run_identity import COMPARABLE_PARTS, differences, key_of, math_mode, run_identity, what_changed
 

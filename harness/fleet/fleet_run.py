@@ -18,7 +18,10 @@ from harness.fleet.node_inventory import (chosen_profiles, device_resource, flee
 from harness.fleet.task_ending import retryable, task_failure
 from harness.launcher import user_omp_num_threads
 from harness.measurement_request import measurement_settings, validity_requirements
-from harness.orchestrator import planned_skip_result, reuse_decision, check_one_dataset, run_setup_phase, _status_line
+from harness.parent.console import status_line
+from harness.parent.reuse import reuse_decision
+from harness.parent.run_records import planned_skip_result
+from harness.parent.setup_phase import check_one_dataset, run_setup_phase
 from harness.results import STATUS_FAILED, new_result, read_result, result_path, write_result
 from harness.run_identity import run_identity
 
@@ -219,7 +222,7 @@ class Fleet:
             status, reason, evidence = task_failure(exc, self.settled_losses(item))
             result = failed_result(item, status, reason, evidence)
             write_result(self.out_dir, result)  # recorded before any retry: a head that dies now loses nothing
-            self.console.say(_status_line(index, total, item.fleet_id, result))
+            self.console.say(status_line(index, total, item.fleet_id, result))
             if retryable(reason) and item.attempt == 0 and nodes_of(self.alive(), item.profile):
                 self.console.say(f"  retried once on another {item.profile} node")
                 item.failures.append({"reason": reason, **evidence})
@@ -233,7 +236,7 @@ class Fleet:
                                   {"started_at": answer["started_at"], "ended_at": answer["ended_at"]})
         write_result(self.out_dir, result)
         node = result["fleet"].get("address") or "?"
-        self.console.say(_status_line(index, total, f"{item.fleet_id} ({node})", result))
+        self.console.say(status_line(index, total, f"{item.fleet_id} ({node})", result))
         return None
 
     def settled_losses(self, item: Pending) -> list:

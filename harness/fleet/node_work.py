@@ -140,7 +140,7 @@ def _set_up_in(work: Path, job: dict, frames, weights, facts: dict) -> dict:
 
 def measure(job: dict, run: dict) -> dict:
     """One run in one fresh Phase B process on this node; the result as Phase B (or the dead-child record) wrote it."""
-    from harness.orchestrator import record_dead_child
+    from harness.parent.run_records import record_dead_child
 
     keep_the_boards_gpu_visible()
     threads_as_on_one_host(job)

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from harness.matrix import safe_name
+from harness.report.figure_files import pyplot, save
 from harness.measure.latency_stats import headline_img_per_s
 from harness.results import STATUS_OK
 
@@ -21,21 +22,7 @@ BACKEND_COLORS = {"torch": "#1f77b4", "torch_compile": "#9467bd", "onnxruntime":
 WINDOW_COLORS = {"load": "#f2f2f2", "warmup": "#fde9c9", "measure": "#d9ecd9", "after": "#f2f2f2"}
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "axes.grid": True, "grid.alpha": 0.3})
-    return plt
-
-
-def _save(plt, fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+_plt, _save = pyplot, save  # the names the figure functions below use
 
 
 def short_labels(results: list) -> dict:

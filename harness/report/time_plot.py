@@ -14,9 +14,9 @@ CHECK_COLORS = ("#b197fc", "#d0bfff", "#9775fa", "#e5dbff")
 
 def process_time_bars(results: list, labels: dict, path: Path) -> Path:
     """``results``: runs with ``process.parts_s``; ``labels``: run id -> short label."""
-    from harness.report.plots import _plt, _save
+    from harness.report.figure_files import pyplot, save
 
-    plt = _plt()
+    plt = pyplot()
     rows = [r for r in results if (r.get("process") or {}).get("parts_s")]
     names = [n for n in PROCESS_PARTS if any(n in r["process"]["parts_s"] for r in rows)]
     names += sorted({n for r in rows for n in r["process"]["parts_s"]} - set(names))
@@ -33,4 +33,4 @@ def process_time_bars(results: list, labels: dict, path: Path) -> Path:
     ax.set_xlabel("seconds since the process was launched")
     ax.set_title("Where each Phase B process's life went")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7)
-    return _save(plt, fig, path)
+    return save(plt, fig, path)
