@@ -86,6 +86,10 @@ def main(argv=None) -> int:
         if argv and argv[0] in SUBCOMMANDS:
             return SUBCOMMANDS[argv[0]](argv[1:])
         namespace = build_parser().parse_args(argv)
+        if namespace.config:
+            from harness.config_file import fill_from_config
+
+            fill_from_config(namespace, namespace.config)
         opts = resolve(namespace)
         from harness.orchestrator import run_benchmark
 

@@ -125,6 +125,7 @@ class Options:
     run_timeout_s: float = 1800.0
     probe_timeout_s: float = 300.0
     build_timeout_s: float = 1800.0
+    config: Optional[str] = None   # --config FILE.yaml (harness.config_file), read before the flags are resolved
     # which flags the user set explicitly (not a flag)
     explicit: list = field(default_factory=list)
 
@@ -327,6 +328,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "setup_timeout_s": ("float", "Phase A time limit in seconds (default 3600)"),
     "run_timeout_s": ("float", "time limit per Phase B process in seconds (default 1800)"),
     "probe_timeout_s": ("float", "time limit per Phase A probe process in seconds (default 300)"),
+    "config": ("str", "a YAML file of flags (names without dashes, at the top level or under the sections of this help; "
+                      "flags on the command line win); every results folder gets config.yaml, the resolved flags "
+                      "that --config takes to measure the same matrix again"),
     "build_timeout_s": ("float", "time limit per TensorRT engine build attempt and per compile warm-up (torch_compile, "
                                  "onnxruntime_trt) in Phase A, in seconds (default 1800)"),
 }
@@ -386,12 +390,19 @@ def flag_help(kind: Any, help_text: str) -> str:
 
 
 def add_flags(parser: argparse.ArgumentParser, table: Optional[dict] = None) -> None:
-    """Every flag of ``table`` (default: all of FLAG_TABLE) on ``parser``."""
-    for name, (kind, help_text) in (table or FLAG_TABLE).items():
-        if kind == "flag":
-            parser.add_argument(f"--{name}", action="store_true", default=None, help=help_text)
-        else:
-            parser.add_argument(f"--{name}", default=None, metavar=name.upper(), help=flag_help(kind, help_text))
+    """Every flag of ``table`` (default: all of FLAG_TABLE) on ``parser``, in the sections of harness.flag_sections."""
+    from harness.flag_sections import FLAG_SECTIONS
+
+    table = table or FLAG_TABLE
+    for section, names in FLAG_SECTIONS.items():
+        wanted = [name for name in names if name in table]
+        group = parser.add_argument_group(section) if wanted else None
+        for name in wanted:
+            kind, help_text = table[name]
+            if kind == "flag":
+                group.add_argument(f"--{name}", action="store_true", default=None, help=help_text)
+            else:
+                group.add_argument(f"--{name}", default=None, metavar=name.upper(), help=flag_help(kind, help_text))
 
 
 def resolve(namespace: argparse.Namespace) -> Options:

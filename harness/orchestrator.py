@@ -183,6 +183,9 @@ def run_benchmark(opts: Options) -> int:
     locks = command_locks(opts, out_dir)
     for stale in (out_dir / REQUESTS_FOLDER).glob("*.json"):  # a command killed here left them: no one reads them
         stale.unlink(missing_ok=True)
+    from harness.config_file import write_resolved_config
+
+    write_resolved_config(out_dir, opts)
     try:
         return _run_locked(opts, out_dir)
     finally:
