@@ -2,7 +2,7 @@
 
     python bench/default_run_walltime.py [--workdir DIR]
 
-The goal (issue: foundation) is under 3 minutes for the default run on a 2-core CPU machine. Both runs are
+The goal is under 3 minutes for the default run on a 2-core CPU machine. Both runs are
 real: the CLI in a subprocess, as a user would type it. The rerun uses --force so it measures again
 instead of skipping the finished runs.
 """

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Issue 16 items 2 and 6, on a CUDA GPU whose Python has onnxruntime-gpu (CUDA provider) installed:
+# ONNX Runtime's CUDA provider against torch, and the Q/DQ int8 model on it, on a CUDA GPU whose Python has
+# onnxruntime-gpu installed:
 #   bash bench/gpu_ort_cuda_evidence.sh OUT_DIR
 # 1. Like for like: the trained default yolo11n and yolov8n at 416, torch against ONNX Runtime's CUDA provider,
 #    fp32 and fp16, batch 1 and 16. Both backends take the same uint8 host batch, copy it to the GPU and convert it

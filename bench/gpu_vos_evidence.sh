@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 16 item 5 in one command: the video models on a GPU.
+# The video models on a GPU, in one command:
 #   bash bench/gpu_vos_evidence.sh OUT_DIR
 # 1. SAM 2.1 tiny and EdgeTAM, points and bbox prompts, fp32 / fp16 / bf16, at their native 1024 input, on a
 #    generated SA-V-layout split (3 videos of 96 frames): fps, per-frame and prompt-frame latency, per-video peak,

@@ -1,4 +1,4 @@
-"""Every task's rows from one CPU session, in three commands of the real CLI (the data and models those
+"""Every task's rows on one CPU machine, in three commands of the real CLI (the data and models those
 commands need are made here, as the end-to-end tests make them):
 
     python3 bench/tasks_cpu_rows.py --workdir /tmp/jb_task_rows

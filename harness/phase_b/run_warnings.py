@@ -1,7 +1,7 @@
 """Warnings a careful reader needs next to a run's numbers, derived from its own figures.
 
 Thresholds follow trtexec where it has one (enqueue-bound: median enqueue > 0.8 x median GPU compute;
-transfer-bound: the copy takes longer than the compute) and the issue's 5 % for the coefficient of variation.
+transfer-bound: the copy takes longer than the compute) and pyperf's habit of warning on a noisy timing for the coefficient of variation (5 %).
 """
 
 from __future__ import annotations

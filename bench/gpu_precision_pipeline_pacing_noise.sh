@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Issue 11's GPU figures in one command (also issue 16 items 1, 3 and 4):
-#   bash bench/gpu_wave_evidence.sh OUT_DIR
+# Reduced precisions, pipelining, camera pacing and between-process noise on a CUDA GPU, in one command:
+#   bash bench/gpu_precision_pipeline_pacing_noise.sh OUT_DIR
 # 1. fp32 (strict) vs tf32 vs fp16, yolo11n and yolo11n-seg at 640, torch, batch 1 and 32: latency and fidelity.
 # 2. Pipelined throughput: yolo11n and yolo11s fp16, batch 1 and 16, --pipeline 1,2,4: sustained img/s and
 #    end-to-end latency with queueing.
 # 3. Camera pacing: yolo11n fp16 batch 1 at 0 (back to back), 15, 30, 60 fps: p50/p99 from arrival, misses.
 # 4. Between-process noise: yolo11n fp16 b1 measured twice with --repeats 3 into two folders; compare A B.
 # Random-init weights, generated data. Each part prints its table; summary CSVs are kept under OUT_DIR.
-# PARTS=14 bash bench/gpu_wave_evidence.sh OUT runs parts 1 and 4 only (default: all).
+# PARTS=14 bash bench/gpu_precision_pipeline_pacing_noise.sh OUT runs parts 1 and 4 only (default: all).
 set -uo pipefail
-OUT=${1:?usage: gpu_wave_evidence.sh OUT_DIR}
+OUT=${1:?usage: gpu_precision_pipeline_pacing_noise.sh OUT_DIR}
 REPO=$PWD
 WORK=${WORK:-/tmp/jb_wave}
 mkdir -p "$OUT" "$WORK"

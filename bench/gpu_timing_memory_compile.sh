@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The GPU evidence still owed after earlier sessions, in two calls of under 10 minutes each:
-#   bash bench/gpu_final.sh OUT_DIR timing    # timing re-validation, memory isolation, Phase A preparation
-#   bash bench/gpu_final.sh OUT_DIR compile   # torch.compile on yolo11n + yolo11s, warm and cold cache
+# Timing against bare loops, memory isolation, Phase A preparation and torch.compile caches on a CUDA GPU,
+# in two commands of under 10 minutes each:
+#   bash bench/gpu_timing_memory_compile.sh OUT_DIR timing    # timing re-validation, memory isolation, Phase A preparation
+#   bash bench/gpu_timing_memory_compile.sh OUT_DIR compile   # torch.compile on yolo11n + yolo11s, warm and cold cache
 set -uo pipefail
-OUT=${1:?usage: gpu_final.sh OUT_DIR timing|compile}
-PART=${2:?usage: gpu_final.sh OUT_DIR timing|compile}
+OUT=${1:?usage: gpu_timing_memory_compile.sh OUT_DIR timing|compile}
+PART=${2:?usage: gpu_timing_memory_compile.sh OUT_DIR timing|compile}
 mkdir -p "$OUT"
 step() { local name=$1 limit=$2; shift 2; local s=$(date +%s); timeout "$limit" "$@" > "$OUT/$name.txt" 2>&1;
          echo "$name rc=$? $(( $(date +%s) - s ))s"; }

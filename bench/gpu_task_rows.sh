@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Task-layer evidence on a CUDA GPU, in one command (issue 16, item 1, as far as the code of this wave goes):
-#   bash bench/gpu_tasks_evidence.sh OUT_DIR
+# Every task's rows (segment, classify) on a CUDA GPU, torch and ONNX Runtime, in one command:
+#   bash bench/gpu_task_rows.sh OUT_DIR
 # A YOLO segmentation model (yolo11n-seg, random init, imgsz 640) and a ResNet-50 classifier (torchvision,
 # random init, 224, exported in this script to ONNX and TorchScript with a .model.json saying classify +
 # imagenet + imgsz 224) on the generated dataset: torch at batch 1 and 32, fp32 (strict), tf32 and fp16; ONNX
@@ -8,7 +8,7 @@
 # image's CPU-only onnxruntime those rows run on the host's CPU and fp16 is skipped, as the providers column says).
 # Prints the table (task, latency, throughput, fidelity figures) and keeps the summary CSV.
 set -uo pipefail
-OUT=${1:?usage: gpu_tasks_evidence.sh OUT_DIR}
+OUT=${1:?usage: gpu_task_rows.sh OUT_DIR}
 WORK=${WORK:-/tmp/jb_tasks}
 mkdir -p "$OUT" "$WORK/w"
 python3 - "$WORK/w" <<'PY'
