@@ -11,10 +11,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterable, Optional, Sequence
 
 from harness.data.image_size import canonical
+from harness.precisions import PRECISIONS  # noqa: F401 - the vocabulary lives below; options reads it here
 
 BACKENDS = ("torch", "torch_compile", "onnxruntime", "onnxruntime_trt", "tensorrt")
-PRECISIONS = ("fp32", "tf32", "fp16", "bf16", "int8")  # tf32: fp32 models, TF32 tensor-core math on CUDA; bf16: the
-# video models (vos) only
 # Artifact priority when a model comes as several files and --backend is auto: .engine > .onnx > .pt
 ARTIFACT_PRIORITY = (("engine", "tensorrt"), ("onnx", "onnxruntime"), ("pt", "torch"), ("yaml", "torch"))
 

@@ -16,7 +16,7 @@ import json
 from typing import Optional
 
 from harness import __version__
-from runners.math_mode import STRICT_FP32
+from harness.precisions import STRICT_FP32
 
 RUN_FIELDS = ("model", "backend", "variant", "precision", "imgsz", "batch", "artifact", "modes")
 VERSION_FIELDS = ("torch", "torch_cuda", "cudnn", "onnxruntime", "tensorrt", "ultralytics")

@@ -8,12 +8,7 @@ fp16 and int8 leave TF32 as the library sets it, for the layers that stay in fp3
 
 from __future__ import annotations
 
-STRICT_FP32 = "fp32 (TF32 off)"
-
-
-def tf32_allowed(precision: str):
-    """True (tf32), False (fp32) or None (the library's default is left alone)."""
-    return {"tf32": True, "fp32": False}.get(precision)
+from harness.precisions import STRICT_FP32, model_precision, tf32_allowed  # noqa: F401 - the vocabulary, one home
 
 
 def apply_torch_math_mode(torch, precision: str) -> dict:
@@ -40,8 +35,3 @@ def trt_builder_flags(precision: str) -> tuple:
         "fp16": (("FP16",), ()),
         "int8": (("INT8", "FP16"), ()),
     }[precision]
-
-
-def model_precision(precision: str) -> str:
-    """The artifact precision a run loads: a tf32 run uses the fp32 model (only the math mode differs)."""
-    return "fp32" if precision == "tf32" else precision

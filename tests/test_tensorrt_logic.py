@@ -584,16 +584,16 @@ def _build(tmp_path, onnx, log, **overrides):
 
 @pytest.mark.slow
 def test_workspace_halves_across_real_builder_processes_then_reuses(tmp_path):
-    # 1024 MiB: SIGKILLed (the OOM killer's signature); 512: allocation_failed; 256: built.
-    onnx = _fake_setup(tmp_path, {"sigkill_above_mb": 600, "allocation_failed_above_mb": 300})
+    # 1024 and 512 MiB: FAILED_ALLOCATION; 256: built.
+    onnx = _fake_setup(tmp_path, {"allocation_failed_above_mb": 300})
     with open(tmp_path / "run.log", "w") as log:
         record = _build(tmp_path, onnx, log)
     assert record["status"] == "built" and record["workspace_mb"] == 256 and not record["reused"]
     attempts = record["attempts"]
     assert [a["workspace_mb"] for a in attempts] == [1024, 512, 256]  # starts at budget / 2, halves
     assert [a["outcome"] for a in attempts] == ["allocation_failed", "allocation_failed", "built"]
-    assert [a["returncode"] for a in attempts] == [-9, 3, 0]
-    assert "SIGKILL" in attempts[0]["detail"] and "FAILED_ALLOCATION" in attempts[1]["detail"]
+    assert [a["returncode"] for a in attempts] == [3, 3, 0]
+    assert "FAILED_ALLOCATION" in attempts[0]["detail"] and "FAILED_ALLOCATION" in attempts[1]["detail"]
     assert len({a["pid"] for a in attempts}) == 3  # one process per attempt
     engine = Path(record["engine_path"])
     request = json.loads(engine.read_bytes()[len(FAKE_PLAN_MAGIC):])
@@ -617,16 +617,26 @@ def test_workspace_halves_across_real_builder_processes_then_reuses(tmp_path):
 
 
 @pytest.mark.slow
-def test_every_attempt_killed_down_to_the_floor_is_skipped_oom(tmp_path):
-    onnx = _fake_setup(tmp_path, {"sigkill_above_mb": 0})
+def test_every_attempt_failing_allocation_down_to_the_floor_is_skipped_oom(tmp_path):
+    onnx = _fake_setup(tmp_path, {"allocation_failed_above_mb": 0})
     with open(tmp_path / "run.log", "w") as log:
         record = _build(tmp_path, onnx, log, workspace_request_mb=1024, budget_mb=None, floor_mb=256)
     assert record["status"] == "skipped_oom"
     assert [a["workspace_mb"] for a in record["attempts"]] == [1024, 512, 256]
-    assert all(a["returncode"] == -9 and a["outcome"] == "allocation_failed" for a in record["attempts"])
+    assert all(a["returncode"] == 3 and a["outcome"] == "allocation_failed" for a in record["attempts"])
     assert "every workspace tried (1024, 512, 256 MiB) down to the 256 MiB floor" in record["reason"]
-    assert "SIGKILL" in record["reason"]
     assert not Path(record["engine_path"]).exists() and not sidecar_path(record["engine_path"]).exists()
+
+
+def test_a_builder_killed_without_memory_pressure_fails_instead_of_halving(tmp_path):
+    """A SIGKILL with the host's memory free and no cgroup OOM kill is not an out-of-memory build: no smaller
+    workspace is tried on its account, and the reason says what was seen (harness/oom_evidence.py)."""
+    onnx = _fake_setup(tmp_path, {"sigkill_above_mb": 0})
+    with open(tmp_path / "run.log", "w") as log:
+        record = _build(tmp_path, onnx, log, workspace_request_mb=1024, budget_mb=None, floor_mb=256)
+    assert record["status"] == "failed" and len(record["attempts"]) == 1
+    assert record["attempts"][0]["returncode"] == -9 and record["attempts"][0]["outcome"] == "error"
+    assert "killed by SIGKILL (no sign of memory pressure" in record["reason"]
 
 
 @pytest.mark.slow

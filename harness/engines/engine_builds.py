@@ -2,7 +2,8 @@
 workspace halved on every allocation failure.
 
 Each build attempt is a fresh process (``python -m harness.engines.trt_build``), so a builder that the
-kernel OOM-kills (exit -9, the usual end of an out-of-memory build on a Jetson) takes nothing else down.
+kernel OOM-kills (exit -9, the usual end of an out-of-memory build on a Jetson) takes nothing else down; a SIGKILL
+counts as out of memory only with evidence of memory pressure (harness.oom_evidence).
 Nothing here imports TensorRT.
 
 The record returned by :func:`build_engine`:

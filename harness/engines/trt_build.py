@@ -18,7 +18,7 @@ It prints exactly one ``build_result`` event and exits with: 0 built, 3 allocati
 recorder or the logger saw a failed allocation, or an out-of-memory exception), 4 failed (with the
 ONNX parser's and the builder's errors), 5 unavailable (TensorRT cannot be imported), 6 unsupported (this
 device or TensorRT cannot build what was asked: a DLA core it does not have). A SIGKILL (the kernel OOM killer
-on a Jetson) leaves no event; the parent reads exit -9 as an allocation failure.
+on a Jetson) leaves no event; the parent reads exit -9 as an allocation failure when it saw memory pressure (harness.oom_evidence).
 
 Engines are built with ``ProfilingVerbosity.DETAILED``, so the engine inspector reports each layer's type and
 tactic (which layers a DLA core runs); after a build the plan is deserialized once, outside ``build_s``, and its layer

@@ -13,7 +13,7 @@ from harness.dla_cores import dla_label, dla_problem
 from harness.matrix import ARTIFACT_PRIORITY, PlannedRun, RunSpec, expand_matrix
 from harness.results import STATUS_SKIPPED, STATUS_SKIPPED_OOM
 from harness.run_identity import runs_on_gpu
-from runners.math_mode import model_precision
+from harness.precisions import model_precision
 
 
 def probe_key(model: str, backend: str, precision: str, imgsz: int) -> str:

@@ -5,7 +5,7 @@ frame feed and warm-up + measured passes, at the batch being tried. Predicting w
 will measure is what makes the prediction hold (allocator fragmentation builds up over passes: a probe of
 two passes on random input once promised batches that Phase B could not run).
 Exit codes: 0 fits, 3 out of memory (caught), 4 another error, 5 the backend cannot run here. A SIGKILL
-(kernel OOM killer) is read by the caller as out of memory.
+is read by the caller as out of memory only with evidence of memory pressure (harness.oom_evidence).
 """
 
 from __future__ import annotations

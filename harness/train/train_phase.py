@@ -1,6 +1,6 @@
 """The training phase in the parent: for each model x approach, skip it when its report exists (resume; --force
 retrains from nothing), otherwise train it in its own child process, and record how that ended: ``ok``,
-``skipped_oom`` (out of memory, or killed by the kernel's OOM killer) or ``failed`` with the reason. A crash of one
+``skipped_oom`` (out of memory, or killed by the kernel's OOM killer with evidence of memory pressure) or ``failed`` with the reason. A crash of one
 training never stops the others. Writes ``<out_dir>/training/<train id>/`` (Ultralytics' run, report.json,
 report.md, status.json) and ``<out_dir>/weights/<model>.pt``."""
 
