@@ -201,32 +201,37 @@ def load_model(ctx: RunContext) -> float:
     return time.perf_counter() - begun
 
 
-def measure(ctx: RunContext, on_pass) -> Measured:
+def measure(ctx: RunContext, on_pass, sample_host: bool = True) -> Measured:
     """Warm-up and measured passes over the frame feed, the tracker's measure window around the measured ones:
-    back to back (the default), paced at --arrival_fps, or --pipeline N batches in flight."""
+    back to back (the default), paced at --arrival_fps, or --pipeline N batches in flight. ``sample_host``: read the
+    host's load in the window (a run's verdict needs it; Phase A's probes, which only ask whether a batch fits, start
+    no sampler thread)."""
     sequences = sequences_for(ctx.setup, ctx.config_path, ctx.spec.frames_key)
     feed = FrameFeed(sequences, int(ctx.planned["batch"]), int(ctx.measurement["max_frames_in_mem"]),
                      on_chunk_change=ctx.runner.cleanup)
     started = {}
-    host_load = HostLoadSampler()
+    host_load = HostLoadSampler() if sample_host else None
 
     def begin_measure():
         ctx.timeline.close("warmup")
         ctx.telemetry.mark("measure")
         ctx.tracker.begin_measure()
         started["at"] = time.time()
-        host_load.start()
+        if host_load is not None:
+            host_load.start()
 
     ctx.telemetry.mark("warmup")
     try:
         passes, why_no_gpu = measured_loop(ctx, feed, on_pass, begin_measure)
     finally:
-        host_load.stop()
+        if host_load is not None:
+            host_load.stop()
     ctx.telemetry.mark("after")
     ctx.tracker.end_measure()
     ctx.timeline.close("measured")
     return Measured(passes, feed, why_no_gpu, started.get("at"), ctx.tracker.budget_peak_mb(),
-                    sum(s.num_frames for s in sequences), host_load.result())
+                    sum(s.num_frames for s in sequences),
+                    host_load.result() if host_load is not None else (None, "a probe: the host's load is not judged"))
 
 
 def measured_loop(ctx: RunContext, feed: FrameFeed, on_pass, begin_measure) -> tuple:
@@ -276,7 +281,7 @@ def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict
         ctx.timeline.close("model_load")
         result["runner"] = ctx.runner.describe()
         stage = "measure"
-        measured = measure(ctx, on_pass)
+        measured = measure(ctx, on_pass, sample_host=post_checks)
         stage = "the checks after the measured passes (e2e, fidelity, accuracy)"
         post = checked(ctx, planned, setup, config_path, measurement, torch_module, device) if post_checks else {}
         stage = "summary"
