@@ -30,10 +30,10 @@ def test_a_video_out_of_memory_is_recorded_and_the_next_is_measured(setup, monke
     config, saved = setup
     step = VideoSession.step
 
-    def step_or_oom(self, pixels):
+    def step_or_oom(self, pixels, index):
         if self.original_hw == (48, 64) and getattr(self, "oom_here", False):
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return step(self, pixels)
+        return step(self, pixels, index)
 
     init = VideoSession.__init__
 
@@ -56,7 +56,8 @@ def test_a_video_out_of_memory_is_recorded_and_the_next_is_measured(setup, monke
     assert metrics["videos_skipped_oom_n"] == 1 and metrics["videos_measured_n"] == 2 and metrics["frames_n"] == 12
     assert metrics["start_memory_drift_mb"] is not None
     assert metrics["peak_rss_mb"] >= max(v["peaks"]["peak_rss_mb"] for v in result["videos"])
-    assert len(result["videos"][0]["memory_by_frame_mb"]) == 6 and result["videos"][0]["chunks_loaded"] == 2
+    assert len(result["videos"][0]["memory_by_frame_mb"]) == 6 and result["vos"]["window"] == {"setting": "auto",
+                                                                                        "frames": 16}
     assert [r["video"] for r in result["accuracy"]["objects"]].count("video_001") == 0
 
 
@@ -75,3 +76,4 @@ def test_per_video_windows_keep_the_measured_peak():
     tracker.close()
     assert first["peak_rss_mb"] - second["peak_rss_mb"] > 200
     assert tracker.figures["peak_rss_mb"] >= first["peak_rss_mb"]
+

@@ -223,6 +223,10 @@ METRICS: list = [
     Metric("start_memory_drift_mb", "MiB", "torch.cuda.memory_allocated / VmRSS",
            "vos: memory at the start of the last video minus at the start of the first, each read after the cleanup "
            "between videos (torch allocator on CUDA, RSS on the CPU): 0 when the cleanup returns to the baseline"),
+    Metric("memory_slope_mb_per_frame", "MiB/frame", "torch.cuda.memory_allocated / VmRSS after each frame",
+           "vos: least-squares slope of the per-frame memory figure over the second half of a video's frames, the "
+           "largest over the run's videos: about 0 when the frame window bounds the session (--max_frames_in_mem "
+           "auto), positive when it keeps every frame (all)"),
     Metric("j_and_f", "fraction 0-1", "annotations (DAVIS / SA-V conventions)",
            "vos: (J + F) / 2 per object, averaged over every object of the split (DAVIS 2017's J&F-Mean)"),
     Metric("j_mean", "fraction 0-1", "annotations", "vos: region similarity (mask IoU) per object over its evaluated "
