@@ -229,10 +229,11 @@ METRICS: list = [
            "auto), positive when it keeps every frame (all)"),
     Metric("j_and_f", "fraction 0-1", "annotations (DAVIS / SA-V conventions)",
            "vos: (J + F) / 2 per object, averaged over every object of the split (DAVIS 2017's J&F-Mean)"),
-    Metric("j_mean", "fraction 0-1", "annotations", "vos: region similarity (mask IoU) per object over its evaluated "
-           "frames (annotated, after the prompt frame, without the last), averaged over objects"),
-    Metric("f_mean", "fraction 0-1", "annotations", "vos: boundary F-measure (tolerance 0.008 x image diagonal) per "
-           "object over its evaluated frames, averaged over objects"),
+    Metric("j_mean", "fraction 0-1", "annotations", "vos: region similarity (mask IoU) per object over its scored "
+           "frames (SA-V's sav_benchmark.py selection, docs/video_segmentation.md), averaged over objects"),
+    Metric("f_mean", "fraction 0-1", "annotations", "vos: boundary F-measure (DAVIS seg2bmap boundaries, matched within "
+           "scikit-image's disk of radius ceil(0.008 x image diagonal)) per object over its scored frames, averaged "
+           "over objects"),
 ]
 
 TRTEXEC = [  # --trtexec_check: trtexec on the run's own engine, in its own process after the run (harness/trtexec_check.py)
