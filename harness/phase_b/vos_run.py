@@ -157,6 +157,14 @@ def drift_mb(records: list, key: str) -> float | None:
     return (starts[-1] - starts[0]) if len(starts) > 1 else None
 
 
+def telemetry_uuid(torch_module, device: str):
+    """The CUDA device's uuid, so telemetry reads the GPU the run is on (NVML's index order may differ from
+    CUDA's); None on the CPU."""
+    from harness.measure.gpu_memory_sources import cuda_device_uuid
+
+    return cuda_device_uuid(torch_module, device) if device.startswith("cuda") else None
+
+
 def memory_key(device: str) -> str:
     return "torch_alloc_mb" if device.startswith("cuda") else "rss_mb"
 
@@ -205,7 +213,7 @@ def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: 
     tracker = MemoryTracker(torch_module, device, float(measurement.get("memory_sample_ms", 20)) / 1000.0,
                             memory.get("budget_mb"), bool(memory.get("unified_memory")), bool(memory.get("jetson")))
     telemetry = RunTelemetry(telemetry_path, planned["run_id"], device, bool(memory.get("jetson")),
-                             float(measurement.get("metrics_interval_s", 0.5)))
+                             float(measurement.get("metrics_interval_s", 0.5)), telemetry_uuid(torch_module, device))
     result["task"] = run_task(planned).describe()
     result["vos"] = {"prompt": extra.get("prompt"), "model": extra.get("vos_model")}
     loaded, stage = None, "load"
