@@ -227,6 +227,11 @@ METRICS: list = [
            "vos: least-squares slope of the per-frame memory figure over the second half of a video's frames, the "
            "largest over the run's videos: about 0 when the frame window bounds the session (--max_frames_in_mem "
            "auto), positive when it keeps every frame (all)"),
+    Metric("encoder_ms_mean", "ms", "host clock", "vos: mean host time of the image encoder per frame (torch: forward "
+           "hooks around model.vision_encoder; onnxruntime: the session's run and the copies in and out), a "
+           "synchronize on each side on a GPU"),
+    Metric("encoder_share_pct", "%", "host clock", "vos: the image encoder's time as a share of the frames' latency: "
+           "sum of encoder_ms / sum of the frames' host latency x 100, over every measured frame"),
     Metric("j_and_f", "fraction 0-1", "annotations (DAVIS / SA-V conventions)",
            "vos: (J + F) / 2 per object, averaged over every object of the split (DAVIS 2017's J&F-Mean)"),
     Metric("j_mean", "fraction 0-1", "annotations", "vos: region similarity (mask IoU) per object over its scored "

@@ -35,6 +35,7 @@ class VideoTiming:
     frame_latency_ms: list = field(default_factory=list)      # every processed frame, prompt frames included
     prompt_frames: list = field(default_factory=list)         # indices (into frame_indices) of prompt frames
     memory_by_frame_mb: list = field(default_factory=list)    # the memory figure after each frame
+    encoder_ms: list = field(default_factory=list)            # the image encoder's part of each frame (when timed)
 
     def propagation_ms(self) -> list:
         """Latencies of the frames without a prompt (the tracking steady state)."""
@@ -70,11 +71,21 @@ def run_video(session, frames: np.ndarray, prompts: list, sync: Callable[[], Non
             timing.prompt_frames.append(len(timing.frame_indices))
         timing.frame_indices.append(index)
         timing.frame_latency_ms.append(elapsed_ms)
+        timing.encoder_ms.append(session.encoder_ms())
         timing.memory_by_frame_mb.append(memory_now())
         if on_masks is not None and wants_masks(index):
             on_masks(index, session.masks(output))
         del output, pixels, frame
     return timing
+
+
+def masks_of_video(session, frames: np.ndarray, prompts: list) -> tuple:
+    """(frame index -> that frame's masks, timing) of one video on the host, no memory figure: for comparing two
+    sessions' masks frame by frame."""
+    seen: dict = {}
+    timing = run_video(session, frames, prompts, lambda: None, lambda: None,
+                       on_masks=lambda index, masks: seen.__setitem__(index, masks))
+    return seen, timing
 
 
 def memory_slope_mb_per_frame(memory_mb: list) -> Optional[float]:
@@ -85,6 +96,15 @@ def memory_slope_mb_per_frame(memory_mb: list) -> Optional[float]:
         return None
     x, y = np.array([i for i, _ in half], dtype=float), np.array([m for _, m in half], dtype=float)
     return float(np.polyfit(x, y, 1)[0])
+
+
+def encoder_figures(timings: list) -> dict:
+    """The image encoder's mean milliseconds per frame and its share of the frames' latency (None when not timed)."""
+    pairs = [(e, ms) for t in timings for e, ms in zip(t.encoder_ms, t.frame_latency_ms) if e is not None]
+    if not pairs:
+        return {"encoder_ms_mean": None, "encoder_share_pct": None}
+    encoder, total = sum(e for e, _ in pairs), sum(ms for _, ms in pairs)
+    return {"encoder_ms_mean": encoder / len(pairs), "encoder_share_pct": 100.0 * encoder / total if total else None}
 
 
 def frames_per_second(latencies_ms: list):
@@ -106,6 +126,7 @@ def video_figures(timing: VideoTiming, objects_n: int) -> dict:
         "memory_last_frame_mb": memory[-1] if memory else None,
         "memory_growth_mb": (memory[-1] - memory[0]) if len(memory) > 1 else None,
         "memory_slope_mb_per_frame": memory_slope_mb_per_frame(timing.memory_by_frame_mb),
+        **encoder_figures([timing]),
     }
 
 
@@ -116,7 +137,7 @@ def overall_figures(timings: list) -> dict:
     prompts = [ms for t in timings for ms in t.prompt_ms()]
     slopes = [s for s in (memory_slope_mb_per_frame(t.memory_by_frame_mb) for t in timings) if s is not None]
     return {**summarize_latency(propagation, "latency_ms"),
-            "memory_slope_mb_per_frame": max(slopes) if slopes else None,
+            "memory_slope_mb_per_frame": max(slopes) if slopes else None, **encoder_figures(timings),
             **summarize_latency(prompts, "prompt_latency_ms"),
             "fps": frames_per_second(all_ms),
             "frames_n": len(all_ms), "videos_n": len(timings)}

@@ -93,13 +93,13 @@ class VideoRunner:
         return now.get("torch_alloc_mb", now.get("rss_mb"))
 
     def one_video(self, video: dict, frame_limit=None, scorer=None, save: bool = False):
-        from runners.vos_session import VideoSession
+        from runners.vos_session import timed_session
 
         width, height = video["items"][0]["original_size"]
         prompts = prompts_for(video["vos"], self.prompt, [width, height])
         frames = np.load(video["frames_path"], mmap_mode="r")
-        session = VideoSession(self.loaded.model, self.loaded.processor, self.torch, self.device, self.precision,
-                               (height, width), self.window)
+        session, hooks = timed_session(self.loaded.model, self.loaded.processor, self.torch, self.device,
+                                       self.precision, (height, width), self.window, self.loaded.encoder, self.sync)
         writer = self.masks.for_video(video["name"], video) if save else None
 
         def on_masks(index, masks):
@@ -114,6 +114,8 @@ class VideoRunner:
                                  wants_masks=(lambda i: True) if writer else (scorer.wants if scorer else lambda i: False),
                                  name=video["name"], frame_limit=frame_limit)
         finally:
+            for hook in hooks:
+                hook.remove()
             session.close()
             del session, frames
 
