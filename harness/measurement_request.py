@@ -24,11 +24,14 @@ def request_path(out_dir, phase: str) -> Path:
 
 
 def measurement_settings(opts) -> dict:
+    from harness.options import frames_in_mem
+
     return {
         "warmup": opts.warmup,
         "iters": opts.iters,
         "min_duration_s": opts.min_duration_s,
-        "max_frames_in_mem": opts.max_frames_in_mem,
+        "max_frames_in_mem": frames_in_mem(opts),
+        "vos_window": opts.max_frames_in_mem,
         "memory_sample_ms": opts.memory_sample_ms,
         "metrics_interval_s": opts.metrics_interval,
         "accuracy_images": opts.accuracy_images,

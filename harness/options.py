@@ -13,7 +13,7 @@ import argparse
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from harness.data.image_size import canonical
 from harness.errors import UserError
@@ -98,7 +98,7 @@ class Options:
     pipeline: list = field(default_factory=lambda: [1])
     arrival_fps: list = field(default_factory=list)      # empty: back to back
     arrival: str = "fixed"
-    max_frames_in_mem: int = 600
+    max_frames_in_mem: Union[int, str] = "auto"   # N, or auto / all (frames_in_mem gives the image path's N)
     limit_videos: int = 0
     max_frames: int = 300
     # memory: budget, profile, probing
@@ -299,7 +299,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                               "default: back to back)"),
     "arrival": (ARRIVALS, "fixed: frames arrive every 1/F s like a camera (default); poisson: exponential gaps at the same "
                           "mean rate (MLPerf Server style)"),
-    "max_frames_in_mem": ("int", "most preprocessed frames Phase B holds in memory at once (default 600)"),
+    "max_frames_in_mem": ("frames_window", "most preprocessed frames Phase B holds in memory at once: N, auto or all "
+                          "(default auto). Video models: the frames a session keeps besides its prompted ones (auto: "
+                          "those the model attends to, from its config; all: every frame). Image models: N, else 600"),
     "limit_videos": ("int", "use only the first N videos of the source (default 0 = all)"),
     "max_frames": ("int", "most frames decoded per video, and captured from camera=INDEX without :FRAMES (default 300)"),
     "profile": ("str", "device profile: orin-nano-8gb, orin-nx-8gb, orin-nx-16gb, agx-orin-32gb, agx-orin-64gb, "
@@ -350,6 +352,11 @@ def _parse_value(name: str, kind: Any, raw: Any) -> Any:
         return value
     if kind == "str":
         return str(raw)
+    if kind == "frames_window":
+        text = str(raw).strip()
+        if text in ("auto", "all"):
+            return text
+        kind = "int"
     if kind == "dla_cores":
         from harness.dla_cores import parse_dla_cores
 
@@ -420,6 +427,16 @@ def resolve(namespace: argparse.Namespace) -> Options:
     return opts
 
 
+IMAGE_FRAMES_IN_MEM = 600  # what auto / all mean for the image path's frame chunks
+
+
+def frames_in_mem(opts: Options) -> int:
+    """The image path's most frames in memory at once: N, or 600 for auto / all (which only choose the video
+    models' window, runners/vos_window.py)."""
+    value = opts.max_frames_in_mem
+    return value if isinstance(value, int) else IMAGE_FRAMES_IN_MEM
+
+
 def validate(opts: Options) -> None:
     stray = [f"--{name}" for name in ("devices", "fleet_dir") if name in opts.explicit]
     if stray and not opts.cluster:
@@ -487,7 +504,7 @@ def validate(opts: Options) -> None:
         raise UserError(f"--accuracy_hook {opts.accuracy_hook}: use package.module:function")
     if opts.fidelity_frames < 0:
         raise UserError(f"--fidelity_frames {opts.fidelity_frames}: must be 0 or more")
-    if opts.fidelity_frames > opts.max_frames_in_mem:
+    if opts.fidelity_frames > frames_in_mem(opts):
         raise UserError(f"--fidelity_frames {opts.fidelity_frames} is more than --max_frames_in_mem "
                         f"{opts.max_frames_in_mem}: the fidelity check holds its frames at once")
     for precision in opts.precision:
@@ -499,9 +516,9 @@ def validate(opts: Options) -> None:
         raise UserError(f"--min_duration_s {opts.min_duration_s}: must be 0 or more")
     if opts.iters <= 0:
         raise UserError(f"--iters {opts.iters}: must be at least 1")
-    if opts.max_frames_in_mem <= 0:
-        raise UserError(f"--max_frames_in_mem {opts.max_frames_in_mem}: must be at least 1")
-    if max(opts.batch) > opts.max_frames_in_mem:
+    if frames_in_mem(opts) <= 0:
+        raise UserError(f"--max_frames_in_mem {opts.max_frames_in_mem}: must be at least 1, auto or all")
+    if max(opts.batch) > frames_in_mem(opts):
         raise UserError(f"--batch {max(opts.batch)} is larger than --max_frames_in_mem {opts.max_frames_in_mem}")
     if opts.limit_videos < 0:
         raise UserError(f"--limit_videos {opts.limit_videos}: must be 0 (all) or more")

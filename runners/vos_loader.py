@@ -27,9 +27,13 @@ class LoadedVosModel:
     precision: str
     torch_settings: dict
     memory_limit: dict
+    encoder: object = None    # runners.vos_encoder.OnnxEncoder when the card names an exported encoder
 
     def describe(self) -> dict:
-        return {"backend": "torch", "library": "transformers", "model_class": type(self.model).__name__,
+        encoder = ({"backend": "onnxruntime", "onnx": self.card["encoder"]["onnx"], "providers": self.encoder.providers}
+                   if self.encoder is not None else {"backend": "torch"})
+        return {"backend": "onnxruntime" if self.encoder is not None else "torch", "image_encoder": encoder,
+                "library": "transformers", "model_class": type(self.model).__name__,
                 "device": self.device, "precision": self.precision, "dtype": DTYPES[self.precision],
                 "input_size": self.size, "architecture": self.card.get("architecture"),
                 "weights": self.card.get("weights"), "torch_math": self.torch_settings,
@@ -37,6 +41,7 @@ class LoadedVosModel:
 
     def release(self) -> None:
         self.model = None
+        self.encoder = None
         self.processor = None
         gc.collect()
 
@@ -46,20 +51,40 @@ def load_vos_model(card_path: str, precision: str, torch_module, device: str, bu
     budget (a hard cap on the process's torch allocations, as for every torch run)."""
     if importlib.util.find_spec("transformers") is None:
         raise BackendUnavailable("the vos models need transformers: pip install 'jetson-benchmark[vos]'")
-    from runners.vos_models import architecture_of, build_random, load_folder, make_processor
+    from runners.vos_models import make_processor
 
     card = read_json(card_path)
     if precision in ("fp16", "bf16") and not device.startswith("cuda"):
         raise BackendUnavailable(f"{precision} needs a CUDA device; this run's device is {device}")
     memory_limit = apply_torch_memory_fraction(torch_module, torch_module.device(device), budget_mb)
     settings = apply_torch_math_mode(torch_module, precision)
-    weights = card["weights"]
-    if weights["kind"] == "folder":
-        model = load_folder(weights["folder"])
-    else:
-        model = build_random(architecture_of(card["architecture"]), int(card["size"]), int(weights.get("seed", 0)))
-    model = model.to(device=device, dtype=getattr(torch_module, DTYPES[precision]))
+    dtype = getattr(torch_module, DTYPES[precision])
+    model = model_from_card(card).to(device=device, dtype=dtype)
+    encoder = onnx_encoder(card, torch_module, device, dtype, budget_mb) if card.get("encoder") else None
     if device.startswith("cuda"):
         torch_module.cuda.synchronize(device)
     return LoadedVosModel(model, make_processor(int(card["size"])), int(card["size"]), card, device, precision,
-                          settings, memory_limit)
+                          settings, memory_limit, encoder)
+
+
+def model_from_card(card: dict):
+    """The card's model on the CPU in fp32: its Hugging Face folder, or the architecture random-init with its seed."""
+    from runners.vos_models import architecture_of, build_random, load_folder
+
+    weights = card["weights"]
+    if weights["kind"] == "folder":
+        return load_folder(weights["folder"])
+    return build_random(architecture_of(card["architecture"]), int(card["size"]), int(weights.get("seed", 0)))
+
+
+def onnx_encoder(card: dict, torch_module, device: str, dtype, budget_mb=None):
+    """The card's exported image encoder on ONNX Runtime (CUDA provider on a GPU, else the CPU)."""
+    if importlib.util.find_spec("onnxruntime") is None:
+        raise BackendUnavailable("the exported image encoder needs onnxruntime")
+    import onnxruntime as ort
+
+    from runners.onnxruntime_runner import choose_providers
+    from runners.vos_encoder import OnnxEncoder
+
+    providers = choose_providers(device, ort.get_available_providers(), budget_mb)
+    return OnnxEncoder(card["encoder"]["onnx"], providers, torch_module, device, dtype)

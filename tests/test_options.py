@@ -77,3 +77,14 @@ def test_measurement_schedule_flags():
 def test_bad_schedule_flags_are_one_line(argv, message):
     with pytest.raises(UserError, match=message):
         parse(*argv)
+
+
+def test_max_frames_in_mem_takes_a_number_auto_or_all():
+    from harness.measurement_request import measurement_settings
+
+    for raw, window, chunk in (("auto", "auto", 600), ("all", "all", 600), ("8", 8, 8)):
+        settings = measurement_settings(parse("--max_frames_in_mem", raw))
+        assert (settings["vos_window"], settings["max_frames_in_mem"]) == (window, chunk)
+    assert parse().max_frames_in_mem == "auto"
+    with pytest.raises(UserError, match="expected a number"):
+        parse("--max_frames_in_mem", "some")

@@ -8,8 +8,7 @@ import pytest
 from PIL import Image
 
 from conftest import run_cli
-from harness.tasks.vos_metrics import (boundary, boundary_f_measure, evaluated_frames, region_similarity,
-                                       tolerance_px)
+from harness.tasks.vos_metrics import boundary_f_measure, evaluated_frames, region_similarity, tolerance_px
 
 
 def _square(shape=(100, 100), top=20, left=20, size=40):
@@ -45,14 +44,6 @@ def test_a_one_pixel_shift_is_within_the_boundary_tolerance():
     assert region_similarity(shifted, gt) == pytest.approx(1560 / 1640)
     far = _square(shape, left=30)  # 10 px: the vertical edges miss, the horizontal ones overlap partly
     assert 0 < boundary_f_measure(far, gt) < 0.8
-
-
-def test_the_boundary_is_one_pixel_wide_and_the_image_edge_counts():
-    mask = _square((10, 10), 2, 2, 5)
-    edges = boundary(mask)
-    assert edges.sum() == 16 and not edges[3:6, 3:6].any()
-    full = np.ones((4, 4), dtype=bool)
-    assert boundary(full).sum() == 12
 
 
 def test_the_prompt_frame_and_the_last_annotated_frame_are_not_scored():

@@ -30,10 +30,10 @@ def test_a_video_out_of_memory_is_recorded_and_the_next_is_measured(setup, monke
     config, saved = setup
     step = VideoSession.step
 
-    def step_or_oom(self, pixels):
+    def step_or_oom(self, pixels, index):
         if self.original_hw == (48, 64) and getattr(self, "oom_here", False):
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return step(self, pixels)
+        return step(self, pixels, index)
 
     init = VideoSession.__init__
 
@@ -56,7 +56,8 @@ def test_a_video_out_of_memory_is_recorded_and_the_next_is_measured(setup, monke
     assert metrics["videos_skipped_oom_n"] == 1 and metrics["videos_measured_n"] == 2 and metrics["frames_n"] == 12
     assert metrics["start_memory_drift_mb"] is not None
     assert metrics["peak_rss_mb"] >= max(v["peaks"]["peak_rss_mb"] for v in result["videos"])
-    assert len(result["videos"][0]["memory_by_frame_mb"]) == 6 and result["videos"][0]["chunks_loaded"] == 2
+    assert len(result["videos"][0]["memory_by_frame_mb"]) == 6 and result["vos"]["window"] == {"setting": "auto",
+                                                                                        "frames": 16}
     assert [r["video"] for r in result["accuracy"]["objects"]].count("video_001") == 0
 
 
@@ -75,3 +76,47 @@ def test_per_video_windows_keep_the_measured_peak():
     tracker.close()
     assert first["peak_rss_mb"] - second["peak_rss_mb"] > 200
     assert tracker.figures["peak_rss_mb"] >= first["peak_rss_mb"]
+
+
+def test_in_run_j_and_f_equals_evaluate_vos_on_the_saved_masks(tmp_path, monkeypatch):
+    """An object that appears late (its first annotated frames empty), so the run starts at frame 0 for one object
+    and at frame 8 for the other; masks that are not empty (the object-score head says present); every protocol's
+    frame selection then matters."""
+    import cv2
+    import numpy as np
+
+    from harness.data.vos_layouts import read_split
+    from harness.phase_b import vos_run
+    from harness.tasks.vos_metrics import split_figures
+    from harness.vos_evaluate import score_split
+    from runners import vos_models
+
+    split = generate_vos_split(tmp_path / "sav", videos=1, frames=14, size=(48, 64), annotate_every=2)
+    for png in sorted((split / "Annotations_6fps" / "video_000" / "001").glob("*.png"))[:4]:
+        cv2.imwrite(str(png), np.zeros((48, 64), np.uint8))
+    proc = run_cli("--split_dir", split, "--models", "sam2.1_hiera_tiny", "--imgsz", "64", "--skip_inference",
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    config = tmp_path / "preprocessed_data" / "setup_config.json"
+    saved = load_json(config)
+    build = vos_models.build_random
+
+    def present(*args):
+        model = build(*args)
+        with torch.no_grad():
+            model.mask_decoder.pred_obj_score_head.proj_out.bias.fill_(10.0)
+        return model
+
+    monkeypatch.setattr(vos_models, "build_random", present)
+    measurement = {"warmup": 0, "memory_sample_ms": 5, "metrics_interval_s": 0}
+    result = vos_run.execute_vos_run(saved["runs"][0], saved, config, measurement, torch, "cpu", identity=None,
+                                     masks_dir=str(tmp_path / "masks"))
+    assert result["status"] == "ok", result["reason"]
+    objects = {o["object"]: o for o in result["accuracy"]["objects"]}
+    assert objects["001"]["frames_n"] >= 1 and 0 < result["metrics"]["j_and_f"] < 1
+    scores, counts = score_split(read_split(split), read_split(tmp_path / "masks" / saved["runs"][0]["run_id"]))
+    assert {s.object_id: s.row() for s in scores} == {k: {key: o[key] for key in
+                                                          ("video", "object", "frames_n", "j_mean", "f_mean",
+                                                           "j_and_f")} for k, o in objects.items()}
+    assert split_figures(scores)["j_and_f"] == result["metrics"]["j_and_f"]
+    assert counts.missing_predictions == result["accuracy"]["missing_predictions_n"]

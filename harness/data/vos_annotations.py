@@ -50,4 +50,5 @@ def describe_annotations(annotations: str, frame_files: list, size_wh: list, see
         else:
             objects.append(record)
     return {"annotations": annotations, "layout": video.layout, "annotated_frames_n": len(video.frames),
+            "annotated_frames": [index_of[f] for f in video.frames if f in index_of],
             "objects": objects, "skipped_objects": skipped, **counts}

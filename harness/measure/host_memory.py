@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import re
 from typing import Optional
 
@@ -62,17 +64,23 @@ def uss_mb() -> Optional[float]:
         return None
 
 
-def release_free_heap() -> bool:
-    """Return the C heap's free pages to the kernel (glibc ``malloc_trim(0)``), so RSS read after a cleanup shows
-    what is still in use rather than what the allocator kept; False where there is no glibc."""
+@functools.lru_cache(maxsize=1)
+def _malloc_trim():
+    """glibc's ``malloc_trim``, looked up once (finding libc runs ldconfig); None where there is no glibc."""
     import ctypes
     import ctypes.util
 
     name = ctypes.util.find_library("c")
     try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
+        return ctypes.CDLL(name).malloc_trim if name else None
     except (OSError, AttributeError):
-        return False
+        return None
+
+
+def release_free_heap() -> bool:
+    """Return the C heap's free pages to the kernel (glibc ``malloc_trim(0)``), so RSS read after a cleanup shows
+    what is still in use rather than what the allocator kept; False where there is no glibc."""
+    trim = _malloc_trim()
     if trim is None:
         return False
     trim(0)

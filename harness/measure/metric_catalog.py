@@ -247,12 +247,22 @@ METRICS: list = [
     Metric("start_memory_drift_mb", "MiB", "torch.cuda.memory_allocated / VmRSS",
            "vos: memory at the start of the last video minus at the start of the first, each read after the cleanup "
            "between videos (torch allocator on CUDA, RSS on the CPU): 0 when the cleanup returns to the baseline"),
+    Metric("memory_slope_mb_per_frame", "MiB/frame", "torch.cuda.memory_allocated / VmRSS after each frame",
+           "vos: least-squares slope of the per-frame memory figure over the second half of a video's frames, the "
+           "largest over the run's videos: about 0 when the frame window bounds the session (--max_frames_in_mem "
+           "auto), positive when it keeps every frame (all)"),
+    Metric("encoder_ms_mean", "ms", "host clock", "vos: mean host time of the image encoder per frame (torch: forward "
+           "hooks around model.vision_encoder; onnxruntime: the session's run and the copies in and out), a "
+           "synchronize on each side on a GPU"),
+    Metric("encoder_share_pct", "%", "host clock", "vos: the image encoder's time as a share of the frames' latency: "
+           "sum of encoder_ms / sum of the frames' host latency x 100, over every measured frame"),
     Metric("j_and_f", "fraction 0-1", "annotations (DAVIS / SA-V conventions)",
            "vos: (J + F) / 2 per object, averaged over every object of the split (DAVIS 2017's J&F-Mean)"),
-    Metric("j_mean", "fraction 0-1", "annotations", "vos: region similarity (mask IoU) per object over its evaluated "
-           "frames (annotated, after the prompt frame, without the last), averaged over objects"),
-    Metric("f_mean", "fraction 0-1", "annotations", "vos: boundary F-measure (tolerance 0.008 x image diagonal) per "
-           "object over its evaluated frames, averaged over objects"),
+    Metric("j_mean", "fraction 0-1", "annotations", "vos: region similarity (mask IoU) per object over its scored "
+           "frames (SA-V's sav_benchmark.py selection, docs/video_segmentation.md), averaged over objects"),
+    Metric("f_mean", "fraction 0-1", "annotations", "vos: boundary F-measure (DAVIS seg2bmap boundaries, matched within "
+           "scikit-image's disk of radius ceil(0.008 x image diagonal)) per object over its scored frames, averaged "
+           "over objects"),
 ]
 
 TRTEXEC = [  # --trtexec_check: trtexec on the run's own engine, in its own process after the run (harness/trtexec_check.py)

@@ -5,8 +5,13 @@ One frame's latency (``frame_latency_ms``) is host wall time from the preprocess
 the model's output for that frame complete on the device: the copy and normalization, the prompts given on that
 frame (a prompt frame), the model call (image encoder, memory attention, mask decoder, memory encoder of every
 tracked object) and a device synchronization. The masks' upsampling to the frame's original size, scoring and
-writing happen after the clock stops. Frames are read from the memory-mapped store in chunks of at most
-``max_frames_in_mem``. Nothing here knows the model: ``session`` is a runners.vos_session.VideoSession.
+writing happen after the clock stops. Frames are streamed from the memory-mapped store one at a time (read
+outside the clock, never the whole video). What the session keeps of past frames is its window
+(runners.vos_window). Nothing here knows the model: ``session`` is a runners.vos_session.VideoSession.
+
+``memory_slope_mb_per_frame`` is how fast memory grows within a video: the least-squares slope of the per-frame
+memory figure over the second half of the video's frames (the first half holds the window filling up and the
+allocator growing), in MiB per frame.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ class VideoTiming:
     frame_latency_ms: list = field(default_factory=list)      # every processed frame, prompt frames included
     prompt_frames: list = field(default_factory=list)         # indices (into frame_indices) of prompt frames
     memory_by_frame_mb: list = field(default_factory=list)    # the memory figure after each frame
-    chunks_loaded: int = 0
+    encoder_ms: list = field(default_factory=list)            # the image encoder's part of each frame (when timed)
 
     def propagation_ms(self) -> list:
         """Latencies of the frames without a prompt (the tracking steady state)."""
@@ -42,9 +47,9 @@ class VideoTiming:
 
 
 def run_video(session, frames: np.ndarray, prompts: list, sync: Callable[[], None],
-              memory_now: Callable[[], Optional[float]], max_frames_in_mem: int,
-              on_masks: Optional[Callable] = None, wants_masks: Callable[[int], bool] = lambda i: True,
-              name: str = "video", frame_limit: Optional[int] = None) -> VideoTiming:
+              memory_now: Callable[[], Optional[float]], on_masks: Optional[Callable] = None,
+              wants_masks: Callable[[int], bool] = lambda i: True, name: str = "video",
+              frame_limit: Optional[int] = None) -> VideoTiming:
     """Run ``session`` over ``frames`` (N x 3 x S x S uint8, memory-mapped) from the first prompt frame.
     ``on_masks(frame_index, masks)`` gets each frame's masks (outside the timed region) where ``wants_masks``."""
     by_frame: dict = {}
@@ -53,29 +58,53 @@ def run_video(session, frames: np.ndarray, prompts: list, sync: Callable[[], Non
     first = min(by_frame)
     end = len(frames) if frame_limit is None else min(len(frames), first + frame_limit)
     timing = VideoTiming(name, first)
-    chunk = max(1, int(max_frames_in_mem))
-    for start in range(first, end, chunk):
-        block = np.array(frames[start:min(end, start + chunk)])  # the chunk in memory, outside the clock
-        timing.chunks_loaded += 1
-        for offset in range(len(block)):
-            index = start + offset
-            begun = time.perf_counter()
-            pixels = session.prepare(block[offset])
-            if index in by_frame:
-                session.add(by_frame[index])
-            output = session.step(pixels)
-            sync()
-            elapsed_ms = (time.perf_counter() - begun) * 1000.0
-            if index in by_frame:
-                timing.prompt_frames.append(len(timing.frame_indices))
-            timing.frame_indices.append(index)
-            timing.frame_latency_ms.append(elapsed_ms)
-            timing.memory_by_frame_mb.append(memory_now())
-            if on_masks is not None and wants_masks(index):
-                on_masks(index, session.masks(output))
-            del output, pixels
-        del block
+    for index in range(first, end):
+        frame = np.array(frames[index])  # this frame only, copied from the memmap outside the clock
+        begun = time.perf_counter()
+        pixels = session.prepare(frame)
+        if index in by_frame:
+            session.add(by_frame[index])
+        output = session.step(pixels, index)
+        sync()
+        elapsed_ms = (time.perf_counter() - begun) * 1000.0
+        if index in by_frame:
+            timing.prompt_frames.append(len(timing.frame_indices))
+        timing.frame_indices.append(index)
+        timing.frame_latency_ms.append(elapsed_ms)
+        timing.encoder_ms.append(session.encoder_ms())
+        timing.memory_by_frame_mb.append(memory_now())
+        if on_masks is not None and wants_masks(index):
+            on_masks(index, session.masks(output))
+        del output, pixels, frame
     return timing
+
+
+def masks_of_video(session, frames: np.ndarray, prompts: list) -> tuple:
+    """(frame index -> that frame's masks, timing) of one video on the host, no memory figure: for comparing two
+    sessions' masks frame by frame."""
+    seen: dict = {}
+    timing = run_video(session, frames, prompts, lambda: None, lambda: None,
+                       on_masks=lambda index, masks: seen.__setitem__(index, masks))
+    return seen, timing
+
+
+def memory_slope_mb_per_frame(memory_mb: list) -> Optional[float]:
+    """Least-squares slope (MiB per frame) of the memory figure over the second half of a video's frames; None with
+    fewer than 4 frames there or no figure."""
+    half = [(i, m) for i, m in enumerate(memory_mb) if m is not None and i >= len(memory_mb) // 2]
+    if len(half) < 4:
+        return None
+    x, y = np.array([i for i, _ in half], dtype=float), np.array([m for _, m in half], dtype=float)
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def encoder_figures(timings: list) -> dict:
+    """The image encoder's mean milliseconds per frame and its share of the frames' latency (None when not timed)."""
+    pairs = [(e, ms) for t in timings for e, ms in zip(t.encoder_ms, t.frame_latency_ms) if e is not None]
+    if not pairs:
+        return {"encoder_ms_mean": None, "encoder_share_pct": None}
+    encoder, total = sum(e for e, _ in pairs), sum(ms for _, ms in pairs)
+    return {"encoder_ms_mean": encoder / len(pairs), "encoder_share_pct": 100.0 * encoder / total if total else None}
 
 
 def frames_per_second(latencies_ms: list):
@@ -96,6 +125,8 @@ def video_figures(timing: VideoTiming, objects_n: int) -> dict:
         "memory_first_frame_mb": memory[0] if memory else None,
         "memory_last_frame_mb": memory[-1] if memory else None,
         "memory_growth_mb": (memory[-1] - memory[0]) if len(memory) > 1 else None,
+        "memory_slope_mb_per_frame": memory_slope_mb_per_frame(timing.memory_by_frame_mb),
+        **encoder_figures([timing]),
     }
 
 
@@ -104,7 +135,9 @@ def overall_figures(timings: list) -> dict:
     all_ms = [ms for t in timings for ms in t.frame_latency_ms]
     propagation = [ms for t in timings for ms in t.propagation_ms()]
     prompts = [ms for t in timings for ms in t.prompt_ms()]
+    slopes = [s for s in (memory_slope_mb_per_frame(t.memory_by_frame_mb) for t in timings) if s is not None]
     return {**summarize_latency(propagation, "latency_ms"),
+            "memory_slope_mb_per_frame": max(slopes) if slopes else None, **encoder_figures(timings),
             **summarize_latency(prompts, "prompt_latency_ms"),
             "fps": frames_per_second(all_ms),
             "frames_n": len(all_ms), "videos_n": len(timings)}

@@ -103,13 +103,18 @@ def needs_cuda(precision: str, device: dict) -> str:
     return f"{precision} needs a CUDA device; this run's device is {device['resolved']}"
 
 
+VOS_BACKENDS = ("torch", "onnxruntime")  # onnxruntime: the image encoder exported, the rest in torch
+
+
 def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
     """(model card or None, skip status or None, skip reason or None) for a video model's run."""
     if model.get("refused"):
         return None, STATUS_SKIPPED, model["refused"]
-    if spec.backend != "torch":
-        return None, STATUS_SKIPPED, (f"the video models run on torch (through transformers); {spec.backend} is not "
-                                      "implemented for them")
+    if spec.backend not in VOS_BACKENDS:
+        return None, STATUS_SKIPPED, (f"the video models run on torch (through transformers), their image encoder "
+                                      f"also on onnxruntime; {spec.backend} is not implemented for them")
+    if spec.backend == "onnxruntime" and spec.precision != "fp32":
+        return None, STATUS_SKIPPED, "the video models' exported image encoder runs in fp32 only"
     cuda = bool(device.get("cuda"))
     if spec.precision == "int8":
         return None, STATUS_SKIPPED, "int8 is not implemented for the video models"
@@ -122,6 +127,12 @@ def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
     problem = (model.get("size_problems") or {}).get(str(spec.imgsz))
     if problem:
         return None, STATUS_SKIPPED, problem
+    if spec.backend == "onnxruntime":
+        problem = (model.get("encoder_problems") or {}).get(str(spec.imgsz))
+        if problem:
+            return None, STATUS_SKIPPED, problem
+        card = (model.get("artifacts") or {}).get("vos_cards_onnxruntime", {}).get(str(spec.imgsz))
+        return (card, None, None) if card else (None, STATUS_SKIPPED, "no exported image encoder for this size")
     return (model.get("artifacts") or {}).get("vos_cards", {}).get(str(spec.imgsz)), None, None
 
 

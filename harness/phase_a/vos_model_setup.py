@@ -168,4 +168,10 @@ def prepare_vos_model(source, root: Path, opts) -> dict:
         record["inputs"][str(size)] = input_record(int(size))
         cards[str(size)] = write_card(folder, source.name, int(size), arch, family, weights)
     record["artifacts"]["vos_cards"] = cards
+    if "onnxruntime" in opts.backend:
+        from harness.phase_a.vos_encoder_export import prepare_encoders
+
+        encoders, encoder_problems = prepare_encoders(cards, opts.force)
+        record["artifacts"]["vos_cards_onnxruntime"] = encoders
+        record["encoder_problems"] = encoder_problems
     return record

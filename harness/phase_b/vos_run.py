@@ -69,26 +69,37 @@ class VideoRunner:
 
     def __init__(self, loaded, torch_module, device: str, precision: str, prompt: str, tracker: MemoryTracker,
                  measurement: dict, masks: MaskWriter):
+        from runners.vos_window import window_size
+
         self.loaded, self.torch, self.device, self.precision = loaded, torch_module, device, precision
         self.prompt, self.tracker, self.measurement, self.masks = prompt, tracker, measurement, masks
+        self.window_setting = measurement.get("vos_window", "auto")
+        self.window = window_size(self.window_setting, loaded.model.config)
+
+    def describe_window(self) -> dict:
+        """The run's frame window: the setting and the frames it keeps besides the prompted ones (None: all)."""
+        return {"setting": self.window_setting, "frames": self.window}
 
     def sync(self) -> None:
         if self.device.startswith("cuda"):
             self.torch.cuda.synchronize(self.device)
 
     def memory_now(self):
-        """The per-frame memory figure: the torch allocator on CUDA, the process's RSS on the CPU."""
+        """The per-frame memory figure: the torch allocator on CUDA; on the CPU the process's RSS once the C heap's
+        free pages are handed back (else glibc's kept pages creep up frame after frame and hide what is held)."""
+        if not self.device.startswith("cuda"):
+            release_free_heap()
         now = self.tracker.current()
         return now.get("torch_alloc_mb", now.get("rss_mb"))
 
     def one_video(self, video: dict, frame_limit=None, scorer=None, save: bool = False):
-        from runners.vos_session import VideoSession
+        from runners.vos_session import timed_session
 
         width, height = video["items"][0]["original_size"]
         prompts = prompts_for(video["vos"], self.prompt, [width, height])
         frames = np.load(video["frames_path"], mmap_mode="r")
-        session = VideoSession(self.loaded.model, self.loaded.processor, self.torch, self.device, self.precision,
-                               (height, width))
+        session, hooks = timed_session(self.loaded.model, self.loaded.processor, self.torch, self.device,
+                                       self.precision, (height, width), self.window, self.loaded.encoder, self.sync)
         writer = self.masks.for_video(video["name"], video) if save else None
 
         def on_masks(index, masks):
@@ -99,11 +110,12 @@ class VideoRunner:
 
         try:
             with self.torch.inference_mode():
-                return run_video(session, frames, prompts, self.sync, self.memory_now,
-                                 int(self.measurement["max_frames_in_mem"]), on_masks=on_masks,
+                return run_video(session, frames, prompts, self.sync, self.memory_now, on_masks=on_masks,
                                  wants_masks=(lambda i: True) if writer else (scorer.wants if scorer else lambda i: False),
                                  name=video["name"], frame_limit=frame_limit)
         finally:
+            for hook in hooks:
+                hook.remove()
             session.close()
             del session, frames
 
@@ -137,7 +149,7 @@ class VideoRunner:
             record.update(video_figures(timing, record["objects_n"]))
             record["memory_by_frame_mb"] = timing.memory_by_frame_mb
             record["frame_indices"] = timing.frame_indices
-            record["chunks_loaded"] = timing.chunks_loaded
+            record["frame_latency_ms"] = timing.frame_latency_ms
         return record, timing, scorer
 
 
@@ -145,6 +157,14 @@ def drift_mb(records: list, key: str) -> float | None:
     """Start-of-video memory of the last video minus that of the first (0 when the cleanup returns to baseline)."""
     starts = [r["start_memory"].get(key) for r in records if r["start_memory"].get(key) is not None]
     return (starts[-1] - starts[0]) if len(starts) > 1 else None
+
+
+def telemetry_uuid(torch_module, device: str):
+    """The CUDA device's uuid, so telemetry reads the GPU the run is on (NVML's index order may differ from
+    CUDA's); None on the CPU."""
+    from harness.measure.gpu_memory_sources import cuda_device_uuid
+
+    return cuda_device_uuid(torch_module, device) if device.startswith("cuda") else None
 
 
 def memory_key(device: str) -> str:
@@ -177,7 +197,8 @@ def fill_vos_figures(result: dict, records: list, timings: list, scorers: list, 
     result["accuracy"], result["telemetry"] = accuracy.details, telemetry_details
     result["memory_notes"] = {**tracker.notes, "per_frame_figure": key,
                               "per_frame_source": ("torch.cuda.memory_allocated after the frame's synchronization"
-                                                   if key == "torch_alloc_mb" else "the process's RSS after the frame")}
+                                                   if key == "torch_alloc_mb" else
+                                                   "the process's RSS after the frame and a malloc_trim(0)")}
     result["timings"] = {"model_load_s": model_load_s, "warmup_s": warmup_s, "measured_busy_s": busy_s}
     failed = [r for r in records if r["status"] != STATUS_OK]
     result["warnings"] = [f"video {r['name']}: {r['status']}: {r['reason']}" for r in failed]
@@ -194,7 +215,7 @@ def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: 
     tracker = MemoryTracker(torch_module, device, float(measurement.get("memory_sample_ms", 20)) / 1000.0,
                             memory.get("budget_mb"), bool(memory.get("unified_memory")), bool(memory.get("jetson")))
     telemetry = RunTelemetry(telemetry_path, planned["run_id"], device, bool(memory.get("jetson")),
-                             float(measurement.get("metrics_interval_s", 0.5)))
+                             float(measurement.get("metrics_interval_s", 0.5)), telemetry_uuid(torch_module, device))
     result["task"] = run_task(planned).describe()
     result["vos"] = {"prompt": extra.get("prompt"), "model": extra.get("vos_model")}
     loaded, stage = None, "load"
@@ -214,6 +235,7 @@ def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: 
             return result
         runner = VideoRunner(loaded, torch_module, device, planned["precision"], extra.get("prompt") or "points",
                              tracker, measurement, MaskWriter(masks_dir, planned["run_id"]))
+        result["vos"]["window"] = runner.describe_window()
         stage = "warm-up"
         telemetry.mark("warmup")
         warmup_s = runner.warm_up(videos[0]) if int(measurement["warmup"]) > 0 else 0.0

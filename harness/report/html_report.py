@@ -114,6 +114,7 @@ def render_html(report: dict, plots: dict) -> str:
         if plots.get(key):
             parts += [f"<h3>{title}</h3>", _img(plots[key], title)]
     for key, title in (("memory_by_frame", "Memory against frame index (video models)"),
+                       ("latency_by_frame", "Latency against frame index (video models)"),
                        ("histograms", "Latency histograms"), ("memory", "Memory over time")):
         if plots.get(key):
             images = "".join(_img(p, rid) for rid, p in plots[key].items())

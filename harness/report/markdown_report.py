@@ -105,6 +105,9 @@ def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
     if plots.get("memory_by_frame"):
         lines += ["### Memory against frame index (video models)", ""]
         lines += [f"![{rid}]({rel(p)})" for rid, p in plots["memory_by_frame"].items()] + [""]
+    if plots.get("latency_by_frame"):
+        lines += ["### Latency against frame index (video models)", ""]
+        lines += [f"![{rid}]({rel(p)})" for rid, p in plots["latency_by_frame"].items()] + [""]
     if plots.get("memory"):
         lines += ["### Memory over time", ""] + [f"- [{rid}]({rel(p)})" for rid, p in plots["memory"].items()] + [""]
     lines += ["## Notes: figures that could not be measured", ""]

@@ -237,10 +237,15 @@ def make_plots(results: list, out_dir: Path) -> dict:
     if measured:
         made["scatter"] = latency_vs_throughput(measured, labels, plots_dir / "latency_vs_throughput.png")
         made["bars"] = percentile_bars(measured, labels, plots_dir / "latency_p50_p99.png")
+    from harness.report.video_plots import latency_by_frame
+
+    made["latency_by_frame"] = {}
     for r in measured:
         if r.get("videos"):
             made["memory_by_frame"][r["run_id"]] = memory_by_frame(r, labels[r["run_id"]],
                                                                    plots_dir / f"frames__{safe_name(r['run_id'])}.png")
+            made["latency_by_frame"][r["run_id"]] = latency_by_frame(
+                r, labels[r["run_id"]], plots_dir / f"latency_frames__{safe_name(r['run_id'])}.png")
     from harness.report.cross_device import cross_device_section
     from harness.summary import summary_frame
 

@@ -1,6 +1,7 @@
 """The video segmentation part of the report: one row per run and video (frames, objects, fps, per-frame latency,
-prompt-frame latency, memory at the video's start, its peaks and its growth over the video, J&F), from the
-``videos`` and ``accuracy`` records of the vos results."""
+prompt-frame latency, memory at the video's start, its peaks, its growth and its slope over the video, the frame
+window, J&F, marked meaningless for random-init weights), from the ``videos`` and ``accuracy`` records of the vos
+results."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ VIDEO_COLUMNS = (
     ("fps", "fps"), ("latency_ms_p50", "frame p50 ms"), ("latency_ms_p99", "frame p99 ms"),
     ("prompt_latency_ms_mean", "prompt frame ms"), ("start_mb", "start MiB"), ("peak_torch_alloc_mb", "peak torch MiB"),
     ("peak_process_gpu_mb", "peak process GPU MiB"), ("peak_rss_mb", "peak RSS MiB"),
-    ("memory_growth_mb", "growth over video MiB"), ("j_and_f", "J&F"), ("reason", "reason"),
+    ("memory_growth_mb", "growth over video MiB"), ("memory_slope_mb_per_frame", "memory slope MiB/frame"),
+    ("window", "frame window"), ("j_and_f", "J&F"), ("j_and_f_note", "J&F note"), ("reason", "reason"),
 )
 MEMORY_FIGURE_NOTE = ("start MiB and growth: the torch allocator on a GPU, the process's RSS on the CPU, read after "
                       "the cleanup before the video and after each frame")
@@ -33,12 +35,16 @@ def video_rows(results: list) -> list:
             continue
         key = (result.get("memory_notes") or {}).get("per_frame_figure", "rss_mb")
         scores = _video_scores(result)
+        note = (result.get("accuracy") or {}).get("meaningless")
+        window = ((result.get("vos") or {}).get("window") or {}).get("setting")
         for video in result["videos"]:
             peaks = video.get("peaks") or {}
             rows.append({"run_id": result["run_id"], "video": video["name"], "status": video["status"],
                          "reason": video.get("reason"), "start_mb": (video.get("start_memory") or {}).get(key),
                          **{k: video.get(k) for k in ("frames_n", "objects_n", "fps", "latency_ms_p50", "latency_ms_p99",
-                                                      "prompt_latency_ms_mean", "memory_growth_mb")},
+                                                      "prompt_latency_ms_mean", "memory_growth_mb",
+                                                      "memory_slope_mb_per_frame")},
                          **{k: peaks.get(k) for k in ("peak_torch_alloc_mb", "peak_process_gpu_mb", "peak_rss_mb")},
-                         "j_and_f": scores.get(video["name"])})
+                         "window": window, "j_and_f": scores.get(video["name"]),
+                         "j_and_f_note": note if scores.get(video["name"]) is not None else None})
     return rows

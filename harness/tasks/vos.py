@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 
 from harness.tasks.base import Figures, Task
-from harness.tasks.vos_metrics import ObjectScore, PredictionCounts, evaluated_frames, scored_prediction, split_figures
+from harness.tasks.vos_metrics import ObjectScore, PredictionCounts, frames_to_score, scored_prediction, split_figures
 
 VOS_FIGURES = ("j_and_f", "j_mean", "f_mean")
 
@@ -65,31 +65,55 @@ def prompts_for(vos: dict, kind: str, size_wh: list) -> list:
     return prompts
 
 
-class VideoScorer:
-    """J and F of one video's predicted masks, fed frame by frame (nothing is held but the running scores)."""
+def video_annotated_frames(vos: dict) -> list:
+    """The video's annotated frame indices: Phase A's record, else every object's annotated frames together."""
+    if vos.get("annotated_frames") is not None:
+        return sorted(vos["annotated_frames"])
+    return sorted({i for obj in vos.get("objects", []) for i in obj["annotated_frames"]})
 
-    def __init__(self, video: str, vos: dict, frame_stems: list):
+
+class VideoScorer:
+    """J and F of one video's predicted masks, fed frame by frame (nothing is held but the running scores), on the
+    frames and objects ``evaluate-vos`` scores on the run's saved masks (same protocol, same order): an evaluated
+    frame before the run's first frame has no prediction, as it has no saved mask, and is scored as an empty one."""
+
+    def __init__(self, video: str, vos: dict, frame_stems: list, protocol: str = "sav"):
         from harness.data.vos_layouts import read_video
 
         self.annotations = read_video(Path(vos["annotations"])) if vos.get("annotations") else None
         self.stems = frame_stems
         self.ids = model_ids(vos)
-        self.scores = {obj["object_id"]: ObjectScore(video, obj["object_id"]) for obj in vos.get("objects", [])}
-        self.frames = {obj["object_id"]: set(evaluated_frames(obj["annotated_frames"])) for obj in vos.get("objects", [])}
+        objects = vos.get("objects", [])
+        video_frames = video_annotated_frames(vos)
+        first = min((int(obj["prompt_frame"]) for obj in objects), default=0)
+        self.frames, self.scores = {}, {}
+        for obj in objects:
+            frames = frames_to_score(protocol, obj["annotated_frames"], video_frames,
+                                     bool(video_frames) and int(obj["prompt_frame"]) == video_frames[0])
+            if frames is not None:
+                self.frames[obj["object_id"]] = frames
+                self.scores[obj["object_id"]] = ObjectScore(video, obj["object_id"], protocol)
         self.counts = PredictionCounts()
+        for index in sorted({i for frames in self.frames.values() for i in frames if i < first}):
+            self.add(index, {})
 
     def wants(self, frame_index: int) -> bool:
         return any(frame_index in frames for frames in self.frames.values())
 
     def add(self, frame_index: int, masks: dict) -> None:
-        """``masks``: model object id -> bool mask at the frame's original size."""
+        """``masks``: model object id -> bool mask at the frame's original size (an object without one: missing)."""
         for object_id, frames in self.frames.items():
             if frame_index not in frames:
                 continue
             truth = self.annotations.mask(object_id, self.stems[frame_index])
-            if truth is not None:
-                pred = scored_prediction(masks.get(self.ids[object_id]), truth.shape, self.counts)
-                self.scores[object_id].add(pred, truth)
+            if truth is None:
+                truth = np.zeros(self._shape(), dtype=bool)
+            pred = scored_prediction(masks.get(self.ids[object_id]), truth.shape, self.counts)
+            self.scores[object_id].add(pred, truth)
+
+    def _shape(self) -> tuple:
+        object_id = next(iter(self.annotations.object_frames))
+        return self.annotations.mask(object_id, self.annotations.object_frames[object_id][0]).shape
 
     def objects(self) -> list:
         return list(self.scores.values())

@@ -1,0 +1,127 @@
+"""The image encoder on ONNX Runtime, the rest of the model in torch: a real SAM 2.1 tiny (random init, 64 px)
+exported with torch.onnx, its features against the torch encoder's, masks of a session on each encoder compared
+frame by frame (IoU), the encoder's time measured on both; and how runs are planned for each backend."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("transformers")
+pytest.importorskip("onnxruntime")
+torch = pytest.importorskip("torch")
+
+from harness.measure.video_loop import encoder_figures, masks_of_video  # noqa: E402
+from harness.tasks.vos import ObjectPrompt  # noqa: E402
+from runners.vos_encoder import OnnxEncoder, encoder_graph, export_encoder  # noqa: E402
+from runners.vos_models import architecture_of, build_random, make_processor  # noqa: E402
+from runners.vos_session import timed_session  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    model = build_random(architecture_of("sam2.1_hiera_tiny"), 64, 0)
+    with torch.no_grad():
+        model.mask_decoder.pred_obj_score_head.proj_out.bias.fill_(10.0)  # masks from the decoder on every frame
+    path = export_encoder(model, 64, str(tmp_path_factory.mktemp("encoder") / "encoder.onnx"))
+    return model, OnnxEncoder(path, ["CPUExecutionProvider"], torch, "cpu", torch.float32)
+
+
+def test_the_onnx_encoder_gives_the_torch_encoders_features(exported):
+    model, encoder = exported
+    pixels = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        reference = encoder_graph(model)(pixels)
+    features = encoder(pixels)
+    got = features["vision_feats"] + features["vision_pos_embeds"]
+    assert [tuple(t.shape) for t in got] == [tuple(t.shape) for t in reference]
+    assert max(float((a - b).abs().max()) for a, b in zip(reference, got)) < 1e-4
+
+
+def _masks(model, encoder):
+    session, hooks = timed_session(model, make_processor(64), torch, "cpu", "fp32", (48, 64), 16, encoder, lambda: None)
+    frames = np.random.default_rng(2).integers(0, 256, (10, 3, 64, 64), dtype=np.uint8)
+    prompts = [ObjectPrompt(1, 1, "points", points=[[20, 20]]), ObjectPrompt(2, 4, "bbox", box=[30, 10, 60, 40])]
+    with torch.inference_mode():
+        seen, timing = masks_of_video(session, frames, prompts)
+    for hook in hooks:
+        hook.remove()
+    session.close()
+    return seen, timing
+
+
+def test_masks_with_the_onnx_encoder_match_the_torch_encoders_frame_by_frame(exported):
+    model, encoder = exported
+    torch_masks, torch_timing = _masks(model, None)
+    ort_masks, ort_timing = _masks(model, encoder)
+    assert sorted(torch_masks) == sorted(ort_masks) == list(range(1, 10))
+    for frame, masks in torch_masks.items():
+        for obj, mask in masks.items():
+            union = (mask | ort_masks[frame][obj]).sum()
+            assert mask.any() and (mask & ort_masks[frame][obj]).sum() / union > 0.99, (frame, obj)
+    for timing in (torch_timing, ort_timing):
+        assert all(0 < e < ms for e, ms in zip(timing.encoder_ms, timing.frame_latency_ms))
+        assert 0 < encoder_figures([timing])["encoder_share_pct"] < 100
+
+
+def test_the_planner_runs_the_video_models_on_torch_and_onnxruntime_only():
+    from harness.phase_a.run_planner import vos_artifact
+    from harness.matrix import RunSpec
+
+    model = {"artifacts": {"vos_cards": {"64": "t.vos.json"}, "vos_cards_onnxruntime": {"64": "t.ort.vos.json"}},
+             "encoder_problems": {"128": "the image encoder could not be exported to ONNX: X"}}
+    device = {"cuda": True, "resolved": "cuda:0"}
+
+    def plan(backend, precision="fp32", size=64):
+        return vos_artifact(model, RunSpec("m", backend, precision, size, 1), device)
+
+    assert plan("torch")[0] == "t.vos.json" and plan("onnxruntime")[0] == "t.ort.vos.json"
+    assert plan("onnxruntime", "fp16")[2] == "the video models' exported image encoder runs in fp32 only"
+    assert "could not be exported" in plan("onnxruntime", size=128)[2]
+    assert "tensorrt is not implemented" in plan("tensorrt")[2]
+    assert plan("onnxruntime", size=96)[2] == "no exported image encoder for this size"
+
+
+def test_phase_a_exports_once_and_phase_b_loads_the_encoder_on_onnxruntime(tmp_path):
+    """A random-init card: the encoder exported beside it with a sidecar (reused while the card is the same), an
+    onnxruntime card naming it, loaded in Phase B with the encoder on ONNX Runtime; a card that cannot be built is
+    that size's problem, not a crash."""
+    from harness.atomic_io import atomic_write_json, read_json
+    from harness.phase_a.vos_encoder_export import prepare_encoders
+    from runners.vos_loader import load_vos_model
+
+    card = tmp_path / "m_img64.vos.json"
+    atomic_write_json(card, {"architecture": "sam2.1_hiera_tiny", "family": "sam2", "size": 64,
+                             "weights": {"kind": "random-init", "seed": 0}})
+    bad = tmp_path / "bad_img64.vos.json"
+    atomic_write_json(bad, {"architecture": "no_such_model", "family": "sam2", "size": 64,
+                            "weights": {"kind": "random-init", "seed": 0}})
+    made, problems = prepare_encoders({"64": str(card), "96": str(bad)})
+    assert list(made) == ["64"] and problems["96"].startswith("the image encoder could not be exported to ONNX")
+    onnx = tmp_path / "m_img64.encoder.onnx"
+    ort_card = read_json(made["64"])
+    assert ort_card["encoder"]["onnx"] == str(onnx) and ort_card["architecture"] == "sam2.1_hiera_tiny"
+    stamp = onnx.stat().st_mtime_ns
+    assert prepare_encoders({"64": str(card)})[0] == made and onnx.stat().st_mtime_ns == stamp  # reused
+    loaded = load_vos_model(made["64"], "fp32", torch, "cpu")
+    described = loaded.describe()
+    assert described["backend"] == "onnxruntime" and described["image_encoder"]["providers"] == ["CPUExecutionProvider"]
+    assert load_vos_model(str(card), "fp32", torch, "cpu").describe()["image_encoder"] == {"backend": "torch"}
+
+
+@pytest.mark.slow
+def test_cli_runs_the_video_model_on_torch_and_with_its_encoder_on_onnxruntime(tmp_path):
+    from conftest import load_json, run_cli
+    from harness.data.synthetic_vos import generate_vos_split
+
+    split = generate_vos_split(tmp_path / "sav", videos=1, frames=6, size=(48, 64))
+    out = tmp_path / "out"
+    proc = run_cli("--split_dir", split, "--models", "sam2.1_hiera_tiny", "--imgsz", "64", "--backend",
+                   "torch,onnxruntime", "--precision", "fp32", "--warmup", "1", "--metrics_interval", "0",
+                   "--out_dir", out, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    runs = {b: load_json(out / "runs" / f"sam2.1_hiera_tiny__{b}__fp32__img64__b1__points.json")
+            for b in ("torch", "onnxruntime")}
+    assert runs["onnxruntime"]["status"] == "ok", runs["onnxruntime"]["reason"]
+    assert runs["onnxruntime"]["runner"]["image_encoder"]["backend"] == "onnxruntime"
+    assert runs["torch"]["runner"]["image_encoder"] == {"backend": "torch"}
+    for result in runs.values():
+        assert 0 < result["metrics"]["encoder_share_pct"] < 100 and result["metrics"]["frames_n"] == 6

@@ -1,0 +1,37 @@
+"""A video run opens its telemetry on the GPU it runs on (the CUDA device's uuid, as image runs do): NVML's device
+order may differ from CUDA's."""
+
+import types
+
+import pytest
+
+from harness.phase_b import vos_run
+
+
+def test_the_uuid_is_the_run_devices_and_none_on_the_cpu():
+    seen = []
+
+    def properties(device):
+        seen.append(str(device))
+        return types.SimpleNamespace(uuid="6a3e-second")
+
+    torch = types.SimpleNamespace(device=lambda name: name, cuda=types.SimpleNamespace(get_device_properties=properties))
+    assert vos_run.telemetry_uuid(torch, "cuda:1") == "GPU-6a3e-second" and seen == ["cuda:1"]
+    assert vos_run.telemetry_uuid(torch, "cpu") is None
+
+
+def test_execute_vos_run_hands_the_uuid_to_telemetry(monkeypatch):
+    opened = []
+
+    class Stop(Exception):
+        pass
+
+    def telemetry(path, run_id, device, jetson, interval_s, cuda_uuid=None):
+        opened.append(cuda_uuid)
+        raise Stop
+
+    monkeypatch.setattr(vos_run, "RunTelemetry", telemetry)
+    monkeypatch.setattr(vos_run, "telemetry_uuid", lambda torch_module, device: f"GPU-of-{device}")
+    with pytest.raises(Stop):
+        vos_run.execute_vos_run({"run_id": "r", "extra": {}}, {}, None, {}, None, "cuda:1", identity=None)
+    assert opened == ["GPU-of-cuda:1"]
