@@ -20,9 +20,10 @@ import numpy as np
 from harness.atomic_io import read_json
 from harness.measure.host_memory import release_free_heap
 from harness.measure.memory_tracker import MemoryTracker
+from harness.measure.host_interference import HostLoadSampler
 from harness.measure.video_loop import overall_figures, run_video, video_figures
 from harness.phase_b.check_failure import check_failure
-from harness.phase_b.run_summary import budget_figures, memory_budget_record, record_exception
+from harness.phase_b.run_summary import budget_figures, host_load_figures, memory_budget_record, record_exception
 from harness.phase_b.run_task import run_task
 from harness.phase_b.run_telemetry import RunTelemetry
 from harness.phase_b.vos_masks import MaskWriter
@@ -242,16 +243,23 @@ def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: 
         stage = "measure"
         telemetry.mark("measure")
         tracker.begin_measure()
+        host_load = HostLoadSampler().start()  # other processes' CPU while the videos are measured, as image runs
         records, timings, scorers = [], [], []
-        for video in videos:
-            record, timing, scorer = runner.measured_video(video)
-            records.append(record)
-            timings += [timing] if timing else []
-            scorers += [scorer] if scorer else []
+        try:
+            for video in videos:
+                record, timing, scorer = runner.measured_video(video)
+                records.append(record)
+                timings += [timing] if timing else []
+                scorers += [scorer] if scorer else []
+        finally:
+            host_load.stop()
         telemetry.mark("after")
         tracker.end_measure()
         stage = "summary"
         fill_vos_figures(result, records, timings, scorers, tracker, telemetry, model_load_s, warmup_s, device)
+        host, host_unavailable = host_load_figures(host_load.result())
+        result["metrics"].update(host)
+        result["unavailable"].update(host_unavailable)
         budget, budget_unmeasured = budget_figures(memory, tracker.budget_peak_mb())
         result["metrics"].update(budget)
         result["unavailable"].update(budget_unmeasured)

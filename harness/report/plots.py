@@ -22,9 +22,6 @@ BACKEND_COLORS = {"torch": "#1f77b4", "torch_compile": "#9467bd", "onnxruntime":
 WINDOW_COLORS = {"load": "#f2f2f2", "warmup": "#fde9c9", "measure": "#d9ecd9", "after": "#f2f2f2"}
 
 
-_plt, _save = pyplot, save  # the names the figure functions below use
-
-
 def short_labels(results: list) -> dict:
     """run_id -> a label with only the parts that vary across ``results``."""
     parts = {}
@@ -68,7 +65,7 @@ def place_labels(ax, fig, points: list, texts: list, fontsize: int = 7) -> None:
 
 
 def latency_histogram(result: dict, label: str, path: Path) -> Path:
-    plt = _plt()
+    plt = pyplot()
     samples = result["samples"]["latency_ms"]
     m = result["metrics"]
     fig, ax = plt.subplots(figsize=(7, 3.6))
@@ -81,11 +78,11 @@ def latency_histogram(result: dict, label: str, path: Path) -> Path:
     ax.set_xlabel("host end-to-end latency per batch (ms)")
     ax.set_ylabel("passes")
     ax.legend(loc="upper right")
-    return _save(plt, fig, path)
+    return save(plt, fig, path)
 
 
 def latency_vs_throughput(results: list, labels: dict, path: Path) -> Path:
-    plt = _plt()
+    plt = pyplot()
     results = [r for r in results if headline_img_per_s(r["metrics"]) is not None]
     points = [(r["metrics"]["latency_ms_p50"], headline_img_per_s(r["metrics"])) for r in results]
     front = set(pareto_front(points))
@@ -107,11 +104,11 @@ def latency_vs_throughput(results: list, labels: dict, path: Path) -> Path:
     ax.set_xlabel("p50 host end-to-end latency per batch (ms)")
     ax.set_ylabel("throughput (images/s; sustained for --pipeline runs)")
     ax.legend(loc="best")
-    return _save(plt, fig, path)
+    return save(plt, fig, path)
 
 
 def percentile_bars(results: list, labels: dict, path: Path) -> Path:
-    plt = _plt()
+    plt = pyplot()
     order = sorted(results, key=lambda r: r["metrics"]["latency_ms_p50"])
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.32 * len(order)))
     y = range(len(order))
@@ -128,12 +125,12 @@ def percentile_bars(results: list, labels: dict, path: Path) -> Path:
     ax.set_xlabel("host end-to-end latency per batch (ms" + (", log scale)" if log else ")"))
     ax.set_title("p50 (colour = backend) and p99 (grey) per run, fastest first")
     ax.legend(loc="lower right")
-    return _save(plt, fig, path)
+    return save(plt, fig, path)
 
 
 def latency_per_device(section: dict, path: Path) -> Path:
     """The fleet's plot: p50 of each configuration, one bar per device."""
-    plt = _plt()
+    plt = pyplot()
     rows, devices = section["rows"], section["devices"]
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.3 * len(rows) * len(devices)))
     height = 0.8 / len(devices)
@@ -148,7 +145,7 @@ def latency_per_device(section: dict, path: Path) -> Path:
     ax.set_xlabel("p50 host end-to-end latency per batch (ms); no bar: not measured there")
     ax.set_title("Latency per device")
     ax.legend(loc="best")
-    return _save(plt, fig, path)
+    return save(plt, fig, path)
 
 
 MEMORY_SERIES = (("nvml", "gpu_mem_used_mb", "GPU memory used, whole device (NVML)"),
@@ -181,7 +178,7 @@ def read_metrics(path: Path) -> dict:
 
 
 def memory_timeline(run_id: str, label: str, samples: list, marks: list, path: Path) -> Path:
-    plt = _plt()
+    plt = pyplot()
     t0 = samples[0]["t_monotonic_s"]
     fig, ax = plt.subplots(figsize=(9.5, 3.8))
     edges = [(t - t0, name) for t, name in marks] + [(samples[-1]["t_monotonic_s"] - t0, None)]
@@ -199,12 +196,12 @@ def memory_timeline(run_id: str, label: str, samples: list, marks: list, path: P
     ax.set_xlabel("time since the run's first sample (s)")
     ax.set_ylabel("MiB")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7)
-    return _save(plt, fig, path)
+    return save(plt, fig, path)
 
 
 def memory_by_frame(result: dict, label: str, path: Path) -> Path:
     """A video model's run: the memory figure after each frame against the frame index, one line per video."""
-    plt = _plt()
+    plt = pyplot()
     figure = (result.get("memory_notes") or {}).get("per_frame_figure", "rss_mb")
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     for video in result["videos"]:
@@ -217,7 +214,7 @@ def memory_by_frame(result: dict, label: str, path: Path) -> Path:
     ax.set_title(f"memory against frame index: {label}")
     if len(result["videos"]) <= 12:
         ax.legend(fontsize=7)
-    return _save(plt, fig, path)
+    return save(plt, fig, path)
 
 
 def make_plots(results: list, out_dir: Path) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.report.plots import _plt, _save
+from harness.report.figure_files import pyplot as _plt, save as _save
 
 
 def _series(results: dict, key: str) -> list:
