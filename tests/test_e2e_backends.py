@@ -69,7 +69,8 @@ def test_another_platforms_engine_is_refused_in_one_line(tmp_path):
     (weights / "orin.engine.json").write_text(json.dumps({"built_on": {
         "gpu_name": "Orin", "compute_capability": "8.7", "tensorrt": "10.3.0", "l4t_release": "# R36 (release), REVISION: 4.3"}}))
     proc = run_cli("--weights_dir", weights, *TINY, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 2, proc.stdout + proc.stderr  # nothing could be measured: the engine is not for here
+    assert "not a model file" not in proc.stdout  # the engine's sidecar is read with it, not reported
     (result,) = _results(tmp_path / "jetson_results").values()
     assert result["run_id"] == "orin__tensorrt__fp32__img64__b1" and result["status"] == "skipped"
     assert result["reason"].startswith("orin.engine: built for Orin (compute 8.7, TensorRT 10.3.0), this is ")

@@ -31,6 +31,12 @@ class ModelSource:
         return asdict(self)
 
 
+def _is_sidecar(path: Path) -> bool:
+    """``<file>.json`` beside ``<file>``: a model file's record (an engine's build platform), read with it."""
+    return path.suffix.lower() == ".json" and not path.name.endswith(SETTINGS_SUFFIX) and \
+        (path.parent / path.stem).is_file()
+
+
 def _entry_problem(path: Path):
     """Why a folder entry cannot be a model file, said to the user, or None when it may be one."""
     if path.is_symlink():
@@ -60,7 +66,7 @@ def _scan_weights_dir(folder: Path) -> tuple:
     found: dict = {}
     notes = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if path.name.startswith("."):
+        if path.name.startswith(".") or _is_sidecar(path):
             continue
         if path.is_dir() and folder_family(str(path)):
             found.setdefault(path.name, {})["hf_folder"] = str(path.absolute())
