@@ -1,0 +1,69 @@
+"""How close the progress bar's ETA comes to the time a matrix really took: at each run's end, the matrix bar's
+remaining-time estimate against the time that actually remained.
+
+    python bench/progress_eta_accuracy.py [--workdir DIR] [-- MATRIX FLAGS ...]
+
+Default matrix: 16 runs (yolo11n and yolov8n, torch and onnxruntime, batch 1, 2, 4 and 8 at 64 px). The bars are
+forced on (JETSON_BENCHMARK_PROGRESS=1) and read from stderr as tqdm draws them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT = ["--models", "yolo11n,yolov8n", "--backend", "torch,onnxruntime", "--batch", "1,2,4,8", "--imgsz", "64"]
+BAR = re.compile(r"matrix:.*?\|\s*(\d+)/(\d+) \[(\d+):(\d+)<(?:(\d+):(\d+)|\?)")
+
+
+def seconds(minutes: str, secs: str) -> int:
+    return int(minutes) * 60 + int(secs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workdir", default=None)
+    parser.add_argument("matrix", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="jb_eta_"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    flags = [a for a in args.matrix if a != "--"] or DEFAULT
+    setup = subprocess.run([sys.executable, str(REPO / "jetson_benchmark.py"), *flags, "--skip_inference"], cwd=workdir,
+                           capture_output=True, text=True, env={**os.environ, "YOLO_OFFLINE": "1"})
+    if setup.returncode != 0:
+        sys.exit(f"setup failed:\n{setup.stderr[-2000:]}")
+    env = {**os.environ, "YOLO_OFFLINE": "1", "JETSON_BENCHMARK_PROGRESS": "1"}
+    begun = time.perf_counter()
+    done = subprocess.run([sys.executable, str(REPO / "jetson_benchmark.py"), *flags, "--skip_setup"], cwd=workdir,
+                          capture_output=True, text=True, env=env)
+    total_s = time.perf_counter() - begun
+    estimates = {}
+    for chunk in re.split(r"[\r\n]", done.stderr):
+        match = BAR.search(chunk)
+        if match and match.group(5) is not None:
+            finished = int(match.group(1))
+            estimates.setdefault(finished, (seconds(match.group(3), match.group(4)),
+                                            seconds(match.group(5), match.group(6)), int(match.group(2))))
+    print(f"machine: {os.cpu_count()} CPU cores; matrix: {' '.join(flags)}; measured in {total_s:.1f} s")
+    print("| runs done | elapsed s | ETA s | actually remained s | error |")
+    print("|---|---|---|---|---|")
+    errors = []
+    for finished, (elapsed, eta, runs) in sorted(estimates.items()):
+        remained = max(total_s - elapsed, 1e-9)
+        error = (eta - remained) / remained
+        if finished < runs:
+            errors.append(abs(error))
+        print(f"| {finished}/{runs} | {elapsed} | {eta} | {remained:.0f} | {100 * error:+.0f} % |")
+    if errors:
+        print(f"largest |error| after the first run: {100 * max(errors[1:] or errors):.0f} %")
+
+
+if __name__ == "__main__":
+    main()
