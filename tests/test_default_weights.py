@@ -97,9 +97,9 @@ SWAPS_RGB_BGR = {"color": "bgr"}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["onnxruntime", "torch"])
-def test_the_fidelity_gate_fails_a_backend_that_skips_255_or_swaps_channels(default_run, backend):
-    setup_dir = default_run[0] / "pre"
+def test_the_fidelity_gate_fails_a_backend_that_skips_255_or_swaps_channels(default_run):
+    """ONNX Runtime against the torch FP32 reference: a second backend, so its fidelity is judged."""
+    setup_dir, backend = default_run[0] / "pre", "onnxruntime"
     correct = _fidelity_with(setup_dir, backend, {})
     assert correct.metrics["fidelity_pass"] is True and correct.metrics["fidelity_box_match_pct"] >= 90
     for bug in (SKIPS_255, SWAPS_RGB_BGR):
@@ -107,6 +107,15 @@ def test_the_fidelity_gate_fails_a_backend_that_skips_255_or_swaps_channels(defa
         assert broken.metrics["fidelity_informative"] is True
         assert broken.metrics["fidelity_pass"] is False, (bug, broken.metrics)
         assert broken.metrics["fidelity_box_match_pct"] < 90
+
+
+@pytest.mark.slow
+def test_a_torch_run_against_its_own_torch_reference_is_not_judged(default_run):
+    """The default models' FP32 reference is torch on the CPU: a torch CPU run compared with it is compared with
+    itself, so its fidelity is neither pass nor fail, even when its input handling is broken."""
+    for bug in ({}, SKIPS_255):
+        figures = _fidelity_with(default_run[0] / "pre", "torch", bug)
+        assert figures.metrics["fidelity_pass"] is None and figures.metrics["fidelity_informative"] is False
 
 
 def test_a_random_init_model_lets_the_same_bug_through_unjudged(shared_setup):
