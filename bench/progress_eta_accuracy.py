@@ -1,5 +1,7 @@
 """How close the progress bar's ETA comes to the time a matrix really took: at each run's end, the matrix bar's
-remaining-time estimate against the time that actually remained.
+remaining-time estimate against the time the matrix's runs actually still took (until the bar reached its end; the
+summary and reports written after the last run are not part of the bar). tqdm shows whole seconds, so the last runs'
+relative errors are mostly rounding: the absolute error is printed beside them.
 
     python bench/progress_eta_accuracy.py [--workdir DIR] [-- MATRIX FLAGS ...]
 
@@ -51,18 +53,25 @@ def main() -> None:
             finished = int(match.group(1))
             estimates.setdefault(finished, (seconds(match.group(3), match.group(4)),
                                             seconds(match.group(5), match.group(6)), int(match.group(2))))
-    print(f"machine: {os.cpu_count()} CPU cores; matrix: {' '.join(flags)}; measured in {total_s:.1f} s")
-    print("| runs done | elapsed s | ETA s | actually remained s | error |")
+    if not estimates:
+        sys.exit("no progress bar was read from the command's stderr")
+    runs = next(iter(estimates.values()))[2]
+    matrix_end = max(e[0] for n, e in estimates.items() if n == runs) if runs in estimates else total_s
+    print(f"machine: {os.cpu_count()} CPU cores; matrix: {' '.join(flags)}; command {total_s:.1f} s, "
+          f"its {runs} runs {matrix_end} s")
+    print("| runs done | elapsed s | ETA s | the runs actually took s more | error |")
     print("|---|---|---|---|---|")
     errors = []
-    for finished, (elapsed, eta, runs) in sorted(estimates.items()):
-        remained = max(total_s - elapsed, 1e-9)
-        error = (eta - remained) / remained
-        if finished < runs:
-            errors.append(abs(error))
-        print(f"| {finished}/{runs} | {elapsed} | {eta} | {remained:.0f} | {100 * error:+.0f} % |")
-    if errors:
-        print(f"largest |error| after the first run: {100 * max(errors[1:] or errors):.0f} %")
+    for finished, (elapsed, eta, _) in sorted(estimates.items()):
+        if finished >= runs:
+            continue
+        remained = matrix_end - elapsed
+        error = (eta - remained) / remained if remained > 0 else 0.0
+        errors.append((finished, abs(error), eta - remained))
+        print(f"| {finished}/{runs} | {elapsed} | {eta} | {remained} | {100 * error:+.0f} % ({eta - remained:+d} s) |")
+    half = [e for n, e, _ in errors if n <= runs // 2 + runs // 4]
+    print(f"largest |error| over the first three quarters of the matrix: {100 * max(half):.0f} %; largest absolute "
+          f"error anywhere: {max(abs(d) for _, _, d in errors)} s")
 
 
 if __name__ == "__main__":

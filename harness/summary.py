@@ -53,7 +53,8 @@ UNINFORMATIVE_NOTE = (f"{UNINFORMATIVE_MARK} fidelity uninformative: the FP32 re
                       "error against it says little (fidelity_reference_spread, docs/metrics.md).")
 SELF_MARK = "(self)"
 SELF_NOTE = (f"{SELF_MARK} fidelity against itself: the FP32 reference is this run's own backend and precision on the "
-             "same device, so its error is 0 by construction and proves nothing (fidelity_pass empty, "
+             "same device, so it compares one computation with itself (its error is at most the library's run-to-run "
+             "noise) and proves nothing (fidelity_pass empty, "
              "fidelity_informative false); add --backend torch (or another backend), or an fp32 reference.")
 
 
