@@ -66,20 +66,12 @@ def _holder(path: Path) -> str:
         info = json.loads(path.read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError):
         info = {}
-    if not info.get("pid") or not _alive(int(info["pid"])):  # readers write nothing; a dead writer's note is stale
+    import psutil
+
+    if not info.get("pid") or not psutil.pid_exists(int(info["pid"])):  # readers write nothing; a dead writer's note is stale
         return "a command reading it with --skip_setup, or one starting now"
     command = " ".join(info.get("argv") or [])
     return f"pid {info['pid']}, started {info.get('started_at')}" + (f": {command}" if command else "")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def lock_folders(*wanted) -> list:

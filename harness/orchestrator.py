@@ -27,8 +27,7 @@ from harness.parent.setup_phase import RUN_LOG, check_one_dataset, describe_setu
 from harness.progress import Progress
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
 from harness.repeats import RepeatRecord
-from harness.results import (load_results,
-                             load_results_checked, problems_line, read_result, result_path, runs_dir,
+from harness.results import (load_results_checked, problems_line, read_result, result_path, runs_dir,
                              write_result)
 from harness.run_identity import run_identity
 from harness.summary import markdown_table, write_summary
@@ -195,14 +194,13 @@ def run_benchmark(opts: Options) -> int:
             lock.release()
 
 
-def command_time_lines(out_dir: Path, wanted: set, started: float, started_at: float, console: Console,
-                       reports_s: float) -> list:
-    """Where this command's time went (harness.report.time_breakdown), over the runs it measured itself."""
+def command_time_lines(results: list, started: float, started_at: float, console: Console, reports_s: float) -> list:
+    """Where this command's time went (harness.report.time_breakdown), over the runs of ``results`` (this command's)
+    that it measured itself rather than reused."""
     from harness.report.time_breakdown import time_lines
 
     total_s = time.perf_counter() - started
-    measured = [r for r in load_results(out_dir) if r["run_id"] in wanted
-                and ((r.get("process") or {}).get("process_started_at") or 0) >= started_at - 1.0]
+    measured = [r for r in results if ((r.get("process") or {}).get("process_started_at") or 0) >= started_at - 1.0]
     walls = sum((r.get("process") or {}).get("process_wall_s") or 0.0 for r in measured)
     other = total_s - (console.phase_a_s or 0.0) - walls - reports_s
     return time_lines(measured, {"total_s": total_s, "phase_a_s": console.phase_a_s, "reports_s": reports_s,
@@ -230,15 +228,16 @@ def _run_locked(opts: Options, out_dir: Path) -> int:
                 return EXIT_OK
         reports_begun = time.perf_counter()
         csv_path, md_path, frame = write_summary(out_dir)
-        left_out = problems_line(load_results_checked(out_dir)[1])
+        results, problems = load_results_checked(out_dir)
+        mine = [r for r in results if r["run_id"] in wanted]  # this command's runs, read once for what follows
+        left_out = problems_line(problems)
         if left_out:
             console.say(left_out)
         current = frame[frame["run_id"].isin(wanted)]
         console.say("")
         console.say(markdown_table(current))
         console.say("")
-        console.say(memory_safety_markdown(memory_safety_summary([r for r in load_results(out_dir) if r["run_id"] in wanted]),
-                                           heading="Memory safety"))
+        console.say(memory_safety_markdown(memory_safety_summary(mine), heading="Memory safety"))
         from harness.report.writer import write_reports
 
         reports = write_reports(out_dir)
@@ -249,9 +248,9 @@ def _run_locked(opts: Options, out_dir: Path) -> int:
         console.say(f"report: {reports['html']} (self-contained), {reports['md']}, {reports['json']}, plots in "
                     f"{out_dir / 'plots'}")
         console.say(f"total wall time {time.perf_counter() - started:.1f} s")
-        for line in command_time_lines(out_dir, wanted, started, command_started_at, console, reports_s):
+        for line in command_time_lines(mine, started, command_started_at, console, reports_s):
             console.say(line)
-        ending = command_exit(current, [r for r in load_results(out_dir) if r["run_id"] in wanted], opts.fail_on)
+        ending = command_exit(current, mine, opts.fail_on)
         console.say(ending.line)
         return ending.code
 

@@ -17,13 +17,18 @@ def suffixed(name: str) -> str:
     return f"{safe_name(name)}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:6]}"
 
 
-def unique_safe_names(names: list) -> dict:
-    """name -> a safe name unique among ``names`` ignoring case (see the module docstring)."""
+def _groups(names: list) -> list:
+    """``names`` grouped by their safe form ignoring case, each group sorted."""
     groups: dict = {}
     for name in sorted(set(names)):
         groups.setdefault(safe_name(name).casefold(), []).append(name)
+    return list(groups.values())
+
+
+def unique_safe_names(names: list) -> dict:
+    """name -> a safe name unique among ``names`` ignoring case (see the module docstring)."""
     chosen = {}
-    for members in groups.values():
+    for members in _groups(names):
         keeper = next((m for m in members if m == safe_name(m)), members[0] if len(members) == 1 else None)
         for member in members:
             chosen[member] = safe_name(member) if member == keeper else suffixed(member)
@@ -32,11 +37,8 @@ def unique_safe_names(names: list) -> dict:
 
 def collision_lines(names: list, chosen: dict, what: str) -> list:
     """One line per group of ``names`` that would have shared a safe name, saying what each is called now."""
-    groups: dict = {}
-    for name in sorted(set(names)):
-        groups.setdefault(safe_name(name).casefold(), []).append(name)
     lines = []
-    for members in groups.values():
+    for members in _groups(names):
         if len(members) > 1:
             renamed = ", ".join(f"{m!r} as {chosen[m]}" for m in members)
             lines.append(f"{len(members)} {what} would share the name {safe_name(members[0])}: {renamed}")

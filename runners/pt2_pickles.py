@@ -20,7 +20,7 @@ import zipfile
 from typing import Optional
 
 from runners.pickle_scan import PICKLE_PROTO, pickle_refs, stream_refs
-from runners.restricted_unpickler import TORCH_REBUILD
+from runners.restricted_unpickler import TORCH_REBUILD, is_torch_constant
 
 PICKLED_CONSTANT_PREFIXES = ("custom_obj_", "opaque_obj_")
 TENSOR_VALUES = TORCH_REBUILD | {"collections.OrderedDict", "torch.Size", "builtins.set", "__builtin__.set",
@@ -31,16 +31,7 @@ def _allowed(ref: str) -> bool:
     module, _, name = ref.rpartition(".")
     if ref in TENSOR_VALUES:
         return True
-    return module == "torch" and (name.endswith("Storage") or name in _TORCH_DTYPE_NAMES)
-
-
-def _torch_dtype_names() -> set:
-    import torch
-
-    return {name for name in dir(torch) if isinstance(getattr(torch, name, None), (torch.dtype, torch.layout))}
-
-
-_TORCH_DTYPE_NAMES: set = set()
+    return module == "torch" and (name.endswith("Storage") or is_torch_constant(ref, ("dtype", "layout")))
 
 
 def _config_entries(archive: zipfile.ZipFile) -> dict:
@@ -87,8 +78,6 @@ def untrusted_pt2_member(path) -> Optional[str]:
     rebuilding, else None."""
     if not zipfile.is_zipfile(path):
         return None  # not an archive: torch.export.load refuses it with its own reason
-    if not _TORCH_DTYPE_NAMES:
-        _TORCH_DTYPE_NAMES.update(_torch_dtype_names())
     with zipfile.ZipFile(path) as archive:
         declared = _config_entries(archive)
         for name in archive.namelist():

@@ -80,12 +80,13 @@ def _is_model_class(obj, module: str) -> bool:
     return module.startswith(PLAIN_CLASS_MODULES) and obj.__module__ == module
 
 
-def _is_torch_constant(ref: str):
+def is_torch_constant(ref: str, kinds: tuple = TORCH_CONSTANT_TYPES) -> bool:
+    """``torch.float32``, ``torch.strided``, ...: a torch constant of one of ``kinds`` (type names)."""
     import torch
 
     module, _, name = ref.rpartition(".")
     value = getattr(torch, name, None) if module == "torch" else None
-    return value is not None and type(value).__name__ in TORCH_CONSTANT_TYPES
+    return value is not None and type(value).__name__ in kinds
 
 
 def _model_attribute(obj, name: str):
@@ -121,7 +122,7 @@ class RestrictedUnpickler(pickle._Unpickler):  # the pure-Python unpickler: its 
             return _model_attribute
         if ref in TORCH_REBUILD or ref in PLAIN_VALUES:
             return self._allow(_resolve(ref), callable_=True)
-        if _is_torch_constant(ref):
+        if is_torch_constant(ref):
             return _resolve(ref)
         module_name = ref.rpartition(".")[0]
         if module_name.startswith(MODEL_MODULES + PLAIN_CLASS_MODULES):

@@ -86,9 +86,6 @@ def finish_parts(process: dict, written_at: Optional[float], exited_at: Optional
         parts["write_result"] = round(max(0.0, written_at - process["write_started_at"]), 4)
         if last_in_process and exited_at is not None:
             parts["teardown"] = round(max(0.0, exited_at - written_at), 4)
-    begun = process.get("parts_started_at")
-    covered = sum(parts.values())
-    return {**process, "parts_s": parts, "parts_wall_s": round(covered, 4),
+    return {**process, "parts_s": parts, "parts_wall_s": round(sum(parts.values()), 4),
             "process_wall_s": (round(exited_at - process["process_started_at"], 4)
-                               if last_in_process and exited_at and process.get("process_started_at") else None),
-            "parts_started_at": begun}
+                               if last_in_process and exited_at and process.get("process_started_at") else None)}

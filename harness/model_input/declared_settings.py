@@ -25,6 +25,22 @@ class BadModelSettings(ValueError):
     """A declaration that cannot be used; the message is one line."""
 
 
+def _parses(value, parse, prefix: str) -> None:
+    """Refuse a declared value its parser rejects, in one line: ``prefix`` and the parser's own reason."""
+    if value is None:
+        return
+    try:
+        parse(value)
+    except ValueError as exc:
+        raise BadModelSettings(f"{prefix}{exc}") from None
+
+
+def _stride(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError("a positive whole number of pixels")
+    return value
+
+
 def check_declared(values: dict, where: str) -> dict:
     """Only known keys, valid choices, a parseable norm. Returns the values that are set."""
     unknown = sorted(set(values) - set(KEYS))
@@ -33,33 +49,14 @@ def check_declared(values: dict, where: str) -> dict:
     for key, choices in CHOICES.items():
         if values.get(key) is not None and values[key] not in choices:
             raise BadModelSettings(f"{where}: {key} {values[key]!r}: choose one of {', '.join(choices)}")
-    if values.get("output_format") is not None:
-        from harness.tasks.detection_formats import format_name
+    from harness.data.image_size import parse_size
+    from harness.tasks.detection_formats import format_name
 
-        try:
-            format_name(values["output_format"])
-        except ValueError as exc:
-            raise BadModelSettings(f"{where}: output_format: {exc}") from None
-    if values.get("resize") is not None:
-        try:
-            parse_resize(values["resize"])
-        except ValueError as exc:
-            raise BadModelSettings(f"{where}: resize {exc}") from None
-    stride = values.get("stride")
-    if stride is not None and (not isinstance(stride, int) or isinstance(stride, bool) or stride <= 0):
-        raise BadModelSettings(f"{where}: stride {stride!r}: a positive whole number of pixels")
-    if values.get("input_norm") is not None:
-        try:
-            parse_norm(values["input_norm"])
-        except ValueError as exc:
-            raise BadModelSettings(f"{where}: input_norm {exc}") from None
-    if values.get("imgsz") is not None:
-        from harness.data.image_size import parse_size
-
-        try:
-            parse_size(values["imgsz"])
-        except ValueError as exc:
-            raise BadModelSettings(f"{where}: imgsz {values['imgsz']!r}: {exc}") from None
+    for key, parse, label in (("output_format", format_name, "output_format: "), ("resize", parse_resize, "resize "),
+                              ("stride", _stride, f"stride {values.get('stride')!r}: "),
+                              ("input_norm", parse_norm, "input_norm "),
+                              ("imgsz", parse_size, f"imgsz {values.get('imgsz')!r}: ")):
+        _parses(values.get(key), parse, f"{where}: {label}")
     if values.get("names") is not None and not names_dict(values["names"]):
         raise BadModelSettings(f"{where}: names: a list, an object {{\"0\": name, ...}} or newline / comma-separated text")
     if values.get("extra_inputs") is not None and not isinstance(values["extra_inputs"], dict):
