@@ -46,7 +46,8 @@ def test_full_run_two_phases_separate_processes(tmp_path):
         assert {"startup_imports", "torch_import", "model_load", "warmup", "measured", "check_fidelity",
                 "check_accuracy", "write_result", "teardown"} <= set(process["parts_s"])
         assert process["parts_wall_s"] == pytest.approx(process["process_wall_s"], rel=0.02)
-        assert process["parts_s"]["measured"] == pytest.approx(sum(r["samples"]["latency_ms"]) / 1000, rel=0.5, abs=0.05)
+        # the measured window holds every measured pass (and, on a busy host, whatever delayed the loop between them)
+        assert sum(r["samples"]["latency_ms"]) / 1000 - 0.005 <= process["parts_s"]["measured"] < process["process_wall_s"]
     assert "where the time went" in proc.stdout and "Phase B, 8 process(es)" in proc.stdout
     assert "## Where each process's time went" in (out / "report.md").read_text()
     for r in ok.values():
