@@ -256,6 +256,14 @@ METRICS: list = [
            "synchronize on each side on a GPU"),
     Metric("encoder_share_pct", "%", "host clock", "vos: the image encoder's time as a share of the frames' latency: "
            "sum of encoder_ms / sum of the frames' host latency x 100, over every measured frame"),
+    Metric("encoder_mask_iou_mean", "fraction 0-1", "masks of the same frames with the torch encoder",
+           "vos, exported image encoder: each object's mask IoU between this run's masks and the model's own torch "
+           "encoder's (same weights, precision, prompts), averaged over the objects of a frame, then over the first "
+           "64 processed frames of the first video (harness/phase_b/vos_encoder_check.py)"),
+    Metric("encoder_mask_iou_min", "fraction 0-1", "masks of the same frames with the torch encoder",
+           "vos, exported image encoder: the lowest mask IoU of any object on any compared frame"),
+    Metric("encoder_check_frames_n", "frames", "count", "vos, exported image encoder: frames compared with the torch "
+           "encoder's masks"),
     Metric("j_and_f", "fraction 0-1", "annotations (DAVIS / SA-V conventions)",
            "vos: (J + F) / 2 per object, averaged over every object of the split (DAVIS 2017's J&F-Mean)"),
     Metric("j_mean", "fraction 0-1", "annotations", "vos: region similarity (mask IoU) per object over its scored "

@@ -26,9 +26,9 @@ import time
 from typing import Optional
 
 PROCESS_PARTS = ("startup_imports", "torch_import", "device_init", "model_load", "warmup", "measured", "check_e2e",
-                 "check_fidelity", "check_accuracy", "check_layer_profile", "summary", "validity", "write_result",
-                 "teardown")
-CHECK_PARTS = ("check_e2e", "check_fidelity", "check_accuracy", "check_layer_profile")
+                 "check_fidelity", "check_accuracy", "check_layer_profile", "check_encoder_fidelity", "summary",
+                 "validity", "write_result", "teardown")
+CHECK_PARTS = ("check_e2e", "check_fidelity", "check_accuracy", "check_layer_profile", "check_encoder_fidelity")
 
 
 def process_created_at() -> float:

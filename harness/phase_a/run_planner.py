@@ -104,6 +104,7 @@ def needs_cuda(precision: str, device: dict) -> str:
 
 
 VOS_BACKENDS = ("torch", "onnxruntime")  # onnxruntime: the image encoder exported, the rest in torch
+VOS_ENCODER_PRECISIONS = ("fp32", "fp16")  # fp16: ONNX Runtime's float16 copy, on its CUDA provider
 
 
 def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
@@ -113,8 +114,9 @@ def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
     if spec.backend not in VOS_BACKENDS:
         return None, STATUS_SKIPPED, (f"the video models run on torch (through transformers), their image encoder "
                                       f"also on onnxruntime; {spec.backend} is not implemented for them")
-    if spec.backend == "onnxruntime" and spec.precision != "fp32":
-        return None, STATUS_SKIPPED, "the video models' exported image encoder runs in fp32 only"
+    if spec.backend == "onnxruntime" and spec.precision not in VOS_ENCODER_PRECISIONS:
+        return None, STATUS_SKIPPED, ("the video models' exported image encoder runs in fp32, or in fp16 on ONNX "
+                                      "Runtime's CUDA provider")
     cuda = bool(device.get("cuda"))
     if spec.precision == "int8":
         return None, STATUS_SKIPPED, "int8 is not implemented for the video models"
@@ -131,8 +133,10 @@ def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
         problem = (model.get("encoder_problems") or {}).get(str(spec.imgsz))
         if problem:
             return None, STATUS_SKIPPED, problem
-        card = (model.get("artifacts") or {}).get("vos_cards_onnxruntime", {}).get(str(spec.imgsz))
-        return (card, None, None) if card else (None, STATUS_SKIPPED, "no exported image encoder for this size")
+        card = ((model.get("artifacts") or {}).get("vos_cards_onnxruntime", {}).get(str(spec.imgsz)) or {})
+        card = card.get(spec.precision) if isinstance(card, dict) else (card if spec.precision == "fp32" else None)
+        return (card, None, None) if card else (None, STATUS_SKIPPED, f"no exported {spec.precision} image encoder "
+                                                                      f"for this size (set up before it was asked for)")
     return (model.get("artifacts") or {}).get("vos_cards", {}).get(str(spec.imgsz)), None, None
 
 

@@ -1,8 +1,10 @@
 """Phase A for a video model's ONNX Runtime runs (``--backend onnxruntime``): its image encoder exported to ONNX at
 each size (runners/vos_encoder.py says what is exported and why the rest stays in torch), reused while the
 model card it comes from is the same, and a second model card naming it (``<model>_img<S>.ort.vos.json``), whose
-hash is the run's artifact hash. An export that fails refuses that size's onnxruntime runs with the reason; the
-torch runs go on.
+hash is the run's artifact hash. For fp16 runs (ONNX Runtime's CUDA provider) an fp16 copy of the encoder is made by
+ONNX Runtime's float16 converter with float32 inputs and outputs (harness/phase_a/onnx_fp16.py), with its own card
+(``.ort_fp16.vos.json``). An export that fails refuses that size's onnxruntime runs with the reason; the torch
+runs go on.
 """
 
 from __future__ import annotations
@@ -33,21 +35,35 @@ def export_for_card(card_path: str, force: bool = False) -> str:
     return str(target)
 
 
-def onnxruntime_card(card_path: str, onnx_path: str) -> str:
-    """The model card of the onnxruntime runs: the torch card plus the encoder's ONNX and its hash."""
+def onnxruntime_card(card_path: str, onnx_path: str, precision: str = "fp32") -> str:
+    """The model card of the onnxruntime runs of ``precision``: the torch card plus the encoder's ONNX, its hash
+    and its precision."""
     card = read_json(card_path)
-    target = Path(card_path).with_name(Path(card_path).name.replace(".vos.json", ".ort.vos.json"))
-    atomic_write_json(target, {**card, "encoder": {"backend": ORT_BACKEND, "onnx": onnx_path,
+    suffix = ".ort.vos.json" if precision == "fp32" else f".ort_{precision}.vos.json"
+    target = Path(card_path).with_name(Path(card_path).name.replace(".vos.json", suffix))
+    atomic_write_json(target, {**card, "encoder": {"backend": ORT_BACKEND, "onnx": onnx_path, "precision": precision,
                                                    "onnx_sha256": file_sha256(onnx_path)}})
     return str(target)
 
 
-def prepare_encoders(cards: dict, force: bool = False) -> tuple:
-    """({size: onnxruntime card}, {size: why no export}) for the torch cards ``cards`` ({size: card path})."""
+def encoder_cards(card_path: str, precisions: tuple, force: bool) -> dict:
+    """{precision: onnxruntime card} of one torch card: fp32 always, fp16 when asked for."""
+    from harness.phase_a.onnx_fp16 import fp16_onnx
+
+    fp32 = export_for_card(card_path, force)
+    cards = {"fp32": onnxruntime_card(card_path, fp32)}
+    if "fp16" in precisions:
+        cards["fp16"] = onnxruntime_card(card_path, str(fp16_onnx(fp32, Path(fp32).parent, force)), "fp16")
+    return cards
+
+
+def prepare_encoders(cards: dict, force: bool = False, precisions: tuple = ("fp32",)) -> tuple:
+    """({size: {precision: onnxruntime card}}, {size: why no export}) for the torch cards ``cards`` ({size: card
+    path}); fp16 copies when ``precisions`` has fp16."""
     made, problems = {}, {}
     for size, card_path in cards.items():
         try:
-            made[size] = onnxruntime_card(card_path, export_for_card(card_path, force))
+            made[size] = encoder_cards(card_path, tuple(precisions), force)
         except Exception as exc:  # noqa: BLE001 - one size's failed export refuses that size's onnxruntime runs
             problems[size] = f"the image encoder could not be exported to ONNX: {type(exc).__name__}: {exc}"[:500]
             log.warning("%s: %s", card_path, problems[size])

@@ -171,7 +171,7 @@ def prepare_vos_model(source, root: Path, opts) -> dict:
     if "onnxruntime" in opts.backend:
         from harness.phase_a.vos_encoder_export import prepare_encoders
 
-        encoders, encoder_problems = prepare_encoders(cards, opts.force)
+        encoders, encoder_problems = prepare_encoders(cards, opts.force, tuple(opts.precision))
         record["artifacts"]["vos_cards_onnxruntime"] = encoders
         record["encoder_problems"] = encoder_problems
     return record

@@ -130,8 +130,9 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
 
         result = execute_vos_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"],
                                  planned["identity"], telemetry_path=out_dir / "metrics.jsonl",
-                                 masks_dir=str(out_dir / "masks") if measurement.get("save_masks") else None)
-        timeline.close("video_run")
+                                 masks_dir=str(out_dir / "masks") if measurement.get("save_masks") else None,
+                                 timeline=timeline)
+        timeline.close("summary")
     else:
         result = execute_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"], planned["identity"],
                              on_pass=progress_reporter(run_id, measurement) if request.get("progress") else None,

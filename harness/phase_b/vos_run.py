@@ -21,11 +21,13 @@ from harness.atomic_io import read_json
 from harness.measure.host_memory import release_free_heap
 from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.host_interference import HostLoadSampler
+from harness.measure.process_timeline import NoTimeline
 from harness.measure.video_loop import overall_figures, run_video, video_figures
 from harness.phase_b.check_failure import check_failure
 from harness.phase_b.run_summary import budget_figures, host_load_figures, memory_budget_record, record_exception
 from harness.phase_b.run_task import run_task
 from harness.phase_b.run_telemetry import RunTelemetry
+from harness.phase_b.vos_encoder_check import MaskComparison, MaskKeeper, encoder_check_figures
 from harness.phase_b.vos_masks import MaskWriter
 from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM, new_result
 from harness.setup_config import resolve_path
@@ -93,26 +95,27 @@ class VideoRunner:
         now = self.tracker.current()
         return now.get("torch_alloc_mb", now.get("rss_mb"))
 
-    def one_video(self, video: dict, frame_limit=None, scorer=None, save: bool = False):
+    def one_video(self, video: dict, frame_limit=None, sinks: tuple = (), torch_encoder: bool = False):
+        """One video's timing; each of ``sinks`` (``wants(index)``, ``add(index, masks)``) gets the masks of the
+        frames it wants. ``torch_encoder`` runs the model's own encoder even where the run has an exported one."""
         from runners.vos_session import timed_session
 
         width, height = video["items"][0]["original_size"]
         prompts = prompts_for(video["vos"], self.prompt, [width, height])
         frames = np.load(video["frames_path"], mmap_mode="r")
+        encoder = None if torch_encoder else self.loaded.encoder
         session, hooks = timed_session(self.loaded.model, self.loaded.processor, self.torch, self.device,
-                                       self.precision, (height, width), self.window, self.loaded.encoder, self.sync)
-        writer = self.masks.for_video(video["name"], video) if save else None
+                                       self.precision, (height, width), self.window, encoder, self.sync)
 
         def on_masks(index, masks):
-            if scorer is not None:
-                scorer.add(index, masks)
-            if writer is not None:
-                writer.write(index, masks)
+            for sink in sinks:
+                if sink.wants(index):
+                    sink.add(index, masks)
 
         try:
             with self.torch.inference_mode():
                 return run_video(session, frames, prompts, self.sync, self.memory_now, on_masks=on_masks,
-                                 wants_masks=(lambda i: True) if writer else (scorer.wants if scorer else lambda i: False),
+                                 wants_masks=lambda i: any(sink.wants(i) for sink in sinks),
                                  name=video["name"], frame_limit=frame_limit)
         finally:
             for hook in hooks:
@@ -127,17 +130,19 @@ class VideoRunner:
         cleanup(self.torch, self.device)
         return time.perf_counter() - begun
 
-    def measured_video(self, video: dict) -> tuple:
-        """(per-video record, its timing or None, its scorer or None)."""
+    def measured_video(self, video: dict, keeper: MaskKeeper = None) -> tuple:
+        """(per-video record, its timing or None, its scorer or None); ``keeper`` keeps the first frames' masks
+        for the encoder check."""
         name = video["name"]
         cleanup(self.torch, self.device)
         start = self.tracker.begin_video(name)
         scorer = VideoScorer(name, video["vos"], [Path(i["source_path"]).stem for i in video["items"]])
         record = {"name": name, "status": STATUS_OK, "reason": None, "objects_n": len(video["vos"]["objects"]),
                   "start_memory": start}
+        sinks = [scorer] + ([SavedMasks(self.masks.for_video(name, video))] if self.masks.enabled else [])
         timing = None
         try:
-            timing = self.one_video(video, scorer=scorer, save=self.masks.enabled)
+            timing = self.one_video(video, sinks=tuple(sinks + ([keeper] if keeper is not None else [])))
         except Exception as exc:  # noqa: BLE001 - one video's failure is that video's status
             record["reason"], oom = check_failure("the video", exc)
             record["status"] = STATUS_SKIPPED_OOM if oom else STATUS_FAILED
@@ -152,6 +157,33 @@ class VideoRunner:
             record["frame_indices"] = timing.frame_indices
             record["frame_latency_ms"] = timing.frame_latency_ms
         return record, timing, scorer
+
+    def encoder_check(self, video: dict, kept: MaskKeeper) -> tuple:
+        """(the check's record or None, why not): the kept frames of ``video`` again with the torch encoder."""
+        if not kept.frames:
+            return None, "the first video gave no masks to compare (it did not run)"
+        comparison = MaskComparison(kept)
+        cleanup(self.torch, self.device)
+        try:
+            self.one_video(video, frame_limit=len(kept.frames), sinks=(comparison,), torch_encoder=True)
+        except Exception as exc:  # noqa: BLE001 - a failed check is said; the measurement stands
+            return None, check_failure("the torch encoder's reference pass", exc)[0]
+        finally:
+            cleanup(self.torch, self.device)
+        return comparison.record(video["name"]), None
+
+
+class SavedMasks:
+    """--save_masks as a mask sink: every frame's masks written."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def wants(self, frame_index: int) -> bool:
+        return True
+
+    def add(self, frame_index: int, masks: dict) -> None:
+        self.writer.write(frame_index, masks)
 
 
 def drift_mb(records: list, key: str) -> float | None:
@@ -207,9 +239,23 @@ def fill_vos_figures(result: dict, records: list, timings: list, scorers: list, 
         result["warnings"].append("random-init weights: timings and memory are real, J&F is meaningless")
 
 
+def add_encoder_check(result: dict, runner: VideoRunner, video: dict, keeper) -> None:
+    """The exported encoder's masks against the torch encoder's (harness/phase_b/vos_encoder_check.py); for a run
+    on the torch encoder the figures are empty with the reason."""
+    if keeper is None:
+        check, why_not = None, "this run's image encoder is the torch encoder, the check's reference"
+    else:
+        check, why_not = runner.encoder_check(video, keeper)
+    metrics, unavailable = encoder_check_figures(check, why_not)
+    result["encoder_check"] = check
+    result["metrics"].update(metrics)
+    result["unavailable"].update(unavailable)
+
+
 def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
-                    identity: dict, telemetry_path: Path = None, masks_dir: str = None) -> dict:
+                    identity: dict, telemetry_path: Path = None, masks_dir: str = None, timeline=None) -> dict:
     started = time.perf_counter()
+    timeline = timeline or NoTimeline()
     result = new_result(planned, STATUS_OK, identity)
     extra = planned.get("extra") or {}
     memory = setup.get("memory", {})
@@ -229,6 +275,7 @@ def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: 
         loaded = load_vos_model(planned["artifact"], planned["precision"], torch_module, device, memory.get("budget_mb"))
         tracker.end_load()
         model_load_s = time.perf_counter() - begun
+        timeline.close("model_load")
         result["runner"] = loaded.describe()
         videos = annotated_videos(setup, config_path, (extra.get("input") or {}).get("frames_key"))
         if not videos:
@@ -240,14 +287,16 @@ def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: 
         stage = "warm-up"
         telemetry.mark("warmup")
         warmup_s = runner.warm_up(videos[0]) if int(measurement["warmup"]) > 0 else 0.0
+        timeline.close("warmup")
         stage = "measure"
         telemetry.mark("measure")
         tracker.begin_measure()
         host_load = HostLoadSampler().start()  # other processes' CPU while the videos are measured, as image runs
         records, timings, scorers = [], [], []
+        keeper = MaskKeeper() if loaded.encoder is not None else None
         try:
-            for video in videos:
-                record, timing, scorer = runner.measured_video(video)
+            for position, video in enumerate(videos):
+                record, timing, scorer = runner.measured_video(video, keeper if position == 0 else None)
                 records.append(record)
                 timings += [timing] if timing else []
                 scorers += [scorer] if scorer else []
@@ -255,8 +304,12 @@ def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: 
             host_load.stop()
         telemetry.mark("after")
         tracker.end_measure()
+        timeline.close("measured")
         stage = "summary"
         fill_vos_figures(result, records, timings, scorers, tracker, telemetry, model_load_s, warmup_s, device)
+        stage = "encoder check"
+        add_encoder_check(result, runner, videos[0], keeper)
+        timeline.close("check_encoder_fidelity")
         host, host_unavailable = host_load_figures(host_load.result())
         result["metrics"].update(host)
         result["unavailable"].update(host_unavailable)
