@@ -31,7 +31,7 @@ def test_a_video_out_of_memory_is_recorded_and_the_next_is_measured(setup, monke
     step = VideoSession.step
 
     def step_or_oom(self, pixels, index):
-        if self.original_hw == (48, 64) and getattr(self, "oom_here", False):
+        if self.original_hw == (48, 64) and getattr(self, "oom_here", False) and index >= 3:
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return step(self, pixels, index)
 
@@ -52,6 +52,11 @@ def test_a_video_out_of_memory_is_recorded_and_the_next_is_measured(setup, monke
     statuses = [(v["name"], v["status"]) for v in result["videos"]]
     assert statuses == [("video_000", "ok"), ("video_001", "skipped_oom"), ("video_002", "ok")]
     assert "out of memory" in result["videos"][1]["reason"] and "video video_001: skipped_oom" in result["warnings"][0]
+    stopped = result["videos"][1]  # out of memory on frame 3: the frames before it are kept apart, with that index
+    first = stopped["before_stop"]["frame_indices"][0]
+    assert stopped["stopped_at_frame"] == 3 and stopped["before_stop"]["frame_indices"] == list(range(first, 3))
+    assert stopped["before_stop"]["frames_n"] == 3 - first and stopped["before_stop"]["fps"] > 0
+    assert len(stopped["before_stop"]["memory_by_frame_mb"]) == 3 - first and "fps" not in stopped
     metrics = result["metrics"]
     assert metrics["videos_skipped_oom_n"] == 1 and metrics["videos_measured_n"] == 2 and metrics["frames_n"] == 12
     assert metrics["start_memory_drift_mb"] is not None

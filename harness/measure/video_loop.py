@@ -51,14 +51,26 @@ def run_video(session, frames: np.ndarray, prompts: list, sync: Callable[[], Non
               wants_masks: Callable[[int], bool] = lambda i: True, name: str = "video",
               frame_limit: Optional[int] = None) -> VideoTiming:
     """Run ``session`` over ``frames`` (N x 3 x S x S uint8, memory-mapped) from the first prompt frame.
-    ``on_masks(frame_index, masks)`` gets each frame's masks (outside the timed region) where ``wants_masks``."""
+    ``on_masks(frame_index, masks)`` gets each frame's masks (outside the timed region) where ``wants_masks``.
+    An exception (an out-of-memory on frame k) leaves with the frames done before it as ``exc.video_timing``."""
     by_frame: dict = {}
     for prompt in prompts:
         by_frame.setdefault(prompt.frame_index, []).append(prompt)
     first = min(by_frame)
     end = len(frames) if frame_limit is None else min(len(frames), first + frame_limit)
     timing = VideoTiming(name, first)
-    for index in range(first, end):
+    try:
+        frames_from(session, frames, by_frame, range(first, end), sync, memory_now, on_masks, wants_masks, timing)
+    except BaseException as exc:
+        exc.video_timing = timing  # the frames done before it stopped: the caller records them with the reason
+        raise
+    return timing
+
+
+def frames_from(session, frames, by_frame: dict, indices: range, sync, memory_now, on_masks, wants_masks,
+                timing: VideoTiming) -> None:
+    """The timed loop of :func:`run_video`, appending each frame's samples to ``timing``."""
+    for index in indices:
         frame = np.array(frames[index])  # this frame only, copied from the memmap outside the clock
         begun = time.perf_counter()
         pixels = session.prepare(frame)
@@ -76,7 +88,6 @@ def run_video(session, frames: np.ndarray, prompts: list, sync: Callable[[], Non
         if on_masks is not None and wants_masks(index):
             on_masks(index, session.masks(output))
         del output, pixels, frame
-    return timing
 
 
 def masks_of_video(session, frames: np.ndarray, prompts: list) -> tuple:

@@ -146,6 +146,7 @@ class VideoRunner:
         except Exception as exc:  # noqa: BLE001 - one video's failure is that video's status
             record["reason"], oom = check_failure("the video", exc)
             record["status"] = STATUS_SKIPPED_OOM if oom else STATUS_FAILED
+            record.update(frames_before_stop(getattr(exc, "video_timing", None), record["objects_n"]))
             log.warning("video %s: %s", name, record["reason"])
             scorer = None
         record["peaks"] = self.tracker.end_video(name)
@@ -171,6 +172,18 @@ class VideoRunner:
         finally:
             cleanup(self.torch, self.device)
         return comparison.record(video["name"]), None
+
+
+def frames_before_stop(partial, objects_n: int) -> dict:
+    """A video that stopped part-way (out of memory on frame k): the frame it stopped at and the figures of the
+    frames done before it (fps, latency, memory by frame) under ``before_stop``; not part of the run's figures."""
+    if partial is None:
+        return {}
+    stopped_at = partial.first_frame + len(partial.frame_indices)
+    done = video_figures(partial, objects_n) if partial.frame_indices else {"frames_n": 0}
+    return {"stopped_at_frame": stopped_at,
+            "before_stop": {**done, "memory_by_frame_mb": partial.memory_by_frame_mb,
+                            "frame_indices": partial.frame_indices, "frame_latency_ms": partial.frame_latency_ms}}
 
 
 class SavedMasks:
