@@ -7,6 +7,10 @@ thresholds; an exported ONNX is validated as the ONNX file).
 
     python3 bench/map_agreement.py --train yolo26n --shipped yolo11n --epochs 80 --imgsz 256 --out /tmp/map_agreement
 
+On a CUDA GPU (``--device cuda``) the harness rows are fp32 and fp16 (torch, and ONNX Runtime on its CUDA provider where
+onnxruntime-gpu is installed) and Ultralytics validates on the GPU, ``half=True`` for the fp16 rows; ``--trained
+DIR`` takes checkpoints trained earlier (DIR/<model>.pt) instead of training.
+
 Prints a Markdown table (model, row, Ultralytics val, harness, difference) and writes it to <out>/agreement.md.
 """
 
@@ -21,13 +25,13 @@ from bench_common import results, run_cli
 
 
 
-def ultralytics_val(weights: Path, data: Path, imgsz: int) -> float:
+def ultralytics_val(weights: Path, data: Path, imgsz: int, device: str = "cpu", half: bool = False) -> float:
     """mAP50-95 of Ultralytics' own validator on the data's val split (a .pt or an exported .onnx)."""
     from ultralytics import YOLO
 
     metrics = YOLO(str(weights), task="detect").val(data=str(data), imgsz=imgsz, batch=1, rect=False, conf=0.001,
-                                                    iou=0.7, max_det=300, device="cpu", plots=False, verbose=False,
-                                                    save_json=False)
+                                                    iou=0.7, max_det=300, device="0" if device == "cuda" else "cpu",
+                                                    half=half, plots=False, verbose=False, save_json=False)
     return float(metrics.results_dict["metrics/mAP50-95(B)"])
 
 
@@ -39,33 +43,41 @@ def export_end2end(checkpoint: Path, target: Path, imgsz: int) -> Path:
     return target
 
 
-def harness_maps(weights_dir: Path, models: list, images: Path, imgsz: int, out_dir: Path) -> dict:
-    """(model, backend) -> the harness's mAP50-95 on the images."""
+def harness_maps(weights_dir: Path, models: list, images: Path, imgsz: int, out_dir: Path, device: str) -> dict:
+    """(model, backend precision, output format) -> the harness's mAP50-95 on the images."""
     run_cli(["--weights_dir", weights_dir, "--models", ",".join(models), "--source", images, "--imgsz", imgsz,
-             "--backend", "torch,onnxruntime", "--warmup", "1", "--iters", "2", "--min_duration_s", "0",
+             "--backend", "torch,onnxruntime", "--precision", "fp32,fp16" if device == "cuda" else "fp32",
+             "--warmup", "1", "--iters", "2", "--min_duration_s", "0", "--probe_batch", "off",
              "--out_dir", out_dir, "--preprocessed_dir", out_dir / "pre"])
-    return {(r["run"]["model"], r["run"]["backend"]): r["metrics"].get("map50_95")
-            for r in results(out_dir).values() if r["status"] == "ok"}
+    return {(r["run"]["model"], f"{r['run']['backend']} {r['run']['precision']}", output_format(r)):
+            r["metrics"].get("map50_95") for r in results(out_dir).values() if r["status"] == "ok"}
 
 
-def agreement(weights_dir: Path, data: Path, imgsz: int, out_dir: Path, end2end: dict) -> list:
-    """Rows (model, backend, Ultralytics val, harness, difference); ``end2end``: ONNX name -> its checkpoint."""
+def output_format(result: dict) -> str:
+    return ((result.get("accuracy") or {}).get("detections") or {}).get("output_format", "")
+
+
+def agreement(weights_dir: Path, data: Path, imgsz: int, out_dir: Path, end2end: dict, device: str) -> list:
+    """Rows (model, row, output format, Ultralytics val, harness, difference); ``end2end``: ONNX name -> its
+    checkpoint. An fp16 row is compared with Ultralytics' half-precision validation of the same file."""
     models = sorted(p.stem for p in weights_dir.glob("*.pt")) + sorted(end2end)
-    found = harness_maps(weights_dir, models, Path(data).parent / "images" / "val", imgsz, out_dir)
-    validated = {}  # file -> Ultralytics' figure, once per file
+    found = harness_maps(weights_dir, models, Path(data).parent / "images" / "val", imgsz, out_dir, device)
+    validated = {}  # (file, half) -> Ultralytics' figure, once each
     rows = []
-    for (model, backend), ours in sorted(found.items()):
+    for (model, row, fmt), ours in sorted(found.items()):
         file = weights_dir / (f"{model}.onnx" if model in end2end else f"{model}.pt")
-        if file not in validated:
-            validated[file] = ultralytics_val(file, data, imgsz)
-        theirs = validated[file]
-        rows.append((model, backend, theirs, ours, None if ours is None else ours - theirs))
+        half = row.endswith("fp16") and file.suffix == ".pt"
+        if (file, half) not in validated:
+            validated[(file, half)] = ultralytics_val(file, data, imgsz, device, half)
+        theirs = validated[(file, half)]
+        rows.append((model, row, fmt, theirs, ours, None if ours is None else ours - theirs))
     return rows
 
 
 def table(rows: list) -> str:
-    lines = ["| model | harness row | Ultralytics val mAP50-95 | harness mAP50-95 | difference |", "|---|---|---|---|---|"]
-    lines += [f"| {m} | {b} | {t:.4f} | {o:.4f} | {d:+.4f} |" for m, b, t, o, d in rows]
+    lines = ["| model | harness row | output format | Ultralytics val mAP50-95 | harness mAP50-95 | difference |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {m} | {b} | {f} | {t:.4f} | {o:.4f} | {d:+.4f} |" for m, b, f, t, o, d in rows]
     return "\n".join(lines)
 
 
@@ -82,26 +94,30 @@ def main() -> None:
     parser.add_argument("--train_images", type=int, default=128)
     parser.add_argument("--val_images", type=int, default=32)
     parser.add_argument("--out", type=Path, default=Path("/tmp/map_agreement"))
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--trained", type=Path, help="a folder of checkpoints trained earlier: no training")
     args = parser.parse_args()
     data = generate_training_data(args.out / "data", "detect", train_images=args.train_images,
                                   val_images=args.val_images, size=args.imgsz, seed=0)
-    run_cli(["train", "--models", args.train, "--train_data", data, "--epochs", args.epochs, "--train_imgsz",
-             args.imgsz, "--train_batch", 16, "--train_device", "cpu", "--out_dir", args.out / "train"])
+    trained = args.trained or args.out / "train" / "weights"
+    if args.trained is None:
+        run_cli(["train", "--models", args.train, "--train_data", data, "--epochs", args.epochs, "--train_imgsz",
+                 args.imgsz, "--train_batch", 16, "--train_device", "cpu", "--out_dir", args.out / "train"])
     weights = args.out / "weights"
     weights.mkdir(exist_ok=True)
     for model in args.train.split(","):
-        shutil.copy(args.out / "train" / "weights" / f"{model}.pt", weights / f"{model}.pt")
+        shutil.copy(trained / f"{model}.pt", weights / f"{model}.pt")
     for model in filter(None, args.shipped.split(",")):
         shutil.copy(SHIPPED_WEIGHTS_DIR / f"{model}.pt", weights / f"{model}.pt")
     end2end = {}
     if (weights / "yolo26n.pt").is_file():
         export_end2end(weights / "yolo26n.pt", weights / "yolo26n_e2e.onnx", args.imgsz)
         end2end["yolo26n_e2e"] = "yolo26n"
-    rows = agreement(weights, data, args.imgsz, args.out / "bench", end2end)
+    rows = agreement(weights, data, args.imgsz, args.out / "bench", end2end, args.device)
     text = table(rows)
     (args.out / "agreement.md").write_text(text + "\n")
     print(text)
-    print(json.dumps({"largest_difference": max(abs(r[4]) for r in rows if r[4] is not None)}))
+    print(json.dumps({"largest_difference": max(abs(r[5]) for r in rows if r[5] is not None)}))
 
 
 if __name__ == "__main__":

@@ -30,10 +30,12 @@ def test_harness_map_agrees_with_ultralytics_val(tmp_path):
     shutil.copy(tmp_path / "train" / "weights" / "yolo26n.pt", weights / "yolo26n.pt")
     shutil.copy(SHIPPED_WEIGHTS_DIR / "yolo11n.pt", weights / "yolo11n.pt")
     export_end2end(weights / "yolo26n.pt", weights / "yolo26n_e2e.onnx", SIZE)
-    rows = agreement(weights, data, SIZE, tmp_path / "bench", {"yolo26n_e2e": "yolo26n"})
-    found = {(model, backend): (theirs, ours) for model, backend, theirs, ours, _ in rows}
-    assert set(found) == {("yolo26n", "torch"), ("yolo26n", "onnxruntime"), ("yolo11n", "torch"),
-                          ("yolo11n", "onnxruntime"), ("yolo26n_e2e", "onnxruntime")}
-    assert found[("yolo11n", "torch")][0] > 0.2  # a trained detector: the agreement is about real boxes
+    rows = agreement(weights, data, SIZE, tmp_path / "bench", {"yolo26n_e2e": "yolo26n"}, "cpu")
+    found = {(model, row): (theirs, ours) for model, row, _, theirs, ours, _ in rows}
+    assert set(found) == {("yolo26n", "torch fp32"), ("yolo26n", "onnxruntime fp32"), ("yolo11n", "torch fp32"),
+                          ("yolo11n", "onnxruntime fp32"), ("yolo26n_e2e", "onnxruntime fp32")}
+    formats = {model: fmt for model, _, fmt, _, _, _ in rows}
+    assert formats == {"yolo26n": "ultralytics", "yolo11n": "ultralytics", "yolo26n_e2e": "end2end"}
+    assert found[("yolo11n", "torch fp32")][0] > 0.2  # a trained detector: the agreement is about real boxes
     for key, (theirs, ours) in found.items():
         assert ours == pytest.approx(theirs, abs=0.01), (key, found)

@@ -13,9 +13,12 @@ def _series(results: dict, key: str) -> list:
     lines = []
     for label, result in results.items():
         for video in result.get("videos") or []:
-            points = [(i, v) for i, v in zip(video.get("frame_indices") or [], video.get(key) or []) if v is not None]
+            frames = video if video.get("frame_indices") else (video.get("before_stop") or {})  # a stopped video's
+            points = [(i, v) for i, v in zip(frames.get("frame_indices") or [], frames.get(key) or []) if v is not None]
             if points:
                 name = f"{label}: {video['name']}" if label else video["name"]
+                if video.get("stopped_at_frame") is not None:
+                    name += f" ({video['status']} at frame {video['stopped_at_frame']})"
                 lines.append((name, [p[0] for p in points], [p[1] for p in points]))
     return lines
 
