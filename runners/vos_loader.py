@@ -1,7 +1,8 @@
 """Load the video model a ``vos`` run names, onto its device in its dtype, and release it.
 
 The run's artifact is a small model card Phase A wrote (JSON): the architecture, the input size, and where the
-weights come from — a Hugging Face folder, or random-init from the architecture with a seed.
+weights come from — a Hugging Face folder, or random-init from the architecture with a seed — and, for an
+onnxruntime or tensorrt run, its exported image encoder (an ONNX file, or a TensorRT engine built from it).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from harness.atomic_io import read_json
 from runners.base import BackendUnavailable
 from runners.math_mode import apply_torch_math_mode
 from runners.torch_runner import apply_torch_memory_fraction
+from runners.vos_encoder_tensorrt import TRT_BACKEND
 from runners.vos_session import DTYPES
 
 
@@ -27,12 +29,16 @@ class LoadedVosModel:
     precision: str
     torch_settings: dict
     memory_limit: dict
-    encoder: object = None    # runners.vos_encoder.OnnxEncoder when the card names an exported encoder
+    encoder: object = None    # OnnxEncoder / TrtEncoder when the card names an exported encoder
 
     def describe(self) -> dict:
-        encoder = ({"backend": "onnxruntime", "onnx": self.card["encoder"]["onnx"], "providers": self.encoder.providers}
-                   if self.encoder is not None else {"backend": "torch"})
-        return {"backend": "onnxruntime" if self.encoder is not None else "torch", "image_encoder": encoder,
+        encoder = {"backend": "torch"}
+        if self.encoder is not None and self.card["encoder"].get("backend") == TRT_BACKEND:
+            encoder = {"backend": TRT_BACKEND, "engine": self.card["encoder"]["engine"],
+                       "onnx": self.card["encoder"].get("onnx"), "tensorrt": self.encoder.tensorrt}
+        elif self.encoder is not None:
+            encoder = {"backend": "onnxruntime", "onnx": self.card["encoder"]["onnx"], "providers": self.encoder.providers}
+        return {"backend": encoder["backend"], "image_encoder": encoder,
                 "library": "transformers", "model_class": type(self.model).__name__,
                 "device": self.device, "precision": self.precision, "dtype": DTYPES[self.precision],
                 "input_size": self.size, "architecture": self.card.get("architecture"),
@@ -41,6 +47,8 @@ class LoadedVosModel:
 
     def release(self) -> None:
         self.model = None
+        if hasattr(self.encoder, "release"):  # TensorRT's context before its engine, the engine before its runtime
+            self.encoder.release()
         self.encoder = None
         self.processor = None
         gc.collect()
@@ -60,7 +68,7 @@ def load_vos_model(card_path: str, precision: str, torch_module, device: str, bu
     settings = apply_torch_math_mode(torch_module, precision)
     dtype = getattr(torch_module, DTYPES[precision])
     model = model_from_card(card).to(device=device, dtype=dtype)
-    encoder = onnx_encoder(card, torch_module, device, dtype, budget_mb) if card.get("encoder") else None
+    encoder = image_encoder(card, torch_module, device, dtype, budget_mb) if card.get("encoder") else None
     if device.startswith("cuda"):
         torch_module.cuda.synchronize(device)
     return LoadedVosModel(model, make_processor(int(card["size"])), int(card["size"]), card, device, precision,
@@ -75,6 +83,18 @@ def model_from_card(card: dict):
     if weights["kind"] == "folder":
         return load_folder(weights["folder"])
     return build_random(architecture_of(card["architecture"]), int(card["size"]), int(weights.get("seed", 0)))
+
+
+def image_encoder(card: dict, torch_module, device: str, dtype, budget_mb=None):
+    """The card's exported image encoder: a TensorRT engine (``"backend": "tensorrt"``), else its ONNX on ONNX
+    Runtime. Without TensorRT, or without a CUDA device, the engine raises BackendUnavailable (the run is skipped
+    with the reason)."""
+    if card["encoder"].get("backend") != TRT_BACKEND:
+        return onnx_encoder(card, torch_module, device, dtype, budget_mb)
+    from runners.vos_encoder_tensorrt import TrtEncoder
+
+    return TrtEncoder(card["encoder"]["engine"], int(card["size"]), card["encoder"].get("precision", "fp32"),
+                      torch_module, device, dtype, budget_mb)
 
 
 def onnx_encoder(card: dict, torch_module, device: str, dtype, budget_mb=None):

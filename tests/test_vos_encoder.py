@@ -79,7 +79,7 @@ def test_masks_with_the_onnx_encoder_match_the_torch_encoders_frame_by_frame(exp
         assert 0 < encoder_figures([timing])["encoder_share_pct"] < 100
 
 
-def test_the_planner_runs_the_video_models_on_torch_and_onnxruntime_only():
+def test_the_planner_picks_the_video_models_torch_and_onnxruntime_cards():
     from harness.phase_a.run_planner import vos_artifact
     from harness.matrix import RunSpec
 
@@ -99,7 +99,8 @@ def test_the_planner_runs_the_video_models_on_torch_and_onnxruntime_only():
     assert "fp32, or in fp16 on ONNX Runtime's CUDA provider" in plan("onnxruntime", "bf16")[2]
     assert plan("onnxruntime", "fp16", size=32)[2].startswith("no exported fp16 image encoder for this size")
     assert "could not be exported" in plan("onnxruntime", size=128)[2]
-    assert "tensorrt is not implemented" in plan("tensorrt")[2]
+    assert "torch_compile is not implemented" in plan("torch_compile")[2]
+    assert plan("tensorrt")[2].startswith("no TensorRT fp32 engine of the image encoder for this size")
     assert plan("onnxruntime", size=96)[2].startswith("no exported fp32 image encoder for this size")
 
 

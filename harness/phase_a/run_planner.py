@@ -103,8 +103,11 @@ def needs_cuda(precision: str, device: dict) -> str:
     return f"{precision} needs a CUDA device; this run's device is {device['resolved']}"
 
 
-VOS_BACKENDS = ("torch", "onnxruntime")  # onnxruntime: the image encoder exported, the rest in torch
-VOS_ENCODER_PRECISIONS = ("fp32", "fp16")  # fp16: ONNX Runtime's float16 copy, on its CUDA provider
+VOS_BACKENDS = ("torch", "onnxruntime", "tensorrt")  # onnxruntime, tensorrt: the image encoder exported, the rest in torch
+VOS_ENCODER_PRECISIONS = ("fp32", "fp16")  # fp16: ONNX Runtime's float16 copy on its CUDA provider; a TensorRT fp16 build
+VOS_ENCODER_PRECISION_REASONS = {
+    "onnxruntime": "the video models' exported image encoder runs in fp32, or in fp16 on ONNX Runtime's CUDA provider",
+    "tensorrt": "the video models' image encoder engine is built in fp32 or fp16"}
 
 
 def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
@@ -113,11 +116,12 @@ def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
         return None, STATUS_SKIPPED, model["refused"]
     if spec.backend not in VOS_BACKENDS:
         return None, STATUS_SKIPPED, (f"the video models run on torch (through transformers), their image encoder "
-                                      f"also on onnxruntime; {spec.backend} is not implemented for them")
-    if spec.backend == "onnxruntime" and spec.precision not in VOS_ENCODER_PRECISIONS:
-        return None, STATUS_SKIPPED, ("the video models' exported image encoder runs in fp32, or in fp16 on ONNX "
-                                      "Runtime's CUDA provider")
+                                      f"also on onnxruntime and tensorrt; {spec.backend} is not implemented for them")
+    if spec.backend in VOS_ENCODER_PRECISION_REASONS and spec.precision not in VOS_ENCODER_PRECISIONS:
+        return None, STATUS_SKIPPED, VOS_ENCODER_PRECISION_REASONS[spec.backend]
     cuda = bool(device.get("cuda"))
+    if spec.backend == "tensorrt" and not cuda:
+        return None, STATUS_SKIPPED, "TensorRT needs a CUDA device"
     if spec.precision == "int8":
         return None, STATUS_SKIPPED, "int8 is not implemented for the video models"
     if spec.precision in ("fp16", "bf16") and not cuda:
@@ -133,11 +137,23 @@ def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
         problem = (model.get("encoder_problems") or {}).get(str(spec.imgsz))
         if problem:
             return None, STATUS_SKIPPED, problem
-        card = ((model.get("artifacts") or {}).get("vos_cards_onnxruntime", {}).get(str(spec.imgsz)) or {})
-        card = card.get(spec.precision) if isinstance(card, dict) else (card if spec.precision == "fp32" else None)
-        return (card, None, None) if card else (None, STATUS_SKIPPED, f"no exported {spec.precision} image encoder "
-                                                                      f"for this size (set up before it was asked for)")
+        return vos_encoder_card(model, spec, "vos_cards_onnxruntime", f"no exported {spec.precision} image encoder")
+    if spec.backend == "tensorrt":
+        status = ((model.get("encoder_problems_tensorrt") or {}).get(str(spec.imgsz)) or {}).get(spec.precision)
+        if status:  # the build's own status: skipped (no TensorRT, no export), skipped_oom, failed
+            return None, status["status"], status["reason"]
+        return vos_encoder_card(model, spec, "vos_cards_tensorrt",
+                                f"no TensorRT {spec.precision} engine of the image encoder")
     return (model.get("artifacts") or {}).get("vos_cards", {}).get(str(spec.imgsz)), None, None
+
+
+def vos_encoder_card(model: dict, spec: RunSpec, artifact: str, none_yet: str) -> tuple:
+    """The card of the run's size and precision among ``model["artifacts"][artifact]`` ({size: {precision: card}};
+    a setup saved before the fp16 copies named one fp32 card per size), or why there is none."""
+    card = ((model.get("artifacts") or {}).get(artifact, {}).get(str(spec.imgsz)) or {})
+    card = card.get(spec.precision) if isinstance(card, dict) else (card if spec.precision == "fp32" else None)
+    return (card, None, None) if card else (None, STATUS_SKIPPED, f"{none_yet} for this size (set up before it was "
+                                                                  f"asked for)")
 
 
 DEFAULT_INT8_MAX_DROP = 0.02  # --int8_max_map_drop's default, for a setup saved before the flag existed

@@ -4,7 +4,7 @@ model card it comes from is the same, and a second model card naming it (``<mode
 hash is the run's artifact hash. For fp16 runs (ONNX Runtime's CUDA provider) an fp16 copy of the encoder is made by
 ONNX Runtime's float16 converter with float32 inputs and outputs (harness/phase_a/onnx_fp16.py), with its own card
 (``.ort_fp16.vos.json``). An export that fails refuses that size's onnxruntime runs with the reason; the torch
-runs go on.
+runs go on. The TensorRT runs build their engines from the same fp32 ONNX (harness/phase_a/vos_encoder_engine.py).
 """
 
 from __future__ import annotations
@@ -38,11 +38,16 @@ def export_for_card(card_path: str, force: bool = False) -> str:
 def onnxruntime_card(card_path: str, onnx_path: str, precision: str = "fp32") -> str:
     """The model card of the onnxruntime runs of ``precision``: the torch card plus the encoder's ONNX, its hash
     and its precision."""
-    card = read_json(card_path)
     suffix = ".ort.vos.json" if precision == "fp32" else f".ort_{precision}.vos.json"
+    return encoder_card(card_path, suffix, {"backend": ORT_BACKEND, "onnx": onnx_path, "precision": precision,
+                                            "onnx_sha256": file_sha256(onnx_path)})
+
+
+def encoder_card(card_path: str, suffix: str, encoder: dict) -> str:
+    """The torch card ``card_path`` plus ``encoder`` (what runs the image encoder), written beside it with
+    ``.vos.json`` replaced by ``suffix``; its hash is the run's artifact hash."""
     target = Path(card_path).with_name(Path(card_path).name.replace(".vos.json", suffix))
-    atomic_write_json(target, {**card, "encoder": {"backend": ORT_BACKEND, "onnx": onnx_path, "precision": precision,
-                                                   "onnx_sha256": file_sha256(onnx_path)}})
+    atomic_write_json(target, {**read_json(card_path), "encoder": encoder})
     return str(target)
 
 
@@ -65,6 +70,12 @@ def prepare_encoders(cards: dict, force: bool = False, precisions: tuple = ("fp3
         try:
             made[size] = encoder_cards(card_path, tuple(precisions), force)
         except Exception as exc:  # noqa: BLE001 - one size's failed export refuses that size's onnxruntime runs
-            problems[size] = f"the image encoder could not be exported to ONNX: {type(exc).__name__}: {exc}"[:500]
-            log.warning("%s: %s", card_path, problems[size])
+            problems[size] = export_problem(card_path, exc)
     return made, problems
+
+
+def export_problem(card_path: str, exc: Exception) -> str:
+    """Why a size has no exported encoder (logged): one line for the planner."""
+    problem = f"the image encoder could not be exported to ONNX: {type(exc).__name__}: {exc}"[:500]
+    log.warning("%s: %s", card_path, problem)
+    return problem

@@ -174,4 +174,12 @@ def prepare_vos_model(source, root: Path, opts) -> dict:
         encoders, encoder_problems = prepare_encoders(cards, opts.force, tuple(opts.precision))
         record["artifacts"]["vos_cards_onnxruntime"] = encoders
         record["encoder_problems"] = encoder_problems
+    if "tensorrt" in opts.backend:
+        from harness.phase_a.vos_encoder_engine import prepare_encoder_engines
+
+        engines, engine_problems, builds = prepare_encoder_engines(
+            cards, record["artifacts"].get("vos_cards_onnxruntime"), opts, root)
+        record["artifacts"]["vos_cards_tensorrt"] = engines
+        record["encoder_problems_tensorrt"] = engine_problems
+        record["encoder_engine_builds"] = builds  # the evidence: attempts, workspace, build_s, reuse
     return record
