@@ -20,8 +20,11 @@ PASSES = 2
 
 
 def wants_check(result: dict, force: bool) -> bool:
+    """A measured TensorRT run of a whole model (a video model's run has only its image encoder as an engine,
+    inside a per-frame loop trtexec cannot replay: no side-by-side for it)."""
     run = (result or {}).get("run") or {}
-    return (run.get("backend") == "tensorrt" and result.get("status") == STATUS_OK
+    whole_model = ((result or {}).get("task") or {}).get("task") != "vos"
+    return (run.get("backend") == "tensorrt" and result.get("status") == STATUS_OK and whole_model
             and (force or "trtexec" not in result))
 
 

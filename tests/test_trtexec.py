@@ -168,3 +168,16 @@ def test_a_trtexec_that_crashes_is_recorded_and_the_measurement_stays(tensorrt_r
     assert len(problems) == 2 and "exited 1 without a PASSED line" in problems[0]
     assert "exited 1" in after["unavailable"]["trtexec_latency_ms_median"]
     assert after["metrics"] == before["metrics"] and after["status"] == "ok"
+
+
+def test_only_whole_model_tensorrt_runs_are_checked_with_trtexec():
+    """A video model's TensorRT run has only its image encoder as an engine (its artifact is a model card): no
+    trtexec pass is asked for it; an image model's measured TensorRT run is checked once unless forced."""
+    from harness.trtexec_check import wants_check
+
+    image = {"run": {"backend": "tensorrt"}, "status": "ok", "task": {"task": "detect"}}
+    video = {"run": {"backend": "tensorrt"}, "status": "ok", "task": {"task": "vos"}}
+    assert wants_check(image, False) and not wants_check(video, False) and not wants_check(video, True)
+    assert not wants_check({**image, "trtexec": {}}, False) and wants_check({**image, "trtexec": {}}, True)
+    assert not wants_check({**image, "status": "skipped"}, True)
+    assert not wants_check({**image, "run": {"backend": "onnxruntime"}}, True)
