@@ -6,8 +6,8 @@ from pathlib import Path
 
 from harness.atomic_io import atomic_write_text
 from harness.default_weights import DEFAULT_TRAINED, DEFAULT_TRAINED_NOTE
-from harness.int8_deltas import COLUMNS as INT8_COLUMNS, OVER_MARK, OVER_NOTE, add_int8_columns, over_limit
-from harness.measure.metric_catalog import metric_names
+from harness.int8_deltas import OVER_MARK, OVER_NOTE, add_int8_columns, over_limit
+from harness.measure.metric_catalog import INT8_AGAINST_FP32, metric_names
 from harness.measure.trtexec_comparison import GAP_EXPLANATION
 from harness.memory_safety import memory_safety_markdown, memory_safety_summary
 from harness.reason_lines import exception_line, reason_notes
@@ -219,12 +219,13 @@ def summary_frame(results: list):
     extra = sorted({k for r in results for k in (r.get("metrics") or {}) if k not in known})  # e.g. --accuracy_hook figures
     for row, result in zip(rows, results):
         row.update({k: (result.get("metrics") or {}).get(k) for k in extra})
-    columns = IDENTITY + metric_names() + extra + [*INT8_COLUMNS, "int8_max_accuracy_drop", "fidelity_compared_with", "input", "exception_last_line",
-                                                   "torch_intra_op_threads", "torch_inter_op_threads",
-                                                   "onnxruntime_intra_op_threads", "device_name",
-                                                   "execution_device", "providers", "phase_b_pid", "isolation",
-                                                   "run_index_in_process", "phase_a_pid", "node", "gpu_ids",
-                                                   "run_started_at", "run_ended_at", "created_at"]
+    int8 = [m.name for m in INT8_AGAINST_FP32]  # derived from two results, after every result's own figures
+    columns = IDENTITY + metric_names() + extra + int8 + ["fidelity_compared_with", "input", "exception_last_line",
+                                                          "torch_intra_op_threads", "torch_inter_op_threads",
+                                                          "onnxruntime_intra_op_threads", "device_name",
+                                                          "execution_device", "providers", "phase_b_pid", "isolation",
+                                                          "run_index_in_process", "phase_a_pid", "node", "gpu_ids",
+                                                          "run_started_at", "run_ended_at", "created_at"]
     frame = pd.DataFrame(rows, columns=columns)
     if not frame.empty:
         frame = frame.sort_values(["model", "backend", "variant", "precision", "imgsz", "batch", "device_profile"],

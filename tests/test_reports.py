@@ -234,6 +234,21 @@ def test_accuracy_columns_are_catalog_metrics():
             "depth_delta1"} <= names
 
 
+def test_int8_columns_are_defined_in_the_catalog():
+    """The summary's int8 columns come from two results, so they are no result's metrics; the catalog defines them
+    and gives their order, and each is computed by harness/int8_deltas.py or read from the int8 result."""
+    from harness.int8_deltas import COLUMNS
+    from harness.measure.metric_catalog import INT8_AGAINST_FP32, metric_names
+    from harness.summary import summary_frame
+
+    names = [m.name for m in INT8_AGAINST_FP32]
+    assert set(names) == {*COLUMNS, "int8_max_accuracy_drop"}
+    assert not set(names) & set(metric_names())
+    columns = list(summary_frame([]).columns)
+    assert len(columns) == len(set(columns))
+    assert columns[columns.index(names[0]):][:len(names)] == names
+
+
 def test_random_init_weights_are_named_and_their_accuracy_labelled_meaningless(tmp_path):
     out = _results_copy(tmp_path)
     _edit(out, TORCH_RUN, _set(weights={"kind": "random-init", "file": None}))
