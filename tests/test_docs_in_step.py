@@ -3,7 +3,7 @@
 import re
 
 from conftest import REPO
-from harness.measure.metric_catalog import metric_names
+from harness.measure.metric_catalog import BY_NAME, SECTIONS
 from harness.options import FLAG_TABLE
 
 
@@ -35,7 +35,21 @@ def test_every_flag_is_documented():
     assert all(f"`--{f}`" in flags_markdown() for f in FLAG_TABLE)
 
 
+def test_metric_reference_is_written_from_the_catalog():
+    """docs/metric_reference.md is written from the metric catalog: regenerate it with
+    python3 -m harness.metric_docs > docs/metric_reference.md."""
+    from harness.metric_docs import metric_reference_markdown
+
+    assert (REPO / "docs" / "metric_reference.md").read_text() == metric_reference_markdown()
+
+
 def test_every_metric_is_defined_in_docs():
-    doc = (REPO / "docs" / "metrics.md").read_text()
-    missing = [m for m in metric_names() if f"`{m}`" not in doc]
-    assert not missing, missing
+    """Every figure of the catalog (a result's metrics and the summary's int8 columns) has a row in the reference,
+    under its section, and is defined once."""
+    doc = (REPO / "docs" / "metric_reference.md").read_text()
+    assert len(BY_NAME) == sum(len(figures) for figures in SECTIONS.values())
+    for section, figures in SECTIONS.items():
+        part = doc.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+        missing = [m.name for m in figures if f"| `{m.name}` |" not in part]
+        assert not missing, (section, missing)
+
