@@ -242,7 +242,7 @@ def _run_locked(opts: Options, out_dir: Path) -> int:
 
         reports = write_reports(out_dir)
         reports_s = time.perf_counter() - reports_begun
-        console.say("latency = host end-to-end per batch (copy in + forward + sync); definitions: docs/metrics.md")
+        console.say("latency = host end-to-end per batch (copy in + forward + sync); definitions: docs/metric_reference.md")
         console.say(f"results: {runs_folder}/ (one JSON per run, raw samples included)")
         console.say(f"summary: {csv_path} and {md_path}; log: {log_path}")
         console.say(f"report: {reports['html']} (self-contained), {reports['md']}, {reports['json']}, plots in "

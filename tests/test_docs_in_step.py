@@ -53,3 +53,13 @@ def test_every_metric_is_defined_in_docs():
         missing = [m.name for m in figures if f"| `{m.name}` |" not in part]
         assert not missing, (section, missing)
 
+
+def test_links_to_the_metric_reference_name_its_sections():
+    from harness.metric_docs import anchor
+
+    anchors = {anchor(section) for section in SECTIONS}
+    pages = [REPO / "README.md", *(REPO / "docs").rglob("*.md")]
+    links = {(page.name, target) for page in pages
+             for target in re.findall(r"metric_reference\.md#([\w-]+)", page.read_text())}
+    assert links, "docs/metrics.md points each figure's section at the reference"
+    assert not [link for link in links if link[1] not in anchors], anchors

@@ -1,4 +1,5 @@
-"""Summary statistics of latency samples. The definitions are in docs/metrics.md.
+"""Summary statistics of latency samples. The definitions are in harness/measure/metric_catalog.py
+(docs/metric_reference.md).
 
 Percentiles use linear interpolation between closest ranks (numpy's default, Hyndman & Fan type 7).
 Standard deviation is the sample standard deviation (n - 1 in the denominator); with one sample it is
@@ -42,7 +43,7 @@ def summarize_latency(samples_ms: Sequence[float], prefix: str = "latency_ms") -
 
 
 def throughput_img_per_s(images: int, busy_seconds: float) -> float | None:
-    """Images per second over the time the measured passes were running (see docs/metrics.md)."""
+    """Images per second over the time the measured passes were running (throughput_img_per_s in docs/metric_reference.md)."""
     if images <= 0 or not (busy_seconds > 0) or not math.isfinite(busy_seconds):
         return None
     return images / busy_seconds

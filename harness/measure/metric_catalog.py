@@ -62,7 +62,8 @@ LATENCY = [
     *_bounds("gpu_compute_ms", "GPU compute time"),
     Metric("repeats_n", "processes", "--repeats", "Phase B processes that measured the run (empty without --repeats N >= 2)"),
     Metric("repeat_p50_cv_pct", "%", "--repeats", "between-process coefficient of variation of the per-process "
-           "latency_ms_p50: sample std (n-1) / mean x 100 (empty without --repeats N >= 2)"),
+           "latency_ms_p50: sample std (n-1) / mean x 100 (empty without --repeats N >= 2); a column of the report's "
+           "tables whenever a run has it"),
     Metric("repeat_p50_ms_min", "ms", "--repeats", "smallest per-process latency_ms_p50 (empty without --repeats)"),
     Metric("repeat_p50_ms_max", "ms", "--repeats", "largest per-process latency_ms_p50 (empty without --repeats)"),
     Metric("prepare_ms_p50", "ms", "host clock", "median host time to copy the uint8 batch to the device and convert it"),

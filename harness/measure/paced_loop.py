@@ -117,7 +117,7 @@ PACED_FIGURES = ("arrival_fps_target", "arrival_latency_ms_p50", "arrival_latenc
 
 
 def paced_figures(passes: PacedPasses, batch: int) -> dict:
-    """The figures of a paced run, named as in PACED_FIGURES (names carry their unit; defined in docs/metrics.md)."""
+    """The figures of a paced run, named as in PACED_FIGURES (names carry their unit; defined in harness/measure/metric_catalog.py)."""
     latency = np.asarray(passes.arrival_latency_ms, dtype=np.float64)
     missed = int(sum(passes.deadline_missed))
     spacing = batch * (len(latency) - 1)

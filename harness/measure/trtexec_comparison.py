@@ -1,5 +1,6 @@
 """The harness's figures beside trtexec's on the same engine: which trtexec figure matches which of ours, and
-their ratios. Defined once here; docs/metrics.md has the table and the expected gap."""
+their ratios. The pairing is here, the figures' definitions in harness/measure/metric_catalog.py (docs/metric_reference.md), the
+expected gap in docs/metrics.md."""
 
 from __future__ import annotations
 

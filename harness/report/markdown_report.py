@@ -42,7 +42,7 @@ def render_markdown(report: dict, plots: dict, out_dir: Path) -> str:
     lines = ["# jetson_benchmark report", "",
              f"Generated {report['generated_at']} by {report['generated_by']} from the result files in "
              f"`{report['out_dir']}` (`jetson_benchmark.py report <out_dir>` regenerates it). Latency is host "
-             "end-to-end per batch; every figure is defined in docs/metrics.md.", "",
+             "end-to-end per batch; every figure is defined in docs/metric_reference.md.", "",
              "## Platform", "", *_key_values(report["platform"]), "", "## Versions", "", *_key_values(report["versions"]), "",
              "## Profile and memory budget", "", *_key_values(report["profile"]), ""]
     if report["profile"].get("unified_memory"):
