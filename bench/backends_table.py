@@ -1,4 +1,4 @@
-"""The docs/backends.md table, derived from result files: latency, throughput, fidelity and what each
+"""The backend-modes table (docs/evidence/backend_modes_gpu.md), derived from result files: latency, throughput, fidelity and what each
 artifact cost to prepare in Phase A.
 
     python bench/backends_table.py OUT_DIR [SETUP_CONFIG ...]

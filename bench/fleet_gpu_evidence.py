@@ -1,4 +1,4 @@
-"""Issue "fleet on two real GPUs", in one command: the matrix under ``--cluster local`` on every GPU of this host,
+"""The fleet on every GPU of one host, in one command: the matrix under ``--cluster local`` on every GPU,
 the same matrix on one GPU, single-host runs of the same configurations, and a worker killed mid-matrix.
 
     python3 bench/fleet_gpu_evidence.py --workdir /tmp/jb_fleet_gpu            # on the two-GPU machine

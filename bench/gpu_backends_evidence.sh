@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue "engines and backends" evidence on a CUDA GPU (yolo11n, yolo11s; imgsz 640; batch 1 and 8).
+# The backends on a CUDA GPU, one command (yolo11n, yolo11s; imgsz 640; batch 1 and 8).
 #   bash bench/gpu_backends_evidence.sh OUT_DIR [eager|compile|prepare]
 # eager:   torch eager fp32/fp16 and ONNX Runtime, with cuDNN tuning; then the same with CUDA graphs.
 # compile: torch_compile fp16 with the cache Phase A warmed, then one run with a cold cache.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue "memory truth" evidence on a CUDA GPU: the Orin Nano 8 GB profile emulated with a hard cap.
+# Memory on a CUDA GPU: the Orin Nano 8 GB profile emulated with a hard cap.
 #   bash bench/gpu_memory_evidence.sh OUT_DIR [matrix|extras]
 # matrix: yolo11n + yolo11s, imgsz 640 and 1280, batch 1..256, fp16.
 #   1. --probe_batch off: every batch runs in Phase B, the large ones really run out of memory;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue "measurement rigor" proof on a CUDA GPU, every step one command with its output kept:
+# The measurement checks on a CUDA GPU, every step one command with its output kept:
 #   bash bench/gpu_validation.sh OUT_DIR
 set -uo pipefail
 OUT=${1:?usage: gpu_validation.sh OUT_DIR}

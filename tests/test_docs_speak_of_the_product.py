@@ -6,7 +6,7 @@ import re
 from conftest import REPO
 
 FORBIDDEN = re.compile(r"\bissues? #?\d+|\b(this|earlier|first|latest|later|previous|same) sessions?\b|"
-                       r"\bsessions? \d+\b|\blent\b|\bstop \d+\b", re.IGNORECASE)
+                       r"\bsessions? \d+\b|\blent\b|\bstop \d+\b|\bissues? [\"\u201c]", re.IGNORECASE)
 
 
 def _texts():
