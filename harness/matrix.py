@@ -12,10 +12,11 @@ from typing import Iterable, Optional, Sequence
 
 from harness.data.image_size import canonical
 from harness.precisions import PRECISIONS  # noqa: F401 - the vocabulary lives below; options reads it here
+from runners.backends import BACKENDS as BACKEND_DESCRIPTORS, artifact_priority, backend as backend_of
 
-BACKENDS = ("torch", "torch_compile", "onnxruntime", "onnxruntime_trt", "tensorrt")
+BACKENDS = tuple(BACKEND_DESCRIPTORS)
 # Artifact priority when a model comes as several files and --backend is auto: .engine > .onnx > .pt
-ARTIFACT_PRIORITY = (("engine", "tensorrt"), ("onnx", "onnxruntime"), ("pt", "torch"), ("yaml", "torch"))
+ARTIFACT_PRIORITY = artifact_priority()
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -147,22 +148,23 @@ class PlannedRun:
 
 
 def modes_for(backend: str, modes: dict) -> RunModes:
-    """The modes that apply to a backend: channels-last (torch, torch_compile), CUDA graph replay (torch,
-    tensorrt), a cold compile cache (torch_compile), --e2e (all), several streams (torch, torch_compile,
-    tensorrt), pipelining (torch, torch_compile), camera pacing (all), a DLA core (tensorrt)."""
+    """The modes that apply to a backend, as its descriptor lists them (runners/backends.py: channels-last, CUDA
+    graph replay, a cold compile cache, --e2e, several streams, pipelining, a DLA core); camera pacing, the prompt
+    and --threads apply to every backend."""
+    takes = backend_of(backend, strict=False).takes
     streams = int(modes.get("streams") or 1)
     pipeline = int(modes.get("pipeline") or 1)
     fps = modes.get("arrival_fps")
-    return RunModes(channels_last=bool(modes.get("channels_last")) and backend in ("torch", "torch_compile"),
-                    cuda_graph=bool(modes.get("cuda_graph")) and backend in ("torch", "tensorrt"),
-                    cold_cache=modes.get("compile_cache") == "cold" and backend == "torch_compile",
-                    e2e=bool(modes.get("e2e")) and backend in ("torch", "torch_compile", "onnxruntime", "tensorrt"),
-                    streams=streams if backend in ("torch", "torch_compile", "tensorrt") else 1,
-                    pipeline=pipeline if backend in ("torch", "torch_compile") else 1,
+    return RunModes(channels_last=bool(modes.get("channels_last")) and takes("channels_last"),
+                    cuda_graph=bool(modes.get("cuda_graph")) and takes("cuda_graph"),
+                    cold_cache=modes.get("compile_cache") == "cold" and takes("cold_cache"),
+                    e2e=bool(modes.get("e2e")) and takes("e2e"),
+                    streams=streams if takes("streams") else 1,
+                    pipeline=pipeline if takes("pipeline") else 1,
                     arrival_fps=float(fps) if fps else None,  # 0 / None: back to back
                     arrival=str(modes.get("arrival") or "fixed") if fps else "fixed",
                     prompt=modes.get("prompt"),
-                    dla_core=modes.get("dla_core") if backend == "tensorrt" else None,
+                    dla_core=modes.get("dla_core") if takes("dla_core") else None,
                     threads=modes.get("threads"))
 
 

@@ -17,6 +17,7 @@ from typing import Optional
 
 from harness import __version__
 from harness.precisions import STRICT_FP32
+from runners.backends import runs_on_gpu
 
 RUN_FIELDS = ("model", "backend", "variant", "precision", "imgsz", "batch", "artifact", "modes")
 VERSION_FIELDS = ("torch", "torch_cuda", "cudnn", "onnxruntime", "tensorrt", "ultralytics")
@@ -32,16 +33,6 @@ def math_mode(precision: str, on_gpu: bool) -> str:
     if on_gpu and precision == "fp32":
         return STRICT_FP32
     return precision
-
-
-def runs_on_gpu(backend: str, device_record: dict) -> bool:
-    """Whether a run executes on the GPU: every backend on a CUDA device, ONNX Runtime only when its build has
-    a GPU provider."""
-    if not device_record.get("cuda"):
-        return False
-    if backend == "onnxruntime_trt":
-        return bool(device_record.get("onnxruntime_trt"))
-    return backend != "onnxruntime" or bool(device_record.get("onnxruntime_cuda"))
 
 
 def threads_identity(planned: dict) -> dict:

@@ -12,8 +12,8 @@ from harness.device_profiles import matching_skip_rule
 from harness.dla_cores import dla_label, dla_problem
 from harness.matrix import ARTIFACT_PRIORITY, PlannedRun, RunSpec, expand_matrix
 from harness.results import STATUS_SKIPPED, STATUS_SKIPPED_OOM
-from harness.run_identity import runs_on_gpu
-from harness.precisions import model_precision
+from harness.precisions import PRECISIONS, model_precision
+from runners.backends import BACKENDS, backend, reference_backend, runs_on_gpu, spoken_list
 
 
 def probe_key(model: str, backend: str, precision: str, imgsz: int) -> str:
@@ -32,16 +32,16 @@ def spec_engine_key(spec: RunSpec, modes: dict) -> str:
 
 def resolve_backends(requested: list, source_files: dict, harness_provided: bool) -> list:
     """``auto``: a model given as files runs on its best artifact (.engine > .onnx > .pt); a model the harness
-    provides (a built-in architecture, or the default run's shipped weights) runs on torch and onnxruntime. Named
-    backends are taken as they are."""
+    provides (a built-in architecture, or the default run's shipped weights) runs on the backends whose descriptor
+    says ``harness_default`` (torch and onnxruntime). Named backends are taken as they are."""
     if requested != ["auto"]:
         return list(requested)
     if harness_provided:
-        return ["torch", "onnxruntime"]
-    for extension, backend in ARTIFACT_PRIORITY:
+        return [b.name for b in BACKENDS.values() if b.harness_default]
+    for extension, name in ARTIFACT_PRIORITY:
         if extension in source_files:
-            return [backend]
-    return ["torch"]
+            return [name]
+    return [reference_backend()]
 
 
 def _probe_verdict(probe: dict, batch: int) -> Optional[str]:
@@ -66,7 +66,8 @@ def model_problem(model: dict, spec: RunSpec) -> Optional[str]:
     problem = (model.get("size_problems") or {}).get(str(spec.imgsz))
     if problem:
         return problem
-    if spec.backend in ("torch", "torch_compile") and (model.get("artifacts") or {}).get("torch"):
+    loads = backend(spec.backend, strict=False)
+    if loads.artifact == "checkpoint" and (model.get("artifacts") or {}).get(loads.artifact_key):
         return None  # the ONNX file's fixed batch and extra inputs do not bind the PyTorch artifact beside it
     fixed = (model.get("detected") or {}).get("fixed_batch")
     if fixed is not None and fixed != spec.batch:
@@ -159,13 +160,10 @@ def vos_encoder_card(model: dict, spec: RunSpec, artifact: str, none_yet: str) -
 DEFAULT_INT8_MAX_DROP = 0.02  # --int8_max_map_drop's default, for a setup saved before the flag existed
 
 
-QDQ_FLAVOURS = {"onnxruntime": "u8s8", "onnxruntime_trt": "s8s8"}  # harness.engines.qdq_quantize's, without its import
-
-
 def qdq_artifact(model: dict, spec: RunSpec) -> tuple:
-    """The Q/DQ ONNX Phase A quantized for an ONNX Runtime int8 run (u8s8 for the CPU / CUDA providers, the
-    symmetric s8s8 for the TensorRT provider), or why there is none."""
-    record = (model.get("int8") or {}).get(f"{spec.imgsz}/{QDQ_FLAVOURS[spec.backend]}")
+    """The Q/DQ ONNX Phase A quantized for an ONNX Runtime int8 run (its descriptor's flavour: u8s8 for the CPU /
+    CUDA providers, the symmetric s8s8 for the TensorRT provider), or why there is none."""
+    record = (model.get("int8") or {}).get(f"{spec.imgsz}/{backend(spec.backend).qdq_flavour}")
     if not record:
         return None, STATUS_SKIPPED, f"no Q/DQ INT8 model for {spec.model} at {spec.imgsz} (set up with --precision int8)"
     if record.get("refused"):
@@ -173,18 +171,21 @@ def qdq_artifact(model: dict, spec: RunSpec) -> tuple:
     return record["path"], None, None
 
 
-def ort_trt_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
-    """ONNX Runtime's TensorRT provider: the fp32 ONNX (fp16 by the provider's flag), or the s8s8 Q/DQ model."""
+def ort_trt_artifact(model: dict, spec: RunSpec, device: dict, modes: Optional[dict] = None) -> tuple:
+    """An ``onnx_fp32`` artifact, ONNX Runtime's TensorRT provider: the fp32 ONNX (fp16 by the provider's flag), or
+    the s8s8 Q/DQ model."""
+    runs = backend(spec.backend)
     if not device.get("cuda"):
-        return None, STATUS_SKIPPED, "onnxruntime_trt needs a CUDA device"
-    if not device.get("onnxruntime_trt"):
-        return None, STATUS_SKIPPED, ("onnxruntime_trt needs ONNX Runtime's TensorRT execution provider, which this "
+        return None, STATUS_SKIPPED, runs.no_cuda_reason
+    if not device.get(runs.gpu_provider):
+        return None, STATUS_SKIPPED, (f"{runs.name} needs ONNX Runtime's TensorRT execution provider, which this "
                                       "install lacks (a Jetson's onnxruntime-gpu wheel or a TensorRT-enabled build has it)")
-    if spec.precision not in ("fp32", "fp16", "int8"):
-        return None, STATUS_SKIPPED, f"onnxruntime_trt runs fp32, fp16 and int8, not {spec.precision}"
+    if spec.precision not in runs.precisions:
+        ordered = [p for p in PRECISIONS if p in runs.precisions]
+        return None, STATUS_SKIPPED, f"{runs.name} runs {spoken_list(ordered)}, not {spec.precision}"
     if spec.precision == "int8":
         return qdq_artifact(model, spec)
-    onnx = (model.get("artifacts") or {}).get("onnxruntime", {})
+    onnx = (model.get("artifacts") or {}).get(runs.artifact_key, {})
     path = onnx.get(f"{spec.imgsz}/fp32") or onnx.get("any/fp32")
     return (path, None, None) if path else (None, STATUS_SKIPPED, f"no fp32 ONNX artifact for {spec.model}")
 
@@ -192,28 +193,90 @@ def ort_trt_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
 def int8_provenance(model: dict, spec: RunSpec, modes: dict) -> Optional[dict]:
     """What an int8 run's result records about its quantization: the Q/DQ model's provenance (onnxruntime) or
     the engine's calibration (tensorrt)."""
-    if spec.precision != "int8" or spec.backend not in ("onnxruntime", "onnxruntime_trt", "tensorrt"):
+    runs = backend(spec.backend, strict=False)
+    if spec.precision != "int8" or "int8" not in runs.precisions:
         return None
-    if spec.backend in QDQ_FLAVOURS:
-        record = (model.get("int8") or {}).get(f"{spec.imgsz}/{QDQ_FLAVOURS[spec.backend]}") or {}
+    if runs.artifact != "engine":
+        record = (model.get("int8") or {}).get(f"{spec.imgsz}/{runs.qdq_flavour}") or {}
         record = None if record.get("refused") else record
     else:
         record = (model.get("tensorrt_calibration") or {}).get(spec_engine_key(spec, modes))
     return {**record, "max_accuracy_drop": modes.get("int8_max_map_drop", DEFAULT_INT8_MAX_DROP)} if record else None
 
 
+def int8_elsewhere() -> str:
+    """Why a backend without int8 refuses an int8 run: the backends that run it."""
+    named = [f"{b.name} ({b.int8_note})" if b.int8_note else b.name for b in BACKENDS.values() if "int8" in b.precisions]
+    return f"int8 runs a Q/DQ ONNX model: on {spoken_list(named, 'or')}"
+
+
+def checkpoint_artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
+    """A ``checkpoint`` artifact: the PyTorch checkpoint Phase A prepared (.pt, TorchScript, torch.export, YAML)."""
+    path = (model.get("artifacts") or {}).get(backend(spec.backend).artifact_key)
+    if not path:
+        return None, STATUS_SKIPPED, f"no PyTorch artifact (.pt or .yaml) for {spec.model}"
+    if spec.modes.cuda_graph and not device.get("cuda"):
+        return path, STATUS_SKIPPED, "CUDA graphs need a CUDA device"
+    return path, None, None
+
+
+def onnx_artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
+    """An ``onnx`` artifact: the ONNX export at the run's precision (a tf32 run loads the fp32 one), or the Q/DQ
+    model of an int8 run."""
+    if spec.precision == "int8":
+        return qdq_artifact(model, spec)
+    runs = backend(spec.backend)
+    onnx = (model.get("artifacts") or {}).get(runs.artifact_key, {})
+    stored = model_precision(spec.precision)  # a tf32 run loads the fp32 ONNX
+    path = onnx.get(f"{spec.imgsz}/{stored}") or onnx.get(f"any/{stored}")
+    if spec.precision == "fp16" and not device.get(runs.gpu_provider):
+        return path, STATUS_SKIPPED, "fp16 ONNX needs onnxruntime's CUDA execution provider, which this install lacks"
+    if not path:
+        why = (" (a TorchScript or torch.export model runs on onnxruntime from an .onnx file beside it)"
+               if model.get("model_file_kind") in ("torchscript", "torch_export", "pickled_module") else "")
+        why = f" ({model['onnx_error']})" if model.get("onnx_error") else why
+        return None, STATUS_SKIPPED, f"no ONNX artifact for {spec.model} at {spec.precision}{why}"
+    return path, None, None
+
+
+def engine_artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
+    """An ``engine`` artifact: the TensorRT engine built for the run's size, precision, batch and DLA core, or what
+    its build said."""
+    runs = backend(spec.backend)
+    dla = dla_problem(spec.precision, spec.modes.dla_core, modes.get("dla_capacity"))
+    if dla:
+        return None, STATUS_SKIPPED, dla
+    engines = (model.get("artifacts") or {}).get(runs.artifact_key, {})
+    key = spec_engine_key(spec, modes)
+    status = (model.get("tensorrt_status") or {}).get(key) or (model.get("tensorrt_status") or {}).get("any")
+    path = engines.get(key) or engines.get("any")
+    if status and status.get("status") != "built":  # a refused or failed engine says so, on any machine
+        return path, status["status"], status["reason"]
+    if not device.get("cuda"):
+        return None, STATUS_SKIPPED, runs.no_cuda_reason
+    if spec.modes.streams > 1:
+        return path, STATUS_SKIPPED, ("multi-stream TensorRT (one execution context per stream) is not implemented "
+                                      "in this harness yet; torch runs support --streams")
+    if not path:
+        return None, STATUS_SKIPPED, f"no TensorRT engine for {spec.model} at {key}"
+    return path, None, None
+
+
+ARTIFACT_PLANS = {"checkpoint": checkpoint_artifact, "onnx": onnx_artifact, "onnx_fp32": ort_trt_artifact,
+                  "engine": engine_artifact}  # by runners.backends.ARTIFACT_KEYS's kinds
+
+
 def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     """(artifact path or None, skip status or None, skip reason or None) for one run."""
     if model.get("task") == "vos":
         return vos_artifact(model, spec, device)
-    artifacts = model.get("artifacts", {})
+    runs = backend(spec.backend, strict=False)
     cuda = bool(device.get("cuda"))
     if spec.precision == "bf16":
         return None, STATUS_SKIPPED, "bf16 is implemented for the video models (vos) only"
-    if spec.precision == "int8" and spec.backend not in ("onnxruntime", "onnxruntime_trt", "tensorrt"):
-        return None, STATUS_SKIPPED, ("int8 runs a Q/DQ ONNX model: on onnxruntime (its CPU provider has int8 kernels), "
-                                      "onnxruntime_trt or tensorrt")
-    if spec.precision == "fp16" and not cuda and spec.backend != "tensorrt":
+    if spec.precision == "int8" and "int8" not in runs.precisions:
+        return None, STATUS_SKIPPED, int8_elsewhere()
+    if spec.precision in runs.cuda_precisions and not cuda:
         return None, STATUS_SKIPPED, needs_cuda(spec.precision, device)
     if spec.precision == "tf32" and not runs_on_gpu(spec.backend, device):
         return None, STATUS_SKIPPED, TF32_ON_CPU
@@ -225,52 +288,16 @@ def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     problem = model_problem(model, spec) or pipeline_problem(spec, cuda)
     if problem:
         return None, STATUS_SKIPPED, problem
-    if spec.backend == "onnxruntime_trt":
-        return ort_trt_artifact(model, spec, device)
-    if spec.backend in ("torch", "torch_compile"):
-        if not artifacts.get("torch"):
-            return None, STATUS_SKIPPED, f"no PyTorch artifact (.pt or .yaml) for {spec.model}"
-        if spec.modes.cuda_graph and not cuda:
-            return artifacts["torch"], STATUS_SKIPPED, "CUDA graphs need a CUDA device"
-        return artifacts["torch"], None, None
-    if spec.backend == "onnxruntime":
-        if spec.precision == "int8":
-            return qdq_artifact(model, spec)
-        onnx = artifacts.get("onnxruntime", {})
-        stored = model_precision(spec.precision)  # a tf32 run loads the fp32 ONNX
-        path = onnx.get(f"{spec.imgsz}/{stored}") or onnx.get(f"any/{stored}")
-        if spec.precision == "fp16" and not device.get("onnxruntime_cuda"):
-            return path, STATUS_SKIPPED, "fp16 ONNX needs onnxruntime's CUDA execution provider, which this install lacks"
-        if not path:
-            why = (" (a TorchScript or torch.export model runs on onnxruntime from an .onnx file beside it)"
-                   if model.get("model_file_kind") in ("torchscript", "torch_export", "pickled_module") else "")
-            why = f" ({model['onnx_error']})" if model.get("onnx_error") else why
-            return None, STATUS_SKIPPED, f"no ONNX artifact for {spec.model} at {spec.precision}{why}"
-        return path, None, None
-    if spec.backend == "tensorrt":
-        dla = dla_problem(spec.precision, spec.modes.dla_core, modes.get("dla_capacity"))
-        if dla:
-            return None, STATUS_SKIPPED, dla
-        engines = artifacts.get("tensorrt", {})
-        key = spec_engine_key(spec, modes)
-        status = (model.get("tensorrt_status") or {}).get(key) or (model.get("tensorrt_status") or {}).get("any")
-        path = engines.get(key) or engines.get("any")
-        if status and status.get("status") != "built":  # a refused or failed engine says so, on any machine
-            return path, status["status"], status["reason"]
-        if not cuda:
-            return None, STATUS_SKIPPED, "TensorRT needs a CUDA device"
-        if streams > 1:
-            return path, STATUS_SKIPPED, ("multi-stream TensorRT (one execution context per stream) is not implemented "
-                                          "in this harness yet; torch runs support --streams")
-        if not path:
-            return None, STATUS_SKIPPED, f"no TensorRT engine for {spec.model} at {key}"
-        return path, None, None
-    return None, STATUS_SKIPPED, f"backend {spec.backend} is not available"
+    plan = ARTIFACT_PLANS.get(runs.artifact)
+    if plan is None:
+        return None, STATUS_SKIPPED, f"backend {spec.backend} is not available"
+    return plan(model, spec, device, modes)
 
 
 def _runner_options(spec: RunSpec, modes: dict, model: dict) -> dict:
+    runs = backend(spec.backend, strict=False)
     options = {}
-    if spec.backend in ("torch", "torch_compile") and model.get("model_file_kind"):
+    if runs.artifact == "checkpoint" and model.get("model_file_kind"):
         options["model_file_kind"] = model["model_file_kind"]
     if spec.modes.streams > 1:
         options["streams"] = spec.modes.streams
@@ -282,10 +309,9 @@ def _runner_options(spec: RunSpec, modes: dict, model: dict) -> dict:
         options["channels_last"] = True
     if spec.modes.dla_core is not None:
         options["dla_core"] = spec.modes.dla_core
-    if spec.backend == "torch_compile":
-        options["compile_cache"] = "cold" if spec.modes.cold_cache else modes.get("compile_cache_dir")
-    if spec.backend == "onnxruntime_trt":
-        options["trt_cache_dir"] = modes.get("ort_trt_cache_dir")
+    if runs.compile_cache:  # the cache Phase A warmed (runners/backends.py: its option and where it is)
+        option, where = runs.compile_cache
+        options[option] = "cold" if spec.modes.cold_cache else modes.get(where)
     return options
 
 
@@ -305,7 +331,8 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
                  for name, m in by_name.items()}
     sizes_per_model = {name: m["sizes"] for name, m in by_name.items() if m.get("sizes")}
     prompts_per_model = {name: m.get("prompts") or ["points"] for name, m in by_name.items() if m.get("task") == "vos"}
-    per_model.update({name: ["torch"] if backends == ["auto"] else list(backends) for name in prompts_per_model})
+    per_model.update({name: [reference_backend()] if backends == ["auto"] else list(backends)
+                      for name in prompts_per_model})
     planned = []
     for spec in expand_matrix(list(by_name), backends, precisions, sizes, batches, modes, per_model, sizes_per_model,
                               prompts_per_model):
@@ -329,7 +356,7 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
                 run.extra["evidence"] = {"batch_probe": {k: probes[key].get(k) for k in
                                                          ("largest_fit", "first_oom", "budget_mb", "attempts")}}
                 run.extra["oom_evidence"] = "probe"
-        if spec.backend in ("torch", "torch_compile") and cudnn and key in cudnn:
+        if backend(spec.backend, strict=False).tunes_cudnn and cudnn and key in cudnn:
             run.extra["cudnn_benchmark"] = bool(cudnn[key]["value"])
         options = _runner_options(spec, modes, model)
         if options:

@@ -24,20 +24,9 @@ from harness.phase_b.compile_warmup_note import compile_warmup_warning
 from harness.phase_b.run_threads import apply_threads, threads_record
 from harness.results import write_result
 from harness.setup_config import read_setup_config
+from runners.backends import runs_on_gpu
 
 log = logging.getLogger("jetson_benchmark.phase_b")
-
-
-def uses_gpu(planned: dict, setup: dict) -> bool:
-    """Whether a run needs a CUDA context: torch-based backends and TensorRT on a CUDA device, ONNX Runtime
-    only when the installed build has a GPU provider (otherwise it runs on the CPU and needs none)."""
-    if not setup["device"].get("cuda"):
-        return False
-    if planned["backend"] == "onnxruntime":
-        return bool(setup["device"].get("onnxruntime_cuda"))
-    if planned["backend"] == "onnxruntime_trt":
-        return bool(setup["device"].get("onnxruntime_trt"))
-    return True
 
 
 def _init_device(torch, device: str, setup: dict, needs_cuda: bool) -> dict:
@@ -210,7 +199,7 @@ def main(argv=None) -> int:
         timeline.close("torch_import")
         from harness.environment import full_environment
 
-        needs_cuda = any(uses_gpu(request["runs"][run_id], setup) for run_id in args.run_id)
+        needs_cuda = any(runs_on_gpu(request["runs"][run_id]["backend"], setup["device"]) for run_id in args.run_id)
         torch_settings = _init_device(torch, device, setup, needs_cuda)
         imports_s = time.perf_counter() - begun
         environment = full_environment(device)
