@@ -14,6 +14,7 @@ from pathlib import Path
 from harness.phase_a.run_planner import probe_key
 from harness.probe.batch_search import FITS, find_largest_batch
 from harness.probe.probe_launcher import run_attempt
+from runners.backends import backend
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 
@@ -54,7 +55,7 @@ STATIC_ENGINE_NOT_PROBED = (
 
 def unprobeable(run: dict, context: dict):
     """Why a group's batches cannot be probed with its planned artifact, or None."""
-    if run["backend"] == "tensorrt" and context.get("engine_batch", "static") == "static":
+    if backend(run["backend"], strict=False).artifact == "engine" and context.get("engine_batch", "static") == "static":
         return STATIC_ENGINE_NOT_PROBED
     return None
 
@@ -89,17 +90,17 @@ def probe_batches(runs: list, context: dict, why: str) -> dict:
 
 
 def tune_cudnn(enabled: bool, runs: list, context: dict, probes: dict) -> dict:
-    """Per model x precision x imgsz of the torch runs: try cudnn.benchmark=True at the largest batch that
-    will run; keep True only if it fits under the budget."""
+    """Per model x precision x imgsz of the runs whose backend tunes cuDNN (runners/backends.py: torch): try
+    cudnn.benchmark=True at the largest batch that will run; keep True only if it fits under the budget."""
     if not enabled:
         return {"default": False, "evidence": "--enable_cudnn_tuning not given: cudnn.benchmark stays False", "per_run_group": {}}
     if not context["device"].get("cuda"):
         return {"default": False, "evidence": "no CUDA device: cuDNN is not used", "per_run_group": {}}
     groups: dict = {}
     for run in runs:
-        if run["backend"] != "torch" or run.get("skip_status"):
+        if not backend(run["backend"], strict=False).tunes_cudnn or run.get("skip_status"):
             continue
-        key = probe_key(run["model"], "torch", run["precision"], run["imgsz"])
+        key = probe_key(run["model"], run["backend"], run["precision"], run["imgsz"])
         fit = (probes.get(key) or {}).get("largest_fit")
         if fit is not None and int(run["batch"]) > fit:
             continue

@@ -1,6 +1,7 @@
-"""torch_compile and onnxruntime_trt: compile each run's shape once in Phase A, so Phase B finds the inductor
-cache, or ONNX Runtime's TensorRT engine cache (``<preprocessed_dir>/artifacts/ort_trt_cache``), warm and its
-model load does not include an engine build.
+"""The backends that compile in their model load (their descriptor's ``compile_cache``, runners/backends.py:
+torch.compile's inductor cache, ONNX Runtime's TensorRT engine cache in ``<preprocessed_dir>/artifacts/ort_trt_cache``):
+compile each run's shape once in Phase A, so Phase B finds the cache warm and its model load does not include an
+engine build.
 
 Each compilation is a short Phase-B-style attempt (the same executor, one pass) in its own process,
 pointed at ``<preprocessed_dir>/compile_cache``; a compilation that runs out of memory or crashes cannot
@@ -16,6 +17,7 @@ import logging
 from pathlib import Path
 
 from harness.phase_a.auto_tuning import run_probe_attempt
+from runners.backends import backend
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 
@@ -27,12 +29,11 @@ def compile_cache_dir(root: Path) -> Path:
 def warm_compile_caches(runs: list, context: dict) -> dict:
     """run_id -> what the compile attempt did (outcome, seconds, pid). Cold-cache variants are skipped:
     they compile from scratch in Phase B on purpose."""
-    warmed = ("torch_compile", "onnxruntime_trt")
     one_pass = {**context, "measurement": {**context["measurement"], "warmup": 0, "iters": 1}}
     done = {}
     for run in runs:
-        options = (run.get("extra") or {}).get("runner_options") or {}
-        if run["backend"] not in warmed or run.get("skip_status") or options.get("compile_cache") == "cold":
+        cold = (run.get("modes") or {}).get("cold_cache")
+        if not backend(run["backend"], strict=False).warms_compile_cache or run.get("skip_status") or cold:
             continue
         record = run_probe_attempt(run, int(run["batch"]), one_pass)
         done[run["run_id"]] = {k: record.get(k) for k in ("outcome", "detail", "pid", "wall_s", "model_load_s", "compile_s")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.errors import UserError
+from runners.backends import BACKENDS
 
 
 def resolve_device(requested: str) -> dict:
@@ -36,6 +37,7 @@ def resolve_device(requested: str) -> dict:
     except ImportError:
         providers = []
     info["onnxruntime_providers"] = providers
-    info["onnxruntime_cuda"] = info["cuda"] and "CUDAExecutionProvider" in providers
-    info["onnxruntime_trt"] = info["cuda"] and "TensorrtExecutionProvider" in providers
+    for backend in BACKENDS.values():  # the GPU providers a backend runs on the GPU with (runners/backends.py)
+        if backend.gpu_provider:
+            info[backend.gpu_provider] = info["cuda"] and backend.provider_name in providers
     return info

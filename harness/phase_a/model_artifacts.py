@@ -24,6 +24,7 @@ from harness.artifact_sidecar import file_sha256, reusable, write_sidecar
 from harness.errors import UserError
 from harness.matrix import safe_name
 from harness.phase_a.model_discovery import ModelSource
+from runners.backends import backend
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 BUILD_SEED = 0
@@ -293,7 +294,7 @@ def prepare_model(source: ModelSource, root: Path, opts, backends: list, device:
         return record
     if checkpoint is not None:
         record["artifacts"]["torch"] = str(checkpoint)
-    if {"onnxruntime", "onnxruntime_trt", "tensorrt"} & set(backends):  # TensorRT engines are built from the fp32 ONNX
+    if any(backend(name, strict=False).built_from_onnx for name in backends):  # TensorRT engines are built from the fp32 ONNX
         try:
             record["artifacts"]["onnxruntime"] = _onnx_artifacts(source, checkpoint, folder, record, record["sizes"],
                                                                  opts.precision, device, opts.force)

@@ -1,5 +1,6 @@
-"""Phase B: why a torch_compile / onnxruntime_trt run did not find a warm cache, from Phase A's record of the
-compile warm-up of the same run (``setup["compile_warmup"]``, harness/phase_a/compile_warmup.py)."""
+"""Phase B: why a run of a backend that compiles in its model load (its descriptor's ``compile_cache``,
+runners/backends.py) did not find a warm cache, from Phase A's record of the compile warm-up of the same run
+(``setup["compile_warmup"]``, harness/phase_a/compile_warmup.py)."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from harness.atomic_io import read_json
 from harness.lifeline import die_with_parent
 from harness.logging_setup import configure_phase_logging, quiet_offline_environment
 from harness.results import STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM
+from runners.backends import backend
 
 EXIT_FITS, EXIT_OOM, EXIT_ERROR, EXIT_UNAVAILABLE = 0, 3, 4, 5
 REPORTED = ("peak_torch_alloc_mb", "peak_torch_reserved_mb", "peak_process_gpu_mb", "peak_device_used_delta_mb",
@@ -30,7 +31,7 @@ def attempt(request: dict) -> int:
 
     planned, device = request["planned"], request["device"]
     torch = None
-    if device.startswith("cuda") or planned["backend"] == "torch":
+    if device.startswith("cuda") or backend(planned["backend"], strict=False).framework == "torch":
         import torch  # noqa: F811 - only the phases that need torch import it
 
         if device.startswith("cuda"):
