@@ -18,6 +18,7 @@ from typing import Any, Optional, Union
 from harness.data.image_size import canonical
 from harness.errors import UserError
 from harness.matrix import BACKENDS, PRECISIONS
+from runners.backends import names_taking, names_with, spoken_list
 
 DEFAULT_MODELS = ("yolo11n", "yolov8n")
 ISOLATIONS = ("run", "phase")
@@ -175,17 +176,19 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
                        "fixed input or its own imgsz uses that when --imgsz is not given)"),
     "batch": ("ints", "batch size(s), e.g. 1,8 (default 1)"),
     "backend": ("strs", f"backend(s): auto or {', '.join(BACKENDS)} (default auto: a model given as files runs on its "
-                        "best artifact, .engine > .onnx > .pt; built-in architectures run on torch and onnxruntime)"),
+                        "best artifact, .engine > .onnx > .pt; built-in architectures run on "
+                        f"{spoken_list(names_with(lambda b: b.harness_default))})"),
     "precision": ("strs", f"precision(s): {', '.join(PRECISIONS)} (default fp32; fp16 only where the device supports it)"),
     "device": ("str", "auto | cpu | cuda | cuda:N (default auto: the first CUDA device, else the CPU)"),
-    "cuda_graph": ("flag", "torch and tensorrt runs replay a captured CUDA graph (run ids end in __cudagraph)"),
-    "channels_last": ("flag", "torch and torch_compile runs use the channels-last memory format"),
+    "cuda_graph": ("flag", f"{spoken_list(names_taking('cuda_graph'))} runs replay a captured CUDA graph (run ids end "
+                           "in __cudagraph)"),
+    "channels_last": ("flag", f"{spoken_list(names_taking('channels_last'))} runs use the channels-last memory format"),
     "streams": ("ints", "concurrent CUDA streams, e.g. 1,2,4: each pass submits one batch per stream (torch; run ids end "
                         "in __streamsN); throughput counts every stream's images, latency is for all to complete"),
     "e2e": ("flag", "also time what an application sees: letterbox from the original frame, inference and NMS, each "
                     "separately (run ids end in __e2e)"),
-    "compile_cache": (("warm", "cold"), "torch_compile in Phase B: warm = the cache Phase A filled (default); "
-                                        "cold = an empty cache, to measure compilation from scratch"),
+    "compile_cache": (("warm", "cold"), f"{spoken_list(names_taking('cold_cache'))} in Phase B: warm = the cache Phase "
+                                        "A filled (default); cold = an empty cache, to measure compilation from scratch"),
     "workspace_mb": ("float", "TensorRT builder workspace to start from, MiB (default 1024; capped at half the budget, "
                               "halved on allocation failure)"),
     "engine_batch": (("static", "dynamic"), "TensorRT engines: one per batch size (static, default) or one dynamic "
@@ -333,8 +336,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "config": ("str", "a YAML file of flags (names without dashes, at the top level or under the sections of this help; "
                       "flags on the command line win); every results folder gets config.yaml, the resolved flags "
                       "that --config takes to measure the same matrix again"),
-    "build_timeout_s": ("float", "time limit per TensorRT engine build attempt and per compile warm-up (torch_compile, "
-                                 "onnxruntime_trt) in Phase A, in seconds (default 1800)"),
+    "build_timeout_s": ("float", f"time limit per TensorRT engine build attempt and per compile warm-up "
+                                 f"({', '.join(names_with(lambda b: b.warms_compile_cache))}) "
+                                 "in Phase A, in seconds (default 1800)"),
 }
 
 

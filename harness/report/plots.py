@@ -16,9 +16,8 @@ from harness.matrix import safe_name
 from harness.report.figure_files import pyplot, save
 from harness.measure.latency_stats import headline_img_per_s
 from harness.results import STATUS_OK
+from runners.backends import backend_colour
 
-BACKEND_COLORS = {"torch": "#1f77b4", "torch_compile": "#9467bd", "onnxruntime": "#2ca02c",
-                  "onnxruntime_trt": "#8c564b", "tensorrt": "#d62728"}
 WINDOW_COLORS = {"load": "#f2f2f2", "warmup": "#fde9c9", "measure": "#d9ecd9", "after": "#f2f2f2"}
 
 
@@ -69,7 +68,7 @@ def latency_histogram(result: dict, label: str, path: Path) -> Path:
     samples = result["samples"]["latency_ms"]
     m = result["metrics"]
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    ax.hist(samples, bins=min(60, max(10, len(samples) // 5)), color=BACKEND_COLORS.get(result["run"]["backend"], "#555"),
+    ax.hist(samples, bins=min(60, max(10, len(samples) // 5)), color=backend_colour(result["run"]["backend"]),
             alpha=0.8)
     for name, style in (("latency_ms_p50", "-"), ("latency_ms_p99", "--")):
         ax.axvline(m[name], color="black", linestyle=style, linewidth=1,
@@ -90,7 +89,7 @@ def latency_vs_throughput(results: list, labels: dict, path: Path) -> Path:
     for backend in sorted({r["run"]["backend"] for r in results}):
         idx = [i for i, r in enumerate(results) if r["run"]["backend"] == backend]
         ax.scatter([points[i][0] for i in idx], [points[i][1] for i in idx], s=36,
-                   color=BACKEND_COLORS.get(backend, "#555"), label=backend, zorder=3)
+                   color=backend_colour(backend), label=backend, zorder=3)
     ordered = sorted(front, key=lambda i: points[i][0])
     ax.plot([points[i][0] for i in ordered], [points[i][1] for i in ordered], color="black", linewidth=1,
             drawstyle="steps-post", zorder=2, label="Pareto front")
@@ -114,7 +113,7 @@ def percentile_bars(results: list, labels: dict, path: Path) -> Path:
     y = range(len(order))
     ax.barh([i + 0.18 for i in y], [r["metrics"]["latency_ms_p99"] for r in order], height=0.36, color="#bbbbbb", label="p99")
     ax.barh([i - 0.18 for i in y], [r["metrics"]["latency_ms_p50"] for r in order], height=0.36,
-            color=[BACKEND_COLORS.get(r["run"]["backend"], "#555") for r in order], label="p50")
+            color=[backend_colour(r["run"]["backend"]) for r in order], label="p50")
     ax.set_yticks(list(y))
     ax.set_yticklabels([labels[r["run_id"]] for r in order])
     ax.invert_yaxis()
