@@ -5,10 +5,12 @@ inspector's layer information. Each returns {"source", "entries", ...} for harne
 
 from __future__ import annotations
 
+import importlib
 import tempfile
 from pathlib import Path
 
 from harness.measure.layer_profile import ort_profile_entries, tensorrt_profile_entries, torch_profile_entries
+from runners.backends import backend
 from runners.base import BackendUnavailable
 
 
@@ -71,12 +73,10 @@ def tensorrt_profile(runner, frames, passes: int) -> dict:
             "engine_information": info}
 
 
-PROFILERS = {"torch": torch_profile, "torch_compile": torch_profile, "onnxruntime": onnxruntime_profile,
-             "tensorrt": tensorrt_profile}
-
-
 def layer_profile(runner, frames, passes: int) -> dict:
-    profiler = PROFILERS.get(runner.backend)
-    if profiler is None:
+    """The profile of the runner's backend, by the ``layer_profiler`` its descriptor names (runners/backends.py)."""
+    where = backend(runner.backend, strict=False).layer_profiler
+    if where is None:
         raise BackendUnavailable(f"--layer_profile is not implemented for {runner.backend}")
-    return profiler(runner, frames, passes)
+    module, function = where.split(":", 1)
+    return getattr(importlib.import_module(module), function)(runner, frames, passes)

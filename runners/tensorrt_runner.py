@@ -15,11 +15,12 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from runners.backends import BACKENDS
 from runners.base import BackendUnavailable, Runner, unenforced
 from runners.input_conversion import convert_torch
 
 MB = 2**20
-TENSORRT_MISSING = "TensorRT is not installed (it comes with JetPack on a Jetson; see README)"
+TENSORRT_MISSING = BACKENDS["tensorrt"].missing
 REBUILD_HINT = "the harness on this device with --force, or delete the .engine and its .json sidecar"
 # TensorRT DataType name -> torch dtype name (FP8 / INT4 are never engine I/O here).
 TORCH_DTYPE_NAMES = {"FLOAT": "float32", "HALF": "float16", "BF16": "bfloat16", "INT8": "int8", "UINT8": "uint8",

@@ -36,10 +36,11 @@ from harness.engines.trt_build import layer_info_path
 from harness.launcher import run_phase
 from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.probe.workspace_search import ALLOCATION_FAILED, BUILT, initial_workspace_mb, search_workspace
+from runners.backends import BACKENDS
 
-TENSORRT_MISSING = "TensorRT is not installed here (it comes with JetPack on a Jetson; see README)"
+TENSORRT_MISSING = BACKENDS["tensorrt"].missing
 UNSUPPORTED = "unsupported"  # the builder's outcome for what this TensorRT or device cannot build: skipped, not failed
-PRECISIONS = ("fp32", "tf32", "fp16", "int8")
+PRECISIONS = BACKENDS["tensorrt"].precisions
 PLATFORM_KEYS = ("gpu_name", "compute_capability", "tensorrt")
 RANDOM_WARNING = "random INT8 calibration: the scales come from noise; fine for speed, meaningless for accuracy"
 NO_CALIBRATION_WARNING = ("INT8 without calibration data: only layers the ONNX quantizes itself (Q/DQ nodes) run in "

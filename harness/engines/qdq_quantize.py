@@ -26,6 +26,8 @@ from typing import Callable, Iterator, List, Sequence
 
 import numpy as np
 
+from runners.backends import BACKENDS
+
 METHODS = {"minmax": "MinMax", "entropy": "Entropy", "percentile": "Percentile"}
 MAX_STRIDE = 16
 
@@ -48,7 +50,7 @@ FLAVOURS = {
                                               "weights, zero point 0, float biases, float weights behind Q/DQ pairs",
                        (("QuantizeBias", False), ("AddQDQPairToWeight", True))),
 }
-FLAVOUR_FOR_BACKEND = {"onnxruntime": "u8s8", "onnxruntime_trt": "s8s8", "tensorrt": "s8s8"}
+FLAVOUR_FOR_BACKEND = {b.name: b.qdq_flavour for b in BACKENDS.values() if b.qdq_flavour}  # runners/backends.py
 
 
 def method_name(method: str) -> str:
