@@ -101,6 +101,11 @@ class Backend:
         return self.device == "cuda"
 
     @property
+    def in_torch(self) -> bool:
+        """Whether its graph executes in torch (a process that runs it imports torch even on the CPU)."""
+        return self.framework == "torch"
+
+    @property
     def threads(self) -> Optional[str]:
         """The setting --threads turns for it (None: it has no thread setting of its own)."""
         return THREAD_KNOBS.get(self.framework)

@@ -31,7 +31,7 @@ def attempt(request: dict) -> int:
 
     planned, device = request["planned"], request["device"]
     torch = None
-    if device.startswith("cuda") or backend(planned["backend"], strict=False).framework == "torch":
+    if device.startswith("cuda") or backend(planned["backend"], strict=False).in_torch:
         import torch  # noqa: F811 - only the phases that need torch import it
 
         if device.startswith("cuda"):
