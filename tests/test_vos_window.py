@@ -96,3 +96,27 @@ def test_a_window_smaller_than_the_models_attention_changes_the_logits(tiny):
     assert held["input_frames_n"] == 3  # the last 2 frames and the prompted frame 3
     assert torch.equal(small[0], every[0]) and small[0].min() > -1024  # the prompt frame reads no memory
     assert not all(torch.equal(a, b) for a, b in zip(small, every))
+
+
+def _live_tensors() -> tuple:
+    """(count, bytes) of every torch tensor the process holds (the model's weights included)."""
+    import gc
+
+    gc.collect()
+    tensors = [o for o in gc.get_objects() if torch.is_tensor(o) and not o.is_meta]
+    return len(tensors), sum(t.numel() * t.element_size() for t in tensors)
+
+
+def test_with_auto_the_process_holds_the_same_tensors_after_the_window_is_full(tiny):
+    """Beyond the session: every tensor the process holds, counted and summed once the window has filled (frame 60)
+    and 40 frames later, is the same set in number and bytes. What the host's RSS still gains per frame on a long
+    CPU run is the native allocator's, not data the run keeps."""
+    model, processor = tiny
+    frames, prompts = _video(100)
+    session = VideoSession(model, processor, torch, "cpu", "fp32", (48, 64), window_size("auto", model.config))
+    seen = {}
+    with torch.inference_mode():
+        run_video(session, frames, prompts, lambda: None, lambda: None,
+                  on_masks=lambda i, masks: seen.__setitem__(i, _live_tensors()), wants_masks=lambda i: i in (60, 99))
+    session.close()
+    assert seen[60] == seen[99] and seen[60][0] > 100
