@@ -34,3 +34,16 @@ def test_a_latency_by_frame_plot_per_video_run(tmp_path):
     (path,) = made["latency_by_frame"].values()
     assert path.name.startswith("latency_frames__") and path.stat().st_size > 1000
     assert set(made["memory_by_frame"]) == set(made["latency_by_frame"])
+
+
+def test_a_video_that_stopped_out_of_memory_is_drawn_up_to_its_stop():
+    """The by-frame plots draw a stopped video's frames before the stop, labelled with the frame it stopped at."""
+    from harness.report.video_plots import _series
+
+    result = {"videos": [
+        {"name": "a", "status": "ok", "frame_indices": [0, 1, 2], "memory_by_frame_mb": [1.0, 1.0, 1.0]},
+        {"name": "b", "status": "skipped_oom", "stopped_at_frame": 2,
+         "before_stop": {"frame_indices": [0, 1], "memory_by_frame_mb": [1.0, 2.0]}},
+        {"name": "c", "status": "failed"}]}
+    lines = _series({"all": result}, "memory_by_frame_mb")
+    assert lines == [("all: a", [0, 1, 2], [1.0, 1.0, 1.0]), ("all: b (skipped_oom at frame 2)", [0, 1], [1.0, 2.0])]

@@ -199,21 +199,13 @@ def memory_timeline(run_id: str, label: str, samples: list, marks: list, path: P
 
 
 def memory_by_frame(result: dict, label: str, path: Path) -> Path:
-    """A video model's run: the memory figure after each frame against the frame index, one line per video."""
-    plt = pyplot()
+    """A video model's run: the memory figure after each frame against the frame index, one line per video (a video
+    that stopped out of memory: its frames before the stop, labelled with the frame)."""
+    from harness.report.video_plots import by_frame_plot
+
     figure = (result.get("memory_notes") or {}).get("per_frame_figure", "rss_mb")
-    fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    for video in result["videos"]:
-        points = [(i, m) for i, m in zip(video.get("frame_indices") or [], video.get("memory_by_frame_mb") or [])
-                  if m is not None]
-        if points:
-            ax.plot([p[0] for p in points], [p[1] for p in points], marker=".", linewidth=1, label=video["name"])
-    ax.set_xlabel("frame index")
-    ax.set_ylabel(f"{figure.replace('_mb', '')} (MiB)")
-    ax.set_title(f"memory against frame index: {label}")
-    if len(result["videos"]) <= 12:
-        ax.legend(fontsize=7)
-    return save(plt, fig, path)
+    return by_frame_plot({"": result}, "memory_by_frame_mb", f"{figure.replace('_mb', '')} (MiB)",
+                         f"memory against frame index: {label}", path)
 
 
 def make_plots(results: list, out_dir: Path) -> dict:
