@@ -173,7 +173,7 @@ ALLOWED = {
     ("harness/run_identity.py", "VERSION_FIELDS", "tensorrt"),
     ("harness/phase_a/model_artifacts.py", "_versions", "torch"),
     # the torch module in Phase B's process context
-    ("harness/phase_b/inference_main.py", "main", "torch"),
+    ("harness/phase_b/inference_main.py", "measure_runs", "torch"),
     ("harness/phase_b/inference_main.py", "measure_and_write", "torch"),
     # where the checkpoint and the ONNX export are made and stored (the setup config's artifact keys)
     ("harness/phase_a/model_artifacts.py", "prepare_model", "torch"),

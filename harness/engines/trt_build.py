@@ -28,16 +28,14 @@ information written to ``<engine>.layers.json`` (``layer_info_path`` in the even
 
 from __future__ import annotations
 
-import argparse
+import logging
 import sys
 import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 from harness import child_protocol
-from harness.atomic_io import atomic_write_bytes, read_json
-from harness.lifeline import die_with_parent
-from harness.logging_setup import configure_phase_logging
+from harness.atomic_io import atomic_write_bytes
 from harness.oom import is_oom_exception
 
 EXIT_BUILT, EXIT_ALLOCATION_FAILED, EXIT_FAILED, EXIT_UNAVAILABLE, EXIT_UNSUPPORTED = 0, 3, 4, 5, 6
@@ -408,13 +406,12 @@ def run(request: dict, log) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.engines.trt_build")
-    parser.add_argument("--request", required=True, help="JSON build request (see the module docstring)")
-    parser.add_argument("--verbose", action="store_true")
-    args = parser.parse_args(argv)
-    die_with_parent()
-    log = configure_phase_logging("trt-build", args.verbose)
-    return run(read_json(args.request), log)
+    from harness.child_start import child_main
+
+    return child_main("harness.engines.trt_build", "trt-build",
+                      lambda request, _args: run(request, logging.getLogger("jetson_benchmark.phase_trt-build")),
+                      argv, extra_flags=[("--verbose", {"action": "store_true"})],
+                      verbose=lambda _request, args: args.verbose)
 
 
 if __name__ == "__main__":

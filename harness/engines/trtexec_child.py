@@ -9,15 +9,13 @@ every pass ran and said PASSED, 4 otherwise (the record says why).
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
 
 from harness import child_protocol
-from harness.atomic_io import atomic_write_json, read_json
+from harness.atomic_io import atomic_write_json
 from harness.engines.trtexec_output import parse_export_profile, parse_export_times, parse_perf_summary
-from harness.lifeline import die_with_parent
 
 EXIT_OK, EXIT_FAILED = 0, 4
 PROFILE_TOP = 15
@@ -53,11 +51,13 @@ def run_pass(name: str, argv: list, out_dir: Path, timeout_s: float) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.engines.trtexec_child")
-    parser.add_argument("--request", required=True)
-    args = parser.parse_args(argv)
-    die_with_parent()
-    request = read_json(args.request)
+    from harness.child_start import child_main
+
+    return child_main("harness.engines.trtexec_child", "trtexec", run_passes, argv)
+
+
+def run_passes(request: dict, _args) -> int:
+    """trtexec's passes of one run, each in its own process, their record written and announced."""
     out_dir = Path(request["out_dir"])
     out_dir.mkdir(parents=True, exist_ok=True)
     passes = {name: run_pass(name, list(argv_), out_dir, float(request["pass_timeout_s"]))

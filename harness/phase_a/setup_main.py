@@ -7,20 +7,17 @@ if any, goes to the log only.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import time
 from pathlib import Path
 
 from harness import child_protocol
-from harness.atomic_io import read_json
 from harness.data.source_scan import (camera_capture_root, scan_source, source_fingerprint, synthetic_root,
                                       synthetic_vos_root)
 from harness.data.source_spec import parse_source
-from harness.lifeline import die_with_parent
-from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError
-from harness.logging_setup import configure_phase_logging, quiet_offline_environment
+from harness.errors import EXIT_OK, UserError
+from harness.logging_setup import quiet_offline_environment
 from harness.options import DEFAULT_MODELS, Options, check_writable_dir
 
 log = logging.getLogger("jetson_benchmark.phase_a")
@@ -222,31 +219,14 @@ def run_setup(opts: Options, started_at: float) -> Path:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.phase_a")
-    parser.add_argument("--request", required=True, help="JSON file with the resolved options")
-    args = parser.parse_args(argv)
-    started_at = time.time()
-    die_with_parent()
-    opts = Options.from_dict(read_json(args.request)["options"])
-    configure_phase_logging("A", opts.verbose)
-    try:
-        config_path = run_setup(opts, started_at)
-    except UserError as exc:
-        log.error("%s", exc.message)
-        child_protocol.emit("user_error", message=exc.message)
-        return exc.exit_code
-    except OSError as exc:
-        from harness.disk_errors import disk_error_message
+    from harness.child_start import child_main
 
-        if disk_error_message(exc) is None:
-            log.exception("Phase A failed")
-            child_protocol.emit("internal_error", message=f"{type(exc).__name__}: {exc}")
-            return EXIT_INTERNAL
-        child_protocol.emit("user_error", message=f"Phase A {disk_error_message(exc)}")
-        return EXIT_USAGE
-    except Exception as exc:  # a bug or an environment failure: full traceback in the log only
-        log.exception("Phase A failed")
-        child_protocol.emit("internal_error", message=f"{type(exc).__name__}: {exc}")
-        return EXIT_INTERNAL
-    child_protocol.emit("setup_done", config=str(config_path), pid=os.getpid())
-    return EXIT_OK
+    started_at = time.time()
+
+    def body(request: dict, _args) -> int:
+        config_path = run_setup(Options.from_dict(request["options"]), started_at)
+        child_protocol.emit("setup_done", config=str(config_path), pid=os.getpid())
+        return EXIT_OK
+
+    return child_main("harness.phase_a", "A", body, argv,
+                      verbose=lambda request, _args: bool(request["options"].get("verbose")))

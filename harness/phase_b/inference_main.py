@@ -6,7 +6,6 @@ result file per run. By default the parent gives each run its own process (``--i
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
@@ -14,9 +13,7 @@ import time
 from pathlib import Path
 
 from harness import child_protocol
-from harness.lifeline import die_with_parent
-from harness.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
-from harness.logging_setup import configure_phase_logging, quiet_offline_environment
+from harness.errors import EXIT_OK, EXIT_USAGE
 from harness.measurement_request import read_request
 from harness.matrix import RunModes
 from harness.phase_b.run_conditions import conditions_after, conditions_before
@@ -177,37 +174,32 @@ def exit_now(code: int) -> None:
 
 
 def main(argv=None) -> int:
+    from harness.child_start import child_main
+
+    return child_main("harness.phase_b", "B", measure_runs, argv, read_request=read_request,
+                      extra_flags=[("--run_id", {"action": "append", "required": True})])
+
+
+def measure_runs(request: dict, args) -> int:
+    """This process's runs (``--run_id``, in order), after the imports and the device's start-up."""
     from harness.measure.process_timeline import ProcessTimeline
 
-    timeline = ProcessTimeline()
-    parser = argparse.ArgumentParser(prog="python -m harness.phase_b")
-    parser.add_argument("--request", required=True)
-    parser.add_argument("--run_id", action="append", required=True)
-    args = parser.parse_args(argv)
-    die_with_parent()
-    request = read_request(args.request)
-    configure_phase_logging("B", bool(request.get("verbose")))
-    quiet_offline_environment()
-    try:
-        config_path = Path(request["setup_config"])
-        setup = read_setup_config(config_path)
-        device = setup["device"]["resolved"]
-        timeline.close("startup_imports")
-        begun = time.perf_counter()
-        import torch
+    timeline = ProcessTimeline()  # from the process's launch, whenever it is created
+    config_path = Path(request["setup_config"])
+    setup = read_setup_config(config_path)
+    device = setup["device"]["resolved"]
+    timeline.close("startup_imports")
+    begun = time.perf_counter()
+    import torch
 
-        timeline.close("torch_import")
-        from harness.environment import full_environment
+    timeline.close("torch_import")
+    from harness.environment import full_environment
 
-        needs_cuda = any(runs_on_gpu(request["runs"][run_id]["backend"], setup["device"]) for run_id in args.run_id)
-        torch_settings = _init_device(torch, device, setup, needs_cuda)
-        imports_s = time.perf_counter() - begun
-        environment = full_environment(device)
-        timeline.close("device_init")
-    except Exception as exc:  # noqa: BLE001
-        log.exception("Phase B could not start")
-        child_protocol.emit("internal_error", message=f"{type(exc).__name__}: {exc}")
-        return EXIT_INTERNAL
+    needs_cuda = any(runs_on_gpu(request["runs"][run_id]["backend"], setup["device"]) for run_id in args.run_id)
+    torch_settings = _init_device(torch, device, setup, needs_cuda)
+    imports_s = time.perf_counter() - begun
+    environment = full_environment(device)
+    timeline.close("device_init")
 
     context = {"config_path": config_path, "setup": setup, "device": device, "torch": torch,
                "power": jetson_power_state(setup), "process_started_at": timeline.started_at, "imports_s": imports_s,

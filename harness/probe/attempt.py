@@ -10,14 +10,10 @@ is read by the caller as out of memory only with evidence of memory pressure (ha
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from harness import child_protocol
-from harness.atomic_io import read_json
-from harness.lifeline import die_with_parent
-from harness.logging_setup import configure_phase_logging, quiet_offline_environment
 from harness.results import STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM
 from runners.backends import backend
 
@@ -56,13 +52,10 @@ def attempt(request: dict) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.probe.attempt")
-    parser.add_argument("--request", required=True)
-    args = parser.parse_args(argv)
-    die_with_parent()
-    configure_phase_logging("probe", False)
-    quiet_offline_environment()
-    return attempt(read_json(args.request))
+    from harness.child_start import child_main
+
+    return child_main("harness.probe.attempt", "probe", lambda request, _args: attempt(request), argv,
+                      verbose=lambda _request, _args: False)
 
 
 if __name__ == "__main__":

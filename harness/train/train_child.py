@@ -5,15 +5,11 @@ failed with the reason. The parent classifies how the process ended (harness.chi
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import time
 from pathlib import Path
 
 from harness import child_protocol
-from harness.atomic_io import read_json
-from harness.lifeline import die_with_parent
-from harness.logging_setup import quiet_offline_environment
 
 ULTRA = "ultralytics_run"   # Ultralytics' project/name folder inside the run's training folder
 
@@ -66,12 +62,13 @@ def _train(request: dict) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.train")
-    parser.add_argument("--request", required=True)
-    args = parser.parse_args(argv)
-    die_with_parent()
-    quiet_offline_environment()
-    request = read_json(args.request)
+    from harness.child_start import child_main
+
+    return child_main("harness.train", "train", train_and_report, argv)
+
+
+def train_and_report(request: dict, _args) -> int:
+    """Train, then one ``train_end`` event: ok with the weights, or the failure's status and reason (exit 3)."""
     try:
         report = train(request)
     except Exception as exc:  # noqa: BLE001 - the verdict carries the reason; the traceback goes to the log
