@@ -22,15 +22,16 @@ def _budget_peak(result: dict) -> tuple:
 
 def memory_safety_summary(results: list, closest_n: int = 5) -> dict:
     measured = [r for r in results if r.get("status") == STATUS_OK]
-    limits = sorted({(r.get("memory_budget") or {}).get("limit_mb") for r in measured} - {None})
+    ooms = [r for r in results if r.get("status") == STATUS_SKIPPED_OOM]
+    budgeted = measured + ooms  # a run that ran out of memory ran under the budget too
+    limits = sorted({(r.get("memory_budget") or {}).get("limit_mb") for r in budgeted} - {None})
     type_counts: dict = {}
-    for r in measured:
+    for r in budgeted:
         budget = r.get("memory_budget") or {}
         if budget.get("limit_type"):
             type_counts[budget["limit_type"]] = type_counts.get(budget["limit_type"], 0) + 1
     limit_types = sorted(type_counts)
     violations = [((r.get("memory_budget") or {}).get("violations_n") or 0) for r in measured]
-    ooms = [r for r in results if r.get("status") == STATUS_SKIPPED_OOM]
     rows = []
     for r in measured:
         peak, figure = _budget_peak(r)
@@ -43,6 +44,8 @@ def memory_safety_summary(results: list, closest_n: int = 5) -> dict:
         status = "no GPU memory budget applied (CPU runs or no budget known)"
     elif sum(violations):
         status = f"LIMIT EXCEEDED: {sum(violations)} sample(s) above the limit"
+    elif not measured:
+        status = f"no run completed under the limit: {len(ooms)} ran out of memory"
     else:
         status = "all measured runs stayed within the limit"
     unified = any((r.get("memory_budget") or {}).get("unified_memory") for r in results)

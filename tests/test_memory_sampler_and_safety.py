@@ -97,3 +97,18 @@ def test_skipped_oom_runs_are_counted_by_their_evidence():
     summary = memory_safety_summary(results)
     assert summary["skipped_oom_by_evidence"] == {"rule": 2, "probe": 1, "observed": 1, "not recorded": 1}
     assert "recorded as skipped_oom: 5 (observed 1, probe 1, rule 2, not recorded 1)" in memory_safety_markdown(summary)
+
+
+def test_runs_that_all_ran_out_of_memory_still_name_their_budget():
+    """Every run out of memory under a hard 8 GiB cap: the summary names the cap and says none completed, rather
+    than that no budget was applied."""
+    from harness.memory_safety import memory_safety_summary
+
+    budget = {"limit_mb": 8192.0, "limit_type": "hard"}
+    results = [{"run_id": f"r{i}", "status": "skipped_oom", "reason": "out of memory", "memory_budget": budget}
+               for i in range(2)]
+    summary = memory_safety_summary(results)
+    assert summary["limit_mb"] == 8192.0 and summary["limit_type"] == "hard"
+    assert summary["status"] == "no run completed under the limit: 2 ran out of memory"
+    assert summary["runs_measured"] == 0 and summary["runs_skipped_oom"] == 2
+    assert memory_safety_summary([])["status"].startswith("no GPU memory budget applied")
