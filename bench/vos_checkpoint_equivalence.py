@@ -1,5 +1,5 @@
 """Do transformers' SAM 2 / EdgeTAM and the original implementations give the same masks once an original
-checkpoint is mapped with runners.vos_checkpoints? One command, on the CPU, with the official code importable:
+checkpoint is mapped with harness.video.checkpoints? One command, on the CPU, with the official code importable:
 
     pip install --no-build-isolation sam2        # facebookresearch/sam2 (SAM2_BUILD_CUDA=0 on a CPU machine)
     python bench/vos_checkpoint_equivalence.py [--config configs/sam2.1/sam2.1_hiera_t.yaml] [--frames 6]
@@ -51,7 +51,7 @@ def official_masks(predictor, state, point) -> dict:
 def harness_masks(model, state, point) -> dict:
     import torch
 
-    from runners.vos_models import make_processor
+    from harness.video.models import make_processor
 
     processor = make_processor(1024)
     size = (state["video_height"], state["video_width"])
@@ -71,8 +71,8 @@ def main() -> None:
     from sam2.build_sam import build_sam2_video_predictor
 
     from harness.data.synthetic_vos import generate_vos_split
-    from runners.vos_checkpoints import load_into
-    from runners.vos_models import architecture_of, build_random
+    from harness.video.checkpoints import load_into
+    from harness.video.models import architecture_of, build_random
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", default="configs/sam2.1/sam2.1_hiera_t.yaml")

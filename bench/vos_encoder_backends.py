@@ -25,8 +25,8 @@ def track(model, size, encoder, frames):
 
     from harness.measure.video_loop import encoder_figures, masks_of_video
     from harness.tasks.vos import ObjectPrompt
-    from runners.vos_models import make_processor
-    from runners.vos_session import timed_session
+    from harness.video.models import make_processor
+    from harness.video.session import timed_session
 
     session, hooks = timed_session(model, make_processor(size), torch, "cpu", "fp32", (size * 3 // 4, size), 16,
                                    encoder, lambda: None)
@@ -43,8 +43,8 @@ def track(model, size, encoder, frames):
 def one_model(name: str, size: int, frames_n: int, work: Path) -> dict:
     import torch
 
-    from runners.vos_encoder import OnnxEncoder, encoder_graph, export_encoder
-    from runners.vos_models import architecture_of, build_random
+    from harness.video.encoder_graph import OnnxEncoder, encoder_graph, export_encoder
+    from harness.video.models import architecture_of, build_random
 
     model = build_random(architecture_of(name), size, 0)
     with torch.no_grad():

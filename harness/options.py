@@ -142,7 +142,7 @@ class Options:
         """Every model asked for (by name, or found in --weights_dir) is a video segmentation model: then the default
         data is a generated VOS split."""
         from harness.phase_a.model_discovery import discover_models
-        from runners.vos_models import is_vos_name
+        from harness.video.models import is_vos_name
 
         try:
             sources = discover_models(self.weights_dir, self.models, DEFAULT_MODELS)
@@ -436,7 +436,7 @@ IMAGE_FRAMES_IN_MEM = 600  # what auto / all mean for the image path's frame chu
 
 def frames_in_mem(opts: Options) -> int:
     """The image path's most frames in memory at once: N, or 600 for auto / all (which only choose the video
-    models' window, runners/vos_window.py)."""
+    models' window, harness/video/window.py)."""
     value = opts.max_frames_in_mem
     return value if isinstance(value, int) else IMAGE_FRAMES_IN_MEM
 

@@ -60,7 +60,7 @@ def load_checked_setup(opts: Options) -> tuple:
 
 def video_prompts(names: list) -> tuple:
     """(model names, prompts named with them): ``sam2_base_points`` is the prepared ``sam2_base`` with ``points``."""
-    from runners.vos_models import split_prompt
+    from harness.video.models import split_prompt
 
     models, prompts = [], {}
     for name in names:

@@ -11,9 +11,9 @@ torch = pytest.importorskip("torch")
 
 from harness.measure.video_loop import encoder_figures, masks_of_video  # noqa: E402
 from harness.tasks.vos import ObjectPrompt  # noqa: E402
-from runners.vos_encoder import OnnxEncoder, encoder_graph, export_encoder  # noqa: E402
-from runners.vos_models import architecture_of, build_random, make_processor  # noqa: E402
-from runners.vos_session import timed_session  # noqa: E402
+from harness.video.encoder_graph import OnnxEncoder, encoder_graph, export_encoder  # noqa: E402
+from harness.video.models import architecture_of, build_random, make_processor  # noqa: E402
+from harness.video.session import timed_session  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_the_onnx_encoder_gives_the_torch_encoders_features(exported):
 def test_the_bound_buffers_give_the_same_features_and_a_fresh_copy_per_frame(exported):
     """The IO binding the CUDA provider uses (bound once to torch buffers of the graph's static shapes), exercised
     with the CPU binding: the same features as a plain run, and each call's features survive the next call."""
-    from runners.vos_encoder import DeviceBuffers, features_dict
+    from harness.video.encoder_graph import DeviceBuffers, features_dict
 
     _, encoder = exported
     buffers = DeviceBuffers(encoder.session, torch, "cpu")
@@ -110,7 +110,7 @@ def test_phase_a_exports_once_and_phase_b_loads_the_encoder_on_onnxruntime(tmp_p
     that size's problem, not a crash."""
     from harness.atomic_io import atomic_write_json, read_json
     from harness.phase_a.vos_encoder_export import prepare_encoders
-    from runners.vos_loader import load_vos_model
+    from harness.video.loader import load_vos_model
 
     card = tmp_path / "m_img64.vos.json"
     atomic_write_json(card, {"architecture": "sam2.1_hiera_tiny", "family": "sam2", "size": 64,

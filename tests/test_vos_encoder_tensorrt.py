@@ -133,8 +133,8 @@ def test_the_planner_picks_the_engine_card_by_size_and_precision_or_says_why_not
 
 
 def test_the_engines_outputs_are_taken_by_name_in_the_encoders_order():
-    from runners.vos_encoder import output_names
-    from runners.vos_encoder_tensorrt import outputs_in_order
+    from harness.video.encoder_graph import output_names
+    from harness.video.encoder_tensorrt import outputs_in_order
 
     wanted = output_names()
     engine_order = {name: f"buffer of {name}" for name in reversed(wanted)}  # an engine may list them otherwise
@@ -153,7 +153,7 @@ def test_a_tensorrt_card_without_tensorrt_skips_the_run_with_the_reason(tmp_path
         pass
     from harness.phase_a.vos_encoder_engine import tensorrt_card
     from harness.phase_b.run_summary import record_exception
-    from runners.vos_loader import load_vos_model
+    from harness.video.loader import load_vos_model
 
     card, onnx = _setup(tmp_path, exported_onnx, {})
     engine = tmp_path / "m_img64.encoder_fp32.engine"
@@ -178,7 +178,7 @@ class _Runner:
     an engine that writes, into each output, the input's sum plus the output's index in the encoder's order."""
 
     def __init__(self, artifact, device, precision, imgsz, batch, budget_mb, input_spec=None):
-        from runners.vos_encoder import output_names
+        from harness.video.encoder_graph import output_names
 
         self.events, self.input_name, self.torch_device = [], input_spec.name, device
         self.output_names = list(reversed(output_names()))
@@ -190,7 +190,7 @@ class _Runner:
         self.events.append("load")
 
     def infer(self, inputs):
-        from runners.vos_encoder import output_names
+        from harness.video.encoder_graph import output_names
 
         self.events.append("enqueue")
         for name in self.output_names:
@@ -212,8 +212,8 @@ def test_the_encoder_copies_pixels_in_and_named_outputs_out_in_the_runs_dtype(mo
     from types import SimpleNamespace
 
     from runners import tensorrt_runner
-    from runners.vos_encoder_tensorrt import TrtEncoder
-    from runners.vos_loader import LoadedVosModel
+    from harness.video.encoder_tensorrt import TrtEncoder
+    from harness.video.loader import LoadedVosModel
 
     monkeypatch.setattr(tensorrt_runner, "TensorRTRunner", _Runner)
     events: list = []

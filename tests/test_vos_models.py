@@ -13,9 +13,9 @@ torch = pytest.importorskip("torch")
 
 from harness.measure.video_loop import overall_figures, run_video, video_figures  # noqa: E402
 from harness.tasks.vos import ObjectPrompt  # noqa: E402
-from runners.vos_checkpoints import convert_state_dict, load_into, mapping_problem, read_original  # noqa: E402
-from runners.vos_models import architecture_config, architecture_of, build_random, make_processor, model_class  # noqa: E402
-from runners.vos_session import VideoSession  # noqa: E402
+from harness.video.checkpoints import convert_state_dict, load_into, mapping_problem, read_original  # noqa: E402
+from harness.video.models import architecture_config, architecture_of, build_random, make_processor, model_class  # noqa: E402
+from harness.video.session import VideoSession  # noqa: E402
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "sam2_original_parameters.json").read_text())
 
@@ -103,7 +103,7 @@ def test_objects_prompted_on_one_frame_and_later_are_all_tracked(tiny):
 
 
 def test_a_hugging_face_folder_loads_offline_with_its_weights(tmp_path):
-    from runners.vos_models import folder_family, folder_size, load_folder
+    from harness.video.models import folder_family, folder_size, load_folder
 
     built = build_random(architecture_of("edgetam"), 256, 3)
     built.save_pretrained(str(tmp_path / "edgetam_hf"))

@@ -8,7 +8,7 @@ from harness.matrix import expand_matrix
 from harness.options import Options, validate
 from harness.phase_a.model_discovery import discover_models
 from harness.phase_a.run_planner import plan_runs
-from runners.vos_models import architecture_of, is_vos_name, split_prompt
+from harness.video.models import architecture_of, is_vos_name, split_prompt
 
 CPU = {"resolved": "cpu", "cuda": False, "onnxruntime_cuda": False}
 GPU = {"resolved": "cuda:0", "cuda": True, "onnxruntime_cuda": False, "name": "Some GPU"}

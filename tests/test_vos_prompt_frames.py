@@ -9,8 +9,8 @@ torch = pytest.importorskip("torch")
 
 from harness.measure.video_loop import run_video  # noqa: E402
 from harness.tasks.vos import ObjectPrompt  # noqa: E402
-from runners.vos_models import architecture_of, build_random, make_processor  # noqa: E402
-from runners.vos_session import VideoSession  # noqa: E402
+from harness.video.models import architecture_of, build_random, make_processor  # noqa: E402
+from harness.video.session import VideoSession  # noqa: E402
 
 FIRST, LATER = 4, 7
 

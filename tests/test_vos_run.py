@@ -25,7 +25,7 @@ def setup(tmp_path_factory):
 
 def test_a_video_out_of_memory_is_recorded_and_the_next_is_measured(setup, monkeypatch):
     from harness.phase_b import vos_run
-    from runners.vos_session import VideoSession
+    from harness.video.session import VideoSession
 
     config, saved = setup
     step = VideoSession.step
@@ -97,7 +97,7 @@ def test_in_run_j_and_f_equals_evaluate_vos_on_the_saved_masks(tmp_path, monkeyp
     from harness.phase_b import vos_run
     from harness.tasks.vos_metrics import split_figures
     from harness.vos_evaluate import score_split
-    from runners import vos_models
+    from harness.video import models
 
     split = generate_vos_split(tmp_path / "sav", videos=1, frames=14, size=(48, 64), annotate_every=2)
     for png in sorted((split / "Annotations_6fps" / "video_000" / "001").glob("*.png"))[:4]:
@@ -107,7 +107,7 @@ def test_in_run_j_and_f_equals_evaluate_vos_on_the_saved_masks(tmp_path, monkeyp
     assert proc.returncode == 0, proc.stdout + proc.stderr
     config = tmp_path / "preprocessed_data" / "setup_config.json"
     saved = load_json(config)
-    build = vos_models.build_random
+    build = models.build_random
 
     def present(*args):
         model = build(*args)
@@ -115,7 +115,7 @@ def test_in_run_j_and_f_equals_evaluate_vos_on_the_saved_masks(tmp_path, monkeyp
             model.mask_decoder.pred_obj_score_head.proj_out.bias.fill_(10.0)
         return model
 
-    monkeypatch.setattr(vos_models, "build_random", present)
+    monkeypatch.setattr(models, "build_random", present)
     measurement = {"warmup": 0, "memory_sample_ms": 5, "metrics_interval_s": 0}
     result = vos_run.execute_vos_run(saved["runs"][0], saved, config, measurement, torch, "cpu", identity=None,
                                      masks_dir=str(tmp_path / "masks"))

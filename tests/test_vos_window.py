@@ -10,9 +10,9 @@ torch = pytest.importorskip("torch")
 
 from harness.measure.video_loop import memory_slope_mb_per_frame, run_video  # noqa: E402
 from harness.tasks.vos import ObjectPrompt  # noqa: E402
-from runners.vos_models import architecture_config, architecture_of, build_random, make_processor  # noqa: E402
-from runners.vos_session import VideoSession  # noqa: E402
-from runners.vos_window import held_frames, held_mb, window_size  # noqa: E402
+from harness.video.models import architecture_config, architecture_of, build_random, make_processor  # noqa: E402
+from harness.video.session import VideoSession  # noqa: E402
+from harness.video.window import held_frames, held_mb, window_size  # noqa: E402
 
 FRAMES = 210
 

@@ -7,7 +7,7 @@ frame (a prompt frame), the model call (image encoder, memory attention, mask de
 tracked object) and a device synchronization. The masks' upsampling to the frame's original size, scoring and
 writing happen after the clock stops. Frames are streamed from the memory-mapped store one at a time (read
 outside the clock, never the whole video). What the session keeps of past frames is its window
-(runners.vos_window). Nothing here knows the model: ``session`` is a runners.vos_session.VideoSession.
+(harness.video.window). Nothing here knows the model: ``session`` is a harness.video.session.VideoSession.
 
 ``memory_slope_mb_per_frame`` is how fast memory grows within a video: the least-squares slope of the per-frame
 memory figure over the second half of the video's frames (the first half holds the window filling up and the

@@ -61,7 +61,7 @@ def _entry_problem(path: Path):
 def _scan_weights_dir(folder: Path) -> tuple:
     """(stem -> {kind: path}, one line per entry that is not taken). Paths keep the names in the folder (a symlink is
     named as the link, not its target); hidden files are passed over in silence."""
-    from runners.vos_models import folder_family
+    from harness.video.models import folder_family
 
     found: dict = {}
     notes = []
@@ -122,7 +122,7 @@ def _default_source(name: str) -> ModelSource:
 
 
 def _source(name: str, found: dict, names: dict) -> ModelSource:
-    from runners.vos_models import is_vos_name
+    from harness.video.models import is_vos_name
 
     if name in found:
         return ModelSource(name=names[name], files=dict(found[name]))
@@ -133,7 +133,7 @@ def _source(name: str, found: dict, names: dict) -> ModelSource:
 
 def discover_models(weights_dir: Optional[str], names: Sequence[str], defaults: Sequence[str]) -> list:
     """The models to benchmark, in the order asked; ``sam2_base_points,sam2_base_bbox`` is one model, two prompts."""
-    from runners.vos_models import split_prompt
+    from harness.video.models import split_prompt
 
     found = _scan_weights_dir(Path(weights_dir))[0] if weights_dir else {}
     unique = model_names(list(found))

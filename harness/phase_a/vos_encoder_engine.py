@@ -24,7 +24,7 @@ from harness.atomic_io import read_json
 from harness.phase_a.run_planner import VOS_ENCODER_PRECISIONS
 from harness.phase_a.vos_encoder_export import encoder_card, export_for_card, export_problem
 from harness.results import STATUS_SKIPPED
-from runners.vos_encoder_tensorrt import INPUT_NAME, TRT_BACKEND
+from harness.video.encoder_tensorrt import INPUT_NAME, TRT_BACKEND
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 STATIC_BATCH = {"min": 1, "opt": 1, "max": 1}

@@ -1,5 +1,5 @@
 """Phase A for a video model's ONNX Runtime runs (``--backend onnxruntime``): its image encoder exported to ONNX at
-each size (runners/vos_encoder.py says what is exported and why the rest stays in torch), reused while the
+each size (harness/video/encoder_graph.py says what is exported and why the rest stays in torch), reused while the
 model card it comes from is the same, and a second model card naming it (``<model>_img<S>.ort.vos.json``), whose
 hash is the run's artifact hash. For fp16 runs (ONNX Runtime's CUDA provider) an fp16 copy of the encoder is made by
 ONNX Runtime's float16 converter with float32 inputs and outputs (harness/phase_a/onnx_fp16.py), with its own card
@@ -21,8 +21,8 @@ ORT_BACKEND = "onnxruntime"
 
 def export_for_card(card_path: str, force: bool = False) -> str:
     """The encoder ONNX beside ``card_path`` (exported, or reused when its sidecar names the same card)."""
-    from runners.vos_encoder import OPSET, export_encoder
-    from runners.vos_loader import model_from_card
+    from harness.video.encoder_graph import OPSET, export_encoder
+    from harness.video.loader import model_from_card
 
     card = read_json(card_path)
     target = Path(card_path).with_name(Path(card_path).name.replace(".vos.json", ".encoder.onnx"))

@@ -23,7 +23,7 @@ INSTALL = "pip install 'jetson-benchmark[vos]' (transformers, timm)"
 
 
 def is_vos_source(source) -> bool:
-    from runners.vos_models import is_vos_name
+    from harness.video.models import is_vos_name
 
     files = source.files
     return "vos" in files or "hf_folder" in files or ("pt" in files and is_vos_name(source.name))
@@ -47,7 +47,7 @@ def missing_library(family: str):
 
 def _weights(source, root: Path, force: bool) -> tuple:
     """(architecture name or None, weights record, why refused or None)."""
-    from runners.vos_models import architecture_of, folder_family
+    from harness.video.models import architecture_of, folder_family
 
     files = source.files
     if "hf_folder" in files:
@@ -70,8 +70,8 @@ def converted_checkpoint(path: str, arch, folder: Path, force: bool) -> dict:
     """An original SAM 2 / 2.1 / EdgeTAM checkpoint converted once into a Hugging Face folder (strict: every tensor
     placed), reused while the checkpoint's hash is the same."""
     from harness.artifact_sidecar import reusable, write_sidecar
-    from runners.vos_checkpoints import load_into, read_original
-    from runners.vos_models import build_random
+    from harness.video.checkpoints import load_into, read_original
+    from harness.video.models import build_random
 
     target = folder / f"{arch.name}_converted"
     digest = file_sha256(path)
@@ -102,7 +102,7 @@ SIZE_STEP = {"sam2": 32, "edgetam": 256}
 def vos_sizes(weights: dict, opts, family: str = "sam2") -> tuple:
     """(sizes, where they come from, problems by size): native 1024, the folder's, or --imgsz for random-init."""
     from harness.data.image_size import parse_size
-    from runners.vos_models import NATIVE_SIZE, folder_size
+    from harness.video.models import NATIVE_SIZE, folder_size
 
     native = folder_size(weights["folder"]) if weights["kind"] == "file" else NATIVE_SIZE
     if "imgsz" not in opts.explicit:
@@ -135,7 +135,7 @@ def write_card(folder: Path, name: str, size: int, arch: str, family: str, weigh
 
 
 def family_of(source) -> str:
-    from runners.vos_models import architecture_of, folder_family
+    from harness.video.models import architecture_of, folder_family
 
     arch = architecture_of(source.name)
     if arch:

@@ -33,7 +33,7 @@ from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKI
 from harness.setup_config import resolve_path
 from harness.tasks.vos import VideoScorer, prompts_for, split_accuracy
 from runners.base import unenforced
-from runners.vos_loader import load_vos_model
+from harness.video.loader import load_vos_model
 
 log = logging.getLogger("jetson_benchmark.phase_b")
 
@@ -72,7 +72,7 @@ class VideoRunner:
 
     def __init__(self, loaded, torch_module, device: str, precision: str, prompt: str, tracker: MemoryTracker,
                  measurement: dict, masks: MaskWriter):
-        from runners.vos_window import window_size
+        from harness.video.window import window_size
 
         self.loaded, self.torch, self.device, self.precision = loaded, torch_module, device, precision
         self.prompt, self.tracker, self.measurement, self.masks = prompt, tracker, measurement, masks
@@ -98,7 +98,7 @@ class VideoRunner:
     def one_video(self, video: dict, frame_limit=None, sinks: tuple = (), torch_encoder: bool = False):
         """One video's timing; each of ``sinks`` (``wants(index)``, ``add(index, masks)``) gets the masks of the
         frames it wants. ``torch_encoder`` runs the model's own encoder even where the run has an exported one."""
-        from runners.vos_session import timed_session
+        from harness.video.session import timed_session
 
         width, height = video["items"][0]["original_size"]
         prompts = prompts_for(video["vos"], self.prompt, [width, height])

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Optional
 
 TASKS = ("detect", "segment", "pose", "obb", "classify", "depth", "generic")  # what a model file can declare; "vos" is
-# the video models' own task (runners.vos_models), never declared for a file
+# the video models' own task (harness.video.models), never declared for a file
 
 
 @dataclass(frozen=True)

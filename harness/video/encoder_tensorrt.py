@@ -1,6 +1,6 @@
-"""A video model's image encoder (runners/vos_encoder.py says what is exported) as the TensorRT engine Phase A built
+"""A video model's image encoder (harness/video/encoder_graph.py says what is exported) as the TensorRT engine Phase A built
 from its fp32 ONNX (harness/phase_a/vos_encoder_engine.py), with the call contract of
-:class:`runners.vos_encoder.OnnxEncoder`: normalized torch pixels in, the session's feature entry out (copies in
+:class:`harness.video.encoder_graph.OnnxEncoder`: normalized torch pixels in, the session's feature entry out (copies in
 the run's dtype, on its device), so the rest of the model stays in torch and Phase B's in-run check against the
 model's own torch encoder applies unchanged.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from runners.base import BackendUnavailable
-from runners.vos_encoder import features_dict, output_names
+from harness.video.encoder_graph import features_dict, output_names
 
 TRT_BACKEND = "tensorrt"  # a card's encoder backend when it names an engine (harness/phase_a/vos_encoder_engine.py)
 INPUT_NAME = "pixel_values"

@@ -6,7 +6,7 @@ library's processor resizes); :meth:`VideoSession.prepare` copies it to the devi
 processor's ImageNet mean and std, in the run's dtype. :meth:`step` is the model's call for that frame: image
 encoder, memory attention over the memory bank, mask decoder and memory encoder of every tracked object, given the
 frame's absolute index in the video (so a prompt given on frame k lands on frame k, whichever frame the session
-started at); then, with a window (runners.vos_window), the session drops what frames outside it hold.
+started at); then, with a window (harness/video/window.py), the session drops what frames outside it hold.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Optional
 
 import numpy as np
 
-from runners.vos_encoder import EncoderClock, seed_features, timed
-from runners.vos_window import trim_session
+from harness.video.encoder_graph import EncoderClock, seed_features, timed
+from harness.video.window import trim_session
 
 DTYPES = {"fp32": "float32", "tf32": "float32", "fp16": "float16", "bf16": "bfloat16"}
 
@@ -38,7 +38,7 @@ class VideoSession:
         self.window = window                  # frames kept besides the prompted ones; None keeps every frame
         self.prompted: set = set()
         self.encoder = encoder                # pixels -> the frame's features (ONNX Runtime); None: the model's own
-        self.clock = clock                    # runners.vos_encoder.EncoderClock, or None
+        self.clock = clock                    # harness.video.encoder_graph.EncoderClock, or None
 
     def prepare(self, frame_chw_uint8: np.ndarray):
         """Host uint8 3 x S x S -> normalized device tensor in the run's dtype."""

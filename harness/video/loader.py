@@ -15,8 +15,8 @@ from harness.atomic_io import read_json
 from runners.base import BackendUnavailable
 from runners.math_mode import apply_torch_math_mode
 from runners.torch_runner import apply_torch_memory_fraction
-from runners.vos_encoder_tensorrt import TRT_BACKEND
-from runners.vos_session import DTYPES
+from harness.video.encoder_tensorrt import TRT_BACKEND
+from harness.video.session import DTYPES
 
 
 @dataclass
@@ -59,7 +59,7 @@ def load_vos_model(card_path: str, precision: str, torch_module, device: str, bu
     budget (a hard cap on the process's torch allocations, as for every torch run)."""
     if importlib.util.find_spec("transformers") is None:
         raise BackendUnavailable("the vos models need transformers: pip install 'jetson-benchmark[vos]'")
-    from runners.vos_models import make_processor
+    from harness.video.models import make_processor
 
     card = read_json(card_path)
     if precision in ("fp16", "bf16") and not device.startswith("cuda"):
@@ -77,7 +77,7 @@ def load_vos_model(card_path: str, precision: str, torch_module, device: str, bu
 
 def model_from_card(card: dict):
     """The card's model on the CPU in fp32: its Hugging Face folder, or the architecture random-init with its seed."""
-    from runners.vos_models import architecture_of, build_random, load_folder
+    from harness.video.models import architecture_of, build_random, load_folder
 
     weights = card["weights"]
     if weights["kind"] == "folder":
@@ -91,7 +91,7 @@ def image_encoder(card: dict, torch_module, device: str, dtype, budget_mb=None):
     with the reason)."""
     if card["encoder"].get("backend") != TRT_BACKEND:
         return onnx_encoder(card, torch_module, device, dtype, budget_mb)
-    from runners.vos_encoder_tensorrt import TrtEncoder
+    from harness.video.encoder_tensorrt import TrtEncoder
 
     return TrtEncoder(card["encoder"]["engine"], int(card["size"]), card["encoder"].get("precision", "fp32"),
                       torch_module, device, dtype, budget_mb)
@@ -104,7 +104,7 @@ def onnx_encoder(card: dict, torch_module, device: str, dtype, budget_mb=None):
     import onnxruntime as ort
 
     from runners.onnxruntime_runner import choose_providers
-    from runners.vos_encoder import OnnxEncoder
+    from harness.video.encoder_graph import OnnxEncoder
 
     providers = choose_providers(device, ort.get_available_providers(), budget_mb)
     return OnnxEncoder(card["encoder"]["onnx"], providers, torch_module, device, dtype)
