@@ -43,7 +43,8 @@ def track(model, size, encoder, frames):
 def one_model(name: str, size: int, frames_n: int, work: Path) -> dict:
     import torch
 
-    from harness.video.encoder_graph import OnnxEncoder, encoder_graph, export_encoder
+    from harness.video.encoder_graph import encoder_graph, export_encoder
+    from harness.video.encoder_onnx import OnnxEncoder
     from harness.video.models import architecture_of, build_random
 
     model = build_random(architecture_of(name), size, 0)

@@ -11,7 +11,8 @@ torch = pytest.importorskip("torch")
 
 from harness.measure.video_loop import encoder_figures, masks_of_video  # noqa: E402
 from harness.tasks.vos import ObjectPrompt  # noqa: E402
-from harness.video.encoder_graph import OnnxEncoder, encoder_graph, export_encoder  # noqa: E402
+from harness.video.encoder_graph import encoder_graph, export_encoder  # noqa: E402
+from harness.video.encoder_onnx import OnnxEncoder  # noqa: E402
 from harness.video.models import architecture_of, build_random, make_processor  # noqa: E402
 from harness.video.session import timed_session  # noqa: E402
 
@@ -39,7 +40,8 @@ def test_the_onnx_encoder_gives_the_torch_encoders_features(exported):
 def test_the_bound_buffers_give_the_same_features_and_a_fresh_copy_per_frame(exported):
     """The IO binding the CUDA provider uses (bound once to torch buffers of the graph's static shapes), exercised
     with the CPU binding: the same features as a plain run, and each call's features survive the next call."""
-    from harness.video.encoder_graph import DeviceBuffers, features_dict
+    from harness.video.encoder_graph import features_dict
+    from harness.video.encoder_onnx import DeviceBuffers
 
     _, encoder = exported
     buffers = DeviceBuffers(encoder.session, torch, "cpu")

@@ -1,6 +1,6 @@
 """A video model's image encoder (harness/video/encoder_graph.py says what is exported) as the TensorRT engine Phase A built
 from its fp32 ONNX (harness/phase_a/vos_encoder_engine.py), with the call contract of
-:class:`harness.video.encoder_graph.OnnxEncoder`: normalized torch pixels in, the session's feature entry out (copies in
+:class:`harness.video.encoder_onnx.OnnxEncoder`: normalized torch pixels in, the session's feature entry out (copies in
 the run's dtype, on its device), so the rest of the model stays in torch and Phase B's in-run check against the
 model's own torch encoder applies unchanged.
 

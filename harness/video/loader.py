@@ -104,7 +104,7 @@ def onnx_encoder(card: dict, torch_module, device: str, dtype, budget_mb=None):
     import onnxruntime as ort
 
     from runners.onnxruntime_runner import choose_providers
-    from harness.video.encoder_graph import OnnxEncoder
+    from harness.video.encoder_onnx import OnnxEncoder
 
     providers = choose_providers(device, ort.get_available_providers(), budget_mb)
     return OnnxEncoder(card["encoder"]["onnx"], providers, torch_module, device, dtype)

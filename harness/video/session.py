@@ -15,11 +15,15 @@ from typing import Optional
 
 import numpy as np
 
-from harness.video.encoder_graph import EncoderClock, seed_features, timed
+from harness.video.encoder_clock import EncoderClock, timed
 from harness.video.window import trim_session
 
 DTYPES = {"fp32": "float32", "tf32": "float32", "fp16": "float16", "bf16": "bfloat16"}
 
+
+def seed_features(session, frame_index: int, features: dict) -> None:
+    """Put a frame's features into a transformers video session's cache, where the model looks first."""
+    session.cache.cache_vision_features(int(frame_index), features)
 
 
 class VideoSession:
@@ -38,7 +42,7 @@ class VideoSession:
         self.window = window                  # frames kept besides the prompted ones; None keeps every frame
         self.prompted: set = set()
         self.encoder = encoder                # pixels -> the frame's features (ONNX Runtime); None: the model's own
-        self.clock = clock                    # harness.video.encoder_graph.EncoderClock, or None
+        self.clock = clock                    # harness.video.encoder_clock.EncoderClock, or None
 
     def prepare(self, frame_chw_uint8: np.ndarray):
         """Host uint8 3 x S x S -> normalized device tensor in the run's dtype."""
