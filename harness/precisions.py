@@ -7,6 +7,12 @@ from __future__ import annotations
 PRECISIONS = ("fp32", "tf32", "fp16", "bf16", "int8")  # tf32: fp32 models, TF32 tensor-core math on CUDA; bf16: the
 # video models (vos) only
 STRICT_FP32 = "fp32 (TF32 off)"
+TF32_ON_CPU = "tf32 is a GPU tensor-core math mode; this run executes on the CPU, where fp32 is already strict fp32"
+
+
+def needs_cuda(precision: str, device: dict) -> str:
+    """Why a run of ``precision`` cannot be made on a device without CUDA (``device``: the resolved device facts)."""
+    return f"{precision} needs a CUDA device; this run's device is {device['resolved']}"
 
 
 def tf32_allowed(precision: str):

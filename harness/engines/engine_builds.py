@@ -42,6 +42,7 @@ TENSORRT_MISSING = BACKENDS["tensorrt"].missing
 UNSUPPORTED = "unsupported"  # the builder's outcome for what this TensorRT or device cannot build: skipped, not failed
 PRECISIONS = BACKENDS["tensorrt"].precisions
 PLATFORM_KEYS = ("gpu_name", "compute_capability", "tensorrt")
+WORKSPACE_FLOOR_MB = 64  # the smallest workspace the halving tries before a build is out of memory
 RANDOM_WARNING = "random INT8 calibration: the scales come from noise; fine for speed, meaningless for accuracy"
 NO_CALIBRATION_WARNING = ("INT8 without calibration data: only layers the ONNX quantizes itself (Q/DQ nodes) run in "
                           "INT8; the rest run in FP16/FP32")

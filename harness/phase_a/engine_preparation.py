@@ -17,7 +17,6 @@ from harness.matrix import safe_name
 from harness.phase_a.run_planner import engine_key
 
 log = logging.getLogger("jetson_benchmark.phase_a")
-WORKSPACE_FLOOR_MB = 64
 REBUILD_HINT = "`jetson_benchmark.py --backend tensorrt --force` on this machine"
 
 
@@ -91,7 +90,7 @@ def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict
     import torch
 
     from harness.dla_cores import dla_capacity, dla_problem
-    from harness.engines.engine_builds import TENSORRT_MISSING, build_engine
+    from harness.engines.engine_builds import TENSORRT_MISSING, WORKSPACE_FLOOR_MB, build_engine
     from harness.engines.platform_fingerprint import current_platform
 
     index = torch.device(device["resolved"]).index or 0 if device.get("cuda") else 0

@@ -191,7 +191,7 @@ def _onnx_artifacts(source: ModelSource, checkpoint, folder: Path, record: dict,
         precision = "fp16" if record["detected"].get("dtype") == "float16" else "fp32"
         onnx_artifacts[f"any/{precision}"] = onnx_with_dynamic_dims(source.files["onnx"], folder, record)
         if precision == "fp32" and "fp16" in precisions and device.get("onnxruntime_cuda"):
-            from harness.phase_a.onnx_fp16 import fp16_onnx
+            from harness.onnx_fp16 import fp16_onnx
 
             begun = time.perf_counter()
             onnx_artifacts["any/fp16"] = str(fp16_onnx(onnx_artifacts["any/fp32"], folder, force))

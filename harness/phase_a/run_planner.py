@@ -12,7 +12,7 @@ from harness.device_profiles import matching_skip_rule
 from harness.dla_cores import dla_label, dla_problem
 from harness.matrix import ARTIFACT_PRIORITY, PlannedRun, RunSpec, expand_matrix
 from harness.results import STATUS_SKIPPED, STATUS_SKIPPED_OOM
-from harness.precisions import PRECISIONS, model_precision
+from harness.precisions import PRECISIONS, TF32_ON_CPU, model_precision, needs_cuda
 from runners.backends import BACKENDS, backend, reference_backend, runs_on_gpu, spoken_list
 
 
@@ -95,13 +95,6 @@ def pipeline_problem(spec: RunSpec, cuda: bool) -> Optional[str]:
     if modes.arrival_fps is not None:
         return "--pipeline and --arrival_fps are separate measurements: a paced run releases one batch at a time"
     return None
-
-
-TF32_ON_CPU = "tf32 is a GPU tensor-core math mode; this run executes on the CPU, where fp32 is already strict fp32"
-
-
-def needs_cuda(precision: str, device: dict) -> str:
-    return f"{precision} needs a CUDA device; this run's device is {device['resolved']}"
 
 
 VOS_BACKENDS = ("torch", "onnxruntime", "tensorrt")  # onnxruntime, tensorrt: the image encoder exported, the rest in torch

@@ -40,8 +40,7 @@ def engine_path(card_path: str, precision: str) -> Path:
 def build_encoder_engine(card_path: str, onnx_path: str, precision: str, opts, root: Path, platform: dict,
                          budget_mb: Optional[float], builder_module: str = BUILDER) -> dict:
     """:func:`harness.engines.engine_builds.build_engine`'s record for the encoder of one card at ``precision``."""
-    from harness.engines.engine_builds import build_engine
-    from harness.phase_a.engine_preparation import WORKSPACE_FLOOR_MB
+    from harness.engines.engine_builds import WORKSPACE_FLOOR_MB, build_engine
 
     source_sha = (read_sidecar(onnx_path) or {}).get("artifact_sha256") or file_sha256(onnx_path)
     return build_engine(onnx_path, engine_path(card_path, precision), precision, int(read_json(card_path)["size"]),

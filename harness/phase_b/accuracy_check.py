@@ -16,7 +16,7 @@ import numpy as np
 
 from harness.atomic_io import read_json
 from harness.data.frame_store import open_frames
-from harness.phase_b.check_failure import check_failure
+from harness.check_failure import check_failure
 from harness.phase_b.fidelity_check import backend_outputs
 from harness.setup_config import resolve_path
 from harness.tasks.base import Figures

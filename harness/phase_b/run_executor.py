@@ -21,7 +21,7 @@ from harness.measure.paced_loop import run_paced_passes
 from harness.measure.pipeline_loop import run_pipelined_passes
 from harness.measure.host_interference import HostLoadSampler
 from harness.measure.timing_loop import run_passes
-from harness.phase_b.check_failure import check_failure
+from harness.check_failure import check_failure
 from harness.phase_b.accuracy_check import check_accuracy
 from harness.phase_b.e2e_passes import SERIES
 from harness.phase_b.fidelity_check import check_fidelity

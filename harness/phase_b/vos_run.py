@@ -23,7 +23,7 @@ from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.host_interference import HostLoadSampler
 from harness.measure.process_timeline import NoTimeline
 from harness.measure.video_loop import overall_figures, run_video, video_figures
-from harness.phase_b.check_failure import check_failure
+from harness.check_failure import check_failure
 from harness.phase_b.run_summary import budget_figures, host_load_figures, memory_budget_record, record_exception
 from harness.phase_b.run_task import run_task
 from harness.phase_b.run_telemetry import RunTelemetry

@@ -74,7 +74,7 @@ def train_and_report(request: dict, _args) -> int:
     except Exception as exc:  # noqa: BLE001 - the verdict carries the reason; the traceback goes to the log
         import traceback
 
-        from harness.phase_b.check_failure import check_failure
+        from harness.check_failure import check_failure
 
         traceback.print_exc()
         reason, oom = check_failure("the training", exc)

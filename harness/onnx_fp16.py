@@ -1,7 +1,8 @@
 """An fp16 copy of a user's fp32 ONNX file, for ONNX Runtime's CUDA provider: ONNX Runtime's own float16
 converter (``onnxruntime.transformers.float16``), inputs and outputs kept float32 (``keep_io_types``) so the run
-feeds the same input as the fp32 run and its outputs compare with the FP32 reference as they are. Ultralytics
-models are exported at fp16 by Ultralytics' exporter instead (model_artifacts.export_onnx)."""
+feeds the same input as the fp32 run and its outputs compare with the FP32 reference as they are. Phase A makes one
+for a user's ONNX model and for a video model's exported image encoder; Ultralytics models are exported at fp16 by
+Ultralytics' exporter instead (harness/phase_a/model_artifacts.py, export_onnx)."""
 
 from __future__ import annotations
 

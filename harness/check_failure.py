@@ -1,4 +1,5 @@
-"""How a check after the measured passes failed, in one line: the reason its figures are missing."""
+"""How a check after the measured passes failed, in one line: the reason its figures are missing (Phase B's checks,
+one video of a video run, a training run)."""
 
 from __future__ import annotations
 
