@@ -23,7 +23,7 @@ from bench_common import REPO  # noqa: F401 - puts the repository on sys.path
 def track(model, size, encoder, frames):
     import torch
 
-    from harness.measure.video_loop import encoder_figures, masks_of_video
+    from harness.video.frame_loop import encoder_figures, masks_of_video
     from harness.tasks.vos import ObjectPrompt
     from harness.video.models import make_processor
     from harness.video.session import timed_session

@@ -65,7 +65,7 @@ def compare_command(argv: list) -> int:
 
 
 def evaluate_vos_command(argv: list) -> int:
-    from harness.vos_evaluate import evaluate_vos_command as run
+    from harness.video.evaluate import evaluate_vos_command as run
 
     return run(argv)
 

@@ -9,7 +9,7 @@ pytest.importorskip("transformers")
 pytest.importorskip("onnxruntime")
 torch = pytest.importorskip("torch")
 
-from harness.measure.video_loop import encoder_figures, masks_of_video  # noqa: E402
+from harness.video.frame_loop import encoder_figures, masks_of_video  # noqa: E402
 from harness.tasks.vos import ObjectPrompt  # noqa: E402
 from harness.video.encoder_graph import encoder_graph, export_encoder  # noqa: E402
 from harness.video.encoder_onnx import OnnxEncoder  # noqa: E402
@@ -111,7 +111,7 @@ def test_phase_a_exports_once_and_phase_b_loads_the_encoder_on_onnxruntime(tmp_p
     onnxruntime card naming it, loaded in Phase B with the encoder on ONNX Runtime; a card that cannot be built is
     that size's problem, not a crash."""
     from harness.atomic_io import atomic_write_json, read_json
-    from harness.phase_a.vos_encoder_export import prepare_encoders
+    from harness.video.encoder_export import prepare_encoders
     from harness.video.loader import load_vos_model
 
     card = tmp_path / "m_img64.vos.json"
@@ -170,7 +170,7 @@ def test_cli_runs_the_video_model_on_torch_and_with_its_encoder_on_onnxruntime(t
 def test_mask_iou_and_the_kept_masks_compare_frame_by_frame():
     """Known values: IoU of overlapping squares, two empty masks agree (1.0); masks kept bit-packed come back
     exactly; only the first ``limit`` frames are kept; a reference frame's objects compared with the kept ones."""
-    from harness.phase_b.vos_encoder_check import MaskComparison, MaskKeeper, encoder_check_figures, mask_iou
+    from harness.video.encoder_check import MaskComparison, MaskKeeper, encoder_check_figures, mask_iou
 
     a = np.zeros((5, 7), bool)
     a[0:2, 0:2] = True

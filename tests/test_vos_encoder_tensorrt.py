@@ -19,7 +19,7 @@ from harness.engines.engine_builds import TENSORRT_MISSING  # noqa: E402
 from harness.matrix import RunSpec  # noqa: E402
 from harness.options import Options  # noqa: E402
 from harness.phase_a.run_planner import vos_artifact  # noqa: E402
-from harness.phase_a.vos_encoder_engine import NOT_BUILT, build_encoder_engines, prepare_encoder_engines  # noqa: E402
+from harness.video.encoder_engine import NOT_BUILT, build_encoder_engines, prepare_encoder_engines  # noqa: E402
 from runners.base import BackendUnavailable  # noqa: E402
 from tests.fake_trt_builder import FAKE_PLAN_MAGIC, behaviour_path  # noqa: E402
 
@@ -32,7 +32,7 @@ CARD = {"architecture": "sam2.1_hiera_tiny", "family": "sam2", "size": 64, "weig
 @pytest.fixture(scope="module")
 def exported_onnx(tmp_path_factory):
     """The encoder ONNX of a random-init SAM 2.1 tiny card at 64 px, exported once for the module."""
-    from harness.phase_a.vos_encoder_export import export_for_card
+    from harness.video.encoder_export import export_for_card
 
     card = tmp_path_factory.mktemp("export") / "m_img64.vos.json"
     atomic_write_json(card, CARD)
@@ -102,8 +102,10 @@ def test_no_tensorrt_is_the_reason_of_every_engine_from_one_builder_child(tmp_pa
 
 
 def test_no_engine_is_built_on_a_device_without_cuda(tmp_path):
-    assert prepare_encoder_engines({"64": str(tmp_path / "m_img64.vos.json")}, {},
-                                   Options(device="cpu", backend=["tensorrt"]), tmp_path) == ({}, {}, {})
+    from harness.phase_a.device_probe import resolve_device
+
+    assert prepare_encoder_engines({"64": str(tmp_path / "m_img64.vos.json")}, {}, Options(backend=["tensorrt"]),
+                                   tmp_path, resolve_device("cpu"), None) == ({}, {}, {})
 
 
 MODEL = {"artifacts": {"vos_cards": {"64": "t.vos.json", "32": "s.vos.json"},
@@ -151,7 +153,7 @@ def test_a_tensorrt_card_without_tensorrt_skips_the_run_with_the_reason(tmp_path
         pytest.skip("TensorRT is installed here")
     except ImportError:
         pass
-    from harness.phase_a.vos_encoder_engine import tensorrt_card
+    from harness.video.encoder_engine import tensorrt_card
     from harness.phase_b.run_summary import record_exception
     from harness.video.loader import load_vos_model
 

@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")
 
-from harness.measure.video_loop import overall_figures, run_video, video_figures  # noqa: E402
+from harness.video.frame_loop import overall_figures, run_video, video_figures  # noqa: E402
 from harness.tasks.vos import ObjectPrompt  # noqa: E402
 from harness.video.checkpoints import convert_state_dict, load_into, mapping_problem, read_original  # noqa: E402
 from harness.video.models import architecture_config, architecture_of, build_random, make_processor, model_class  # noqa: E402
@@ -116,7 +116,7 @@ def test_a_hugging_face_folder_loads_offline_with_its_weights(tmp_path):
 
 def test_sizes_each_family_runs_at_are_checked_in_phase_a():
     from harness.options import Options
-    from harness.phase_a.vos_model_setup import vos_sizes
+    from harness.video.model_setup import vos_sizes
 
     random_init = {"kind": "random-init"}
     assert vos_sizes(random_init, Options()) == ([1024], "the model's native input size", {})

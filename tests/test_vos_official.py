@@ -11,7 +11,7 @@ import pytest
 
 from harness.data.vos_layouts import read_split
 from harness.tasks.vos_metrics import disk, seg2bmap, split_figures, tolerance_px
-from harness.vos_evaluate import score_split
+from harness.video.evaluate import score_split
 from vos_official_cases import write_cases
 
 EXPECTED = json.loads((Path(__file__).parent / "data" / "vos_official_expected.json").read_text())

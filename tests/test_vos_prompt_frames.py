@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")
 
-from harness.measure.video_loop import run_video  # noqa: E402
+from harness.video.frame_loop import run_video  # noqa: E402
 from harness.tasks.vos import ObjectPrompt  # noqa: E402
 from harness.video.models import architecture_of, build_random, make_processor  # noqa: E402
 from harness.video.session import VideoSession  # noqa: E402

@@ -24,7 +24,7 @@ def setup(tmp_path_factory):
 
 
 def test_a_video_out_of_memory_is_recorded_and_the_next_is_measured(setup, monkeypatch):
-    from harness.phase_b import vos_run
+    from harness.phase_b import video_executor
     from harness.video.session import VideoSession
 
     config, saved = setup
@@ -47,7 +47,7 @@ def test_a_video_out_of_memory_is_recorded_and_the_next_is_measured(setup, monke
     monkeypatch.setattr(VideoSession, "__init__", marked_init)
     planned = saved["runs"][0]
     measurement = {"warmup": 1, "max_frames_in_mem": 4, "memory_sample_ms": 5, "metrics_interval_s": 0}
-    result = vos_run.execute_vos_run(planned, saved, config, measurement, torch, "cpu", identity=None)
+    result = video_executor.execute_vos_run(planned, saved, config, measurement, torch, "cpu", identity=None)
     assert result["status"] == "ok", result["reason"]
     statuses = [(v["name"], v["status"]) for v in result["videos"]]
     assert statuses == [("video_000", "ok"), ("video_001", "skipped_oom"), ("video_002", "ok")]
@@ -94,9 +94,9 @@ def test_in_run_j_and_f_equals_evaluate_vos_on_the_saved_masks(tmp_path, monkeyp
     import numpy as np
 
     from harness.data.vos_layouts import read_split
-    from harness.phase_b import vos_run
+    from harness.phase_b import video_executor
     from harness.tasks.vos_metrics import split_figures
-    from harness.vos_evaluate import score_split
+    from harness.video.evaluate import score_split
     from harness.video import models
 
     split = generate_vos_split(tmp_path / "sav", videos=1, frames=14, size=(48, 64), annotate_every=2)
@@ -117,7 +117,7 @@ def test_in_run_j_and_f_equals_evaluate_vos_on_the_saved_masks(tmp_path, monkeyp
 
     monkeypatch.setattr(models, "build_random", present)
     measurement = {"warmup": 0, "memory_sample_ms": 5, "metrics_interval_s": 0}
-    result = vos_run.execute_vos_run(saved["runs"][0], saved, config, measurement, torch, "cpu", identity=None,
+    result = video_executor.execute_vos_run(saved["runs"][0], saved, config, measurement, torch, "cpu", identity=None,
                                      masks_dir=str(tmp_path / "masks"))
     assert result["status"] == "ok", result["reason"]
     objects = {o["object"]: o for o in result["accuracy"]["objects"]}

@@ -5,7 +5,7 @@ import types
 
 import pytest
 
-from harness.phase_b import vos_run
+from harness.phase_b import video_executor
 
 
 def test_the_uuid_is_the_run_devices_and_none_on_the_cpu():
@@ -16,8 +16,8 @@ def test_the_uuid_is_the_run_devices_and_none_on_the_cpu():
         return types.SimpleNamespace(uuid="6a3e-second")
 
     torch = types.SimpleNamespace(device=lambda name: name, cuda=types.SimpleNamespace(get_device_properties=properties))
-    assert vos_run.telemetry_uuid(torch, "cuda:1") == "GPU-6a3e-second" and seen == ["cuda:1"]
-    assert vos_run.telemetry_uuid(torch, "cpu") is None
+    assert video_executor.telemetry_uuid(torch, "cuda:1") == "GPU-6a3e-second" and seen == ["cuda:1"]
+    assert video_executor.telemetry_uuid(torch, "cpu") is None
 
 
 def test_execute_vos_run_hands_the_uuid_to_telemetry(monkeypatch):
@@ -30,8 +30,8 @@ def test_execute_vos_run_hands_the_uuid_to_telemetry(monkeypatch):
         opened.append(cuda_uuid)
         raise Stop
 
-    monkeypatch.setattr(vos_run, "RunTelemetry", telemetry)
-    monkeypatch.setattr(vos_run, "telemetry_uuid", lambda torch_module, device: f"GPU-of-{device}")
+    monkeypatch.setattr(video_executor, "RunTelemetry", telemetry)
+    monkeypatch.setattr(video_executor, "telemetry_uuid", lambda torch_module, device: f"GPU-of-{device}")
     with pytest.raises(Stop):
-        vos_run.execute_vos_run({"run_id": "r", "extra": {}}, {}, None, {}, None, "cuda:1", identity=None)
+        video_executor.execute_vos_run({"run_id": "r", "extra": {}}, {}, None, {}, None, "cuda:1", identity=None)
     assert opened == ["GPU-of-cuda:1"]

@@ -331,7 +331,7 @@ VIDEO = [  # vos (SAM 2 / SAM 2.1 / EdgeTAM): one pass is one frame; latency_ms_
     Metric("encoder_mask_iou_mean", "fraction 0-1", "masks of the same frames with the torch encoder",
            "vos, exported image encoder: each object's mask IoU between this run's masks and the model's own torch "
            "encoder's (same weights, precision, prompts), averaged over the objects of a frame, then over the first "
-           "64 processed frames of the first video (harness/phase_b/vos_encoder_check.py)"),
+           "64 processed frames of the first video (harness/video/encoder_check.py)"),
     Metric("encoder_mask_iou_min", "fraction 0-1", "masks of the same frames with the torch encoder",
            "vos, exported image encoder: the lowest mask IoU of any object on any compared frame"),
     Metric("encoder_check_frames_n", "frames", "count", "vos, exported image encoder: frames compared with the torch "

@@ -55,16 +55,16 @@ def prepare_source(spec, root: Path, opts: Options) -> tuple:
     return scan, source_fingerprint(scan, opts.imgsz, opts.max_frames, opts.limit_videos, opts.prompt_points)
 
 
-def prepare_models(sources: list, root: Path, opts: Options, device: dict) -> list:
+def prepare_models(sources: list, root: Path, opts: Options, device: dict, memory: dict) -> list:
     """(model source, its resolved backends, its prepared record) for every model."""
     from harness.phase_a.model_artifacts import prepare_model
     from harness.phase_a.run_planner import resolve_backends
-    from harness.phase_a.vos_model_setup import is_vos_source, prepare_vos_model
+    from harness.video.model_setup import is_vos_source, prepare_vos_model
 
     prepared = []
     for source in sources:
         if is_vos_source(source):
-            prepared.append((source, ["torch"], prepare_vos_model(source, root, opts)))
+            prepared.append((source, ["torch"], prepare_vos_model(source, root, opts, device, memory["budget_mb"])))
             continue
         backends = resolve_backends(opts.backend, source.files, source.builtin or source.default_trained)
         prepared.append((source, backends, prepare_model(source, root, opts, backends, device)))
@@ -144,7 +144,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
     else:
         scan, fingerprint = step("scan", prepare_source, spec, root, opts)
     # Models before decoding: a bad model name or file must fail fast, not after minutes of work.
-    prepared = step("models", prepare_models, sources, root, opts, device)
+    prepared = step("models", prepare_models, sources, root, opts, device, memory)
     models = [model for _, _, model in prepared]
     if all(model.get("refused") for model in models):  # nothing left to measure: the input itself is bad
         raise UserError(models[0]["refused"] if len(models) == 1 else

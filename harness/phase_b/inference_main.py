@@ -112,7 +112,7 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     apply_threads(torch, threads, ctx["default_threads"])
     before = read_conditions(lambda: conditions_before(setup, ctx["device"], ctx["power"]))
     if (planned.get("extra") or {}).get("task") == "vos":
-        from harness.phase_b.vos_run import execute_vos_run
+        from harness.phase_b.video_executor import execute_vos_run
 
         result = execute_vos_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"],
                                  planned["identity"], telemetry_path=out_dir / "metrics.jsonl",

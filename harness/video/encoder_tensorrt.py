@@ -1,7 +1,7 @@
-"""A video model's image encoder (harness/video/encoder_graph.py says what is exported) as the TensorRT engine Phase A built
-from its fp32 ONNX (harness/phase_a/vos_encoder_engine.py), with the call contract of
-:class:`harness.video.encoder_onnx.OnnxEncoder`: normalized torch pixels in, the session's feature entry out (copies in
-the run's dtype, on its device), so the rest of the model stays in torch and Phase B's in-run check against the
+"""A video model's image encoder (harness/video/encoder_graph.py says what is exported) as the TensorRT engine
+Phase A built from its fp32 ONNX (harness/video/encoder_engine.py), with the call contract of
+:class:`harness.video.encoder_onnx.OnnxEncoder`: normalized torch pixels in, the session's feature entry out (copies
+in the run's dtype, on its device), so the rest of the model stays in torch and Phase B's in-run check against the
 model's own torch encoder applies unchanged.
 
 The engine is loaded by :class:`runners.tensorrt_runner.TensorRTRunner` (TensorRT's import, the platform check
@@ -19,7 +19,7 @@ from typing import Optional, Sequence
 from runners.base import BackendUnavailable
 from harness.video.encoder_graph import features_dict, output_names
 
-TRT_BACKEND = "tensorrt"  # a card's encoder backend when it names an engine (harness/phase_a/vos_encoder_engine.py)
+TRT_BACKEND = "tensorrt"  # a card's encoder backend when it names an engine (harness/video/encoder_engine.py)
 INPUT_NAME = "pixel_values"
 DESCRIBED = ("tensorrt", "engine_format", "io_tensors", "activation_mb", "memory_limit", "layer_placement")
 

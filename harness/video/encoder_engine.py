@@ -1,5 +1,5 @@
 """Phase A for a video model's TensorRT runs (``--backend tensorrt``): the image encoder's fp32 ONNX
-(harness/phase_a/vos_encoder_export.py) built into a TensorRT engine at each size, for each requested precision among
+(harness/video/encoder_export.py) built into a TensorRT engine at each size, for each requested precision among
 fp32 and fp16 (static shape 1 x 3 x S x S, input ``pixel_values``), by the engine builder the image models use
 (harness/engines/engine_builds.py: a child process per attempt, the workspace halved on every allocation failure,
 the shared timing cache, a sidecar that reuses a matching engine built on the same platform), and one model card
@@ -22,7 +22,7 @@ from typing import Optional
 from harness.artifact_sidecar import file_sha256, read_sidecar
 from harness.atomic_io import read_json
 from harness.phase_a.run_planner import VOS_ENCODER_PRECISIONS
-from harness.phase_a.vos_encoder_export import encoder_card, export_for_card, export_problem
+from harness.video.encoder_export import encoder_card, export_for_card, export_problem
 from harness.results import STATUS_SKIPPED
 from harness.video.encoder_tensorrt import INPUT_NAME, TRT_BACKEND
 
@@ -101,18 +101,16 @@ def exported_onnx(onnxruntime_cards: dict) -> dict:
             for size, by_precision in (onnxruntime_cards or {}).items() if by_precision.get("fp32")}
 
 
-def prepare_encoder_engines(cards: dict, onnxruntime_cards: dict, opts, root: Path) -> tuple:
-    """:func:`build_encoder_engines` on this machine's device (its platform fingerprint and GPU memory budget);
-    nothing on a device without CUDA, whose tensorrt runs the planner skips."""
+def prepare_encoder_engines(cards: dict, onnxruntime_cards: dict, opts, root: Path, device: dict,
+                            budget_mb: Optional[float]) -> tuple:
+    """:func:`build_encoder_engines` on this machine's device (``device``: Phase A's resolved device, its platform
+    fingerprint taken here; ``budget_mb``: its GPU memory budget); nothing on a device without CUDA, whose tensorrt
+    runs the planner skips."""
     import torch
 
     from harness.engines.platform_fingerprint import current_platform
-    from harness.phase_a.device_probe import resolve_device
-    from harness.phase_a.memory_setup import memory_setup
 
-    device = resolve_device(opts.device)
     if not device.get("cuda"):
         return {}, {}, {}
-    budget_mb = memory_setup(opts.profile, opts.gpu_mem_limit_gb, device)["budget_mb"]
     platform = current_platform(torch, device_index=torch.device(device["resolved"]).index or 0)
     return build_encoder_engines(cards, exported_onnx(onnxruntime_cards), opts, root, platform, budget_mb)

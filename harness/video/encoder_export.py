@@ -4,7 +4,7 @@ model card it comes from is the same, and a second model card naming it (``<mode
 hash is the run's artifact hash. For fp16 runs (ONNX Runtime's CUDA provider) an fp16 copy of the encoder is made by
 ONNX Runtime's float16 converter with float32 inputs and outputs (harness/onnx_fp16.py), with its own card
 (``.ort_fp16.vos.json``). An export that fails refuses that size's onnxruntime runs with the reason; the torch
-runs go on. The TensorRT runs build their engines from the same fp32 ONNX (harness/phase_a/vos_encoder_engine.py).
+runs go on. The TensorRT runs build their engines from the same fp32 ONNX (harness/video/encoder_engine.py).
 """
 
 from __future__ import annotations

@@ -143,7 +143,10 @@ def family_of(source) -> str:
     return folder_family(source.files.get("hf_folder", "")) or "sam2"
 
 
-def prepare_vos_model(source, root: Path, opts) -> dict:
+def prepare_vos_model(source, root: Path, opts, device: dict, budget_mb) -> dict:
+    """The model's Phase A record: its weights, sizes, inputs and one card per size; with --backend onnxruntime or
+    tensorrt its exported image encoder and engines too (on ``device``, Phase A's resolved device, under
+    ``budget_mb``)."""
     record = {"name": source.name, "source_files": dict(source.files), "builtin": source.builtin, "artifacts": {},
               "prepare_s": {}, "task": "vos", "task_settings": {"task": "vos", "task_source": "model name"},
               "prompts": list(source.prompts) or list(opts.prompt), "detected": {}, "inputs": {}, "size_problems": {}}
@@ -169,16 +172,16 @@ def prepare_vos_model(source, root: Path, opts) -> dict:
         cards[str(size)] = write_card(folder, source.name, int(size), arch, family, weights)
     record["artifacts"]["vos_cards"] = cards
     if "onnxruntime" in opts.backend:
-        from harness.phase_a.vos_encoder_export import prepare_encoders
+        from harness.video.encoder_export import prepare_encoders
 
         encoders, encoder_problems = prepare_encoders(cards, opts.force, tuple(opts.precision))
         record["artifacts"]["vos_cards_onnxruntime"] = encoders
         record["encoder_problems"] = encoder_problems
     if "tensorrt" in opts.backend:
-        from harness.phase_a.vos_encoder_engine import prepare_encoder_engines
+        from harness.video.encoder_engine import prepare_encoder_engines
 
         engines, engine_problems, builds = prepare_encoder_engines(
-            cards, record["artifacts"].get("vos_cards_onnxruntime"), opts, root)
+            cards, record["artifacts"].get("vos_cards_onnxruntime"), opts, root, device, budget_mb)
         record["artifacts"]["vos_cards_tensorrt"] = engines
         record["encoder_problems_tensorrt"] = engine_problems
         record["encoder_engine_builds"] = builds  # the evidence: attempts, workspace, build_s, reuse

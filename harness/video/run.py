@@ -1,11 +1,12 @@
-"""One ``vos`` run inside its Phase B process: load the video model once, then one video at a time — a fresh
-session, the prompts at their frames, every frame from the first prompt on, the masks scored as they come, the
-session released with gc and the CUDA cache emptied outside the timed region — before the next video.
+"""A video run's videos, one at a time: the model loaded once, then for each video a fresh session, the prompts at
+their frames, every frame from the first prompt on, the masks scored as they come, the session released with gc and
+the CUDA cache emptied outside the timed region, before the next video.
 
 Each video has its own memory window (peaks from every source the run has, memory after each frame, memory at
 its start), so a user sees the memory bank grow within a video and the cleanup return to the baseline between
 videos. A video that runs out of memory is ``skipped_oom`` and the run goes on with the next; one that fails is
-``failed`` with the reason. Whatever goes wrong with the run itself ends as a status, never as a crash.
+``failed`` with the reason. The Phase B process around it (the result record, the model's load, telemetry, the
+memory budget, a failure of the run itself) is harness/phase_b/video_executor.py.
 """
 
 from __future__ import annotations
@@ -18,22 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from harness.atomic_io import read_json
+from harness.check_failure import check_failure
 from harness.measure.host_memory import release_free_heap
 from harness.measure.memory_tracker import MemoryTracker
-from harness.measure.host_interference import HostLoadSampler
-from harness.measure.process_timeline import NoTimeline
-from harness.measure.video_loop import overall_figures, run_video, video_figures
-from harness.check_failure import check_failure
-from harness.phase_b.run_summary import budget_figures, host_load_figures, memory_budget_record, record_exception
-from harness.phase_b.run_task import run_task
-from harness.phase_b.run_telemetry import RunTelemetry
-from harness.phase_b.vos_encoder_check import MaskComparison, MaskKeeper, encoder_check_figures
-from harness.phase_b.vos_masks import MaskWriter
-from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM, new_result
+from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED_OOM
 from harness.setup_config import resolve_path
 from harness.tasks.vos import VideoScorer, prompts_for, split_accuracy
-from runners.base import unenforced
-from harness.video.loader import load_vos_model
+from harness.video.encoder_check import MaskComparison, MaskKeeper, encoder_check_figures
+from harness.video.frame_loop import overall_figures, run_video, video_figures
+from harness.video.masks import MaskWriter
 
 log = logging.getLogger("jetson_benchmark.phase_b")
 
@@ -205,20 +199,14 @@ def drift_mb(records: list, key: str) -> float | None:
     return (starts[-1] - starts[0]) if len(starts) > 1 else None
 
 
-def telemetry_uuid(torch_module, device: str):
-    """The CUDA device's uuid, so telemetry reads the GPU the run is on (NVML's index order may differ from
-    CUDA's); None on the CPU."""
-    from harness.measure.gpu_memory_sources import cuda_device_uuid
-
-    return cuda_device_uuid(torch_module, device) if device.startswith("cuda") else None
-
-
 def memory_key(device: str) -> str:
     return "torch_alloc_mb" if device.startswith("cuda") else "rss_mb"
 
 
 def fill_vos_figures(result: dict, records: list, timings: list, scorers: list, tracker: MemoryTracker,
-                     telemetry: RunTelemetry, model_load_s: float, warmup_s: float, device: str) -> None:
+                     telemetry, model_load_s: float, warmup_s: float, device: str) -> None:
+    """The run's figures from its videos' records and timings, its scorers, the tracker's peaks and ``telemetry``
+    (the run's harness.phase_b.run_telemetry.RunTelemetry)."""
     from harness.measure.metric_catalog import VOS_UNAVAILABLE
 
     overall = overall_figures(timings)
@@ -253,7 +241,7 @@ def fill_vos_figures(result: dict, records: list, timings: list, scorers: list, 
 
 
 def add_encoder_check(result: dict, runner: VideoRunner, video: dict, keeper) -> None:
-    """The exported encoder's masks against the torch encoder's (harness/phase_b/vos_encoder_check.py); for a run
+    """The exported encoder's masks against the torch encoder's (harness/video/encoder_check.py); for a run
     on the torch encoder the figures are empty with the reason."""
     if keeper is None:
         check, why_not = None, "this run's image encoder is the torch encoder, the check's reference"
@@ -263,86 +251,3 @@ def add_encoder_check(result: dict, runner: VideoRunner, video: dict, keeper) ->
     result["encoder_check"] = check
     result["metrics"].update(metrics)
     result["unavailable"].update(unavailable)
-
-
-def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
-                    identity: dict, telemetry_path: Path = None, masks_dir: str = None, timeline=None) -> dict:
-    started = time.perf_counter()
-    timeline = timeline or NoTimeline()
-    result = new_result(planned, STATUS_OK, identity)
-    extra = planned.get("extra") or {}
-    memory = setup.get("memory", {})
-    tracker = MemoryTracker(torch_module, device, float(measurement.get("memory_sample_ms", 20)) / 1000.0,
-                            memory.get("budget_mb"), bool(memory.get("unified_memory")), bool(memory.get("jetson")))
-    telemetry = RunTelemetry(telemetry_path, planned["run_id"], device, bool(memory.get("jetson")),
-                             float(measurement.get("metrics_interval_s", 0.5)), telemetry_uuid(torch_module, device))
-    result["task"] = run_task(planned).describe()
-    result["vos"] = {"prompt": extra.get("prompt"), "model": extra.get("vos_model")}
-    loaded, stage = None, "load"
-    preload_scoring_libraries()
-    tracker.baseline()
-    telemetry.mark("load")
-    try:
-        begun = time.perf_counter()
-        tracker.begin_load()
-        loaded = load_vos_model(planned["artifact"], planned["precision"], torch_module, device, memory.get("budget_mb"))
-        tracker.end_load()
-        model_load_s = time.perf_counter() - begun
-        timeline.close("model_load")
-        result["runner"] = loaded.describe()
-        videos = annotated_videos(setup, config_path, (extra.get("input") or {}).get("frames_key"))
-        if not videos:
-            result["status"], result["reason"] = STATUS_SKIPPED, "no annotated video with a prompted object in the data"
-            return result
-        runner = VideoRunner(loaded, torch_module, device, planned["precision"], extra.get("prompt") or "points",
-                             tracker, measurement, MaskWriter(masks_dir, planned["run_id"]))
-        result["vos"]["window"] = runner.describe_window()
-        stage = "warm-up"
-        telemetry.mark("warmup")
-        warmup_s = runner.warm_up(videos[0]) if int(measurement["warmup"]) > 0 else 0.0
-        timeline.close("warmup")
-        stage = "measure"
-        telemetry.mark("measure")
-        tracker.begin_measure()
-        host_load = HostLoadSampler().start()  # other processes' CPU while the videos are measured, as image runs
-        records, timings, scorers = [], [], []
-        keeper = MaskKeeper() if loaded.encoder is not None else None
-        try:
-            for position, video in enumerate(videos):
-                record, timing, scorer = runner.measured_video(video, keeper if position == 0 else None)
-                records.append(record)
-                timings += [timing] if timing else []
-                scorers += [scorer] if scorer else []
-        finally:
-            host_load.stop()
-        telemetry.mark("after")
-        tracker.end_measure()
-        timeline.close("measured")
-        stage = "summary"
-        fill_vos_figures(result, records, timings, scorers, tracker, telemetry, model_load_s, warmup_s, device)
-        stage = "encoder check"
-        add_encoder_check(result, runner, videos[0], keeper)
-        timeline.close("check_encoder_fidelity")
-        host, host_unavailable = host_load_figures(host_load.result())
-        result["metrics"].update(host)
-        result["unavailable"].update(host_unavailable)
-        budget, budget_unmeasured = budget_figures(memory, tracker.budget_peak_mb())
-        result["metrics"].update(budget)
-        result["unavailable"].update(budget_unmeasured)
-        if not timings:
-            result["status"] = STATUS_SKIPPED_OOM if all(r["status"] == STATUS_SKIPPED_OOM for r in records) \
-                else STATUS_FAILED
-            result["reason"] = f"no video could be measured; first: {records[0]['reason']}"
-        if masks_dir:
-            result["masks_dir"] = runner.masks.root_text()
-    except BaseException as exc:  # noqa: BLE001 - every failure becomes a recorded status
-        record_exception(result, exc, stage)
-    finally:
-        limit = loaded.memory_limit if loaded is not None else unenforced(memory.get("budget_mb"), "the model did not load")
-        result["memory_budget"] = memory_budget_record(limit, memory, tracker)
-        tracker.close()
-        telemetry.stop()
-        if loaded is not None:
-            loaded.release()
-        result["timings"] = {**result.get("timings", {}), "run_wall_s": time.perf_counter() - started}
-    return result
