@@ -138,18 +138,6 @@ class Options:
         return {"task": self.task, "input_norm": self.input_norm, "color": self.color, "layout": self.layout,
                 "resize": self.resize, "output_format": self.output_format}
 
-    def video_models_only(self) -> bool:
-        """Every model asked for (by name, or found in --weights_dir) is a video segmentation model: then the default
-        data is a generated VOS split."""
-        from harness.phase_a.model_discovery import discover_models
-        from harness.video.models import is_vos_name
-
-        try:
-            sources = discover_models(self.weights_dir, self.models, DEFAULT_MODELS)
-        except (UserError, OSError):
-            return False
-        return all(is_vos_name(s.name) or "hf_folder" in s.files for s in sources)
-
     def task_run_settings(self) -> dict:
         """The task settings that come from flags and apply to every model."""
         return {"conf": self.conf, "iou": self.iou, "depth_scale": self.depth_scale,

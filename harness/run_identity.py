@@ -17,6 +17,7 @@ from typing import Optional
 
 from harness import __version__
 from harness.precisions import STRICT_FP32
+from harness.tasks.task_settings import is_video
 from runners.backends import runs_on_gpu
 
 RUN_FIELDS = ("model", "backend", "variant", "precision", "imgsz", "batch", "artifact", "modes")
@@ -63,8 +64,8 @@ def run_identity(planned: dict, measurement: dict, setup: dict, isolation: str) 
         "cudnn_benchmark": bool(extra.get("cudnn_benchmark", False)),
         "math_mode": math_mode(str(planned.get("precision")), runs_on_gpu(str(planned.get("backend")), device_record)),
         "threads": threads_identity(planned),
-        "versions": {**{k: env.get(k) for k in VERSION_FIELDS + (VOS_VERSION_FIELDS if extra.get("task") == "vos"
-                                                                 else ())}, "harness": __version__},
+        "versions": {**{k: env.get(k) for k in VERSION_FIELDS + (VOS_VERSION_FIELDS if is_video(planned) else ())},
+                     "harness": __version__},
     }
 
 

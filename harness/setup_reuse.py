@@ -13,8 +13,10 @@ from harness.data.source_spec import SourceSpec, parse_source
 from harness.errors import UserError
 from harness.options import Options
 from harness.phase_a.memory_setup import rules_profile
+from harness.phase_a.model_discovery import video_models_only
 from harness.phase_a.run_planner import planned_records
 from harness.setup_config import read_setup_config, resolve_path, setup_config_path
+from harness.video import workload
 
 RERUN = "rerun without --skip_setup"
 SHAPING_FLAGS = ("source", "split_dir", "weights_dir", "max_frames", "limit_videos", "profile", "gpu_mem_limit_gb",
@@ -39,7 +41,7 @@ def load_checked_setup(opts: Options) -> tuple:
     if "device" in opts.explicit and opts.device not in (saved.get("device"), setup["device"]["resolved"]):
         raise UserError(f"--device {opts.device} differs from the saved setup's {setup['device']['resolved']}: {RERUN}")
     if "source" in opts.explicit or "split_dir" in opts.explicit:
-        wanted = parse_source(opts.source, opts.split_dir, saved["max_frames"], opts.video_models_only())
+        wanted = parse_source(opts.source, opts.split_dir, saved["max_frames"], video_models_only(opts))
         if wanted != SourceSpec.from_dict(setup["source"]):
             raise UserError(f"the saved setup was made for {SourceSpec.from_dict(setup['source']).describe()}: {RERUN}")
     spec = SourceSpec.from_dict(setup["source"])
@@ -58,27 +60,6 @@ def load_checked_setup(opts: Options) -> tuple:
     return config_path, setup
 
 
-def video_prompts(names: list) -> tuple:
-    """(model names, prompts named with them): ``sam2_base_points`` is the prepared ``sam2_base`` with ``points``."""
-    from harness.video.models import split_prompt
-
-    models, prompts = [], {}
-    for name in names:
-        model, prompt = split_prompt(name)
-        models += [] if model in models else [model]
-        if prompt:
-            prompts.setdefault(model, []).append(prompt)
-    return models, prompts
-
-
-def with_prompts(model: dict, named: dict, opts: Options) -> dict:
-    """A video model's record with the prompts asked for now (prompts of every kind are in the metadata already)."""
-    if model.get("task") != "vos":
-        return model
-    prompts = named.get(model["name"]) or (opts.prompt if "prompt" in opts.explicit else model.get("prompts"))
-    return {**model, "prompts": list(prompts)}
-
-
 def replan(opts: Options, setup: dict) -> list:
     """The runs to measure: the saved plan, or a re-plan when the user changed matrix flags.
 
@@ -91,7 +72,7 @@ def replan(opts: Options, setup: dict) -> list:
     if not changed:
         return setup["runs"]
     prepared_models = [m["name"] for m in setup["models"]]
-    models, named_prompts = video_prompts(opts.models) if "models" in opts.explicit else (prepared_models, {})
+    models, named_prompts = workload.video_prompts(opts.models) if "models" in opts.explicit else (prepared_models, {})
     for flag, wanted, prepared in (
         ("models", models, prepared_models),
         ("imgsz", opts.imgsz if "imgsz" in opts.explicit else saved["imgsz"], saved["imgsz"]),
@@ -102,7 +83,7 @@ def replan(opts: Options, setup: dict) -> list:
         missing = [str(v) for v in wanted if v not in prepared]
         if missing:
             raise UserError(f"--{flag} {','.join(missing)} was not prepared by the saved setup: {RERUN}")
-    chosen = [with_prompts(m, named_prompts, opts) for m in setup["models"] if m["name"] in models]
+    chosen = [workload.with_prompts(m, named_prompts, opts) for m in setup["models"] if m["name"] in models]
     return planned_records(
         chosen,
         opts.backend if "backend" in opts.explicit else saved["backend"],

@@ -15,6 +15,7 @@ from harness.engines.trtexec_command import engine_is_dynamic, find_trtexec, pas
 from harness.launcher import run_phase
 from harness.measure.trtexec_comparison import GAP_EXPLANATION, TRTEXEC_FIGURES, side_by_side
 from harness.results import STATUS_OK, read_result, result_path, write_result
+from harness.tasks.task_settings import is_video
 
 PASSES = 2
 
@@ -23,7 +24,7 @@ def wants_check(result: dict, force: bool) -> bool:
     """A measured TensorRT run of a whole model (a video model's run has only its image encoder as an engine,
     inside a per-frame loop trtexec cannot replay: no side-by-side for it)."""
     run = (result or {}).get("run") or {}
-    whole_model = ((result or {}).get("task") or {}).get("task") != "vos"
+    whole_model = not is_video(result)
     return (run.get("backend") == "tensorrt" and result.get("status") == STATUS_OK and whole_model
             and (force or "trtexec" not in result))
 

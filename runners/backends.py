@@ -18,7 +18,7 @@ What still names a backend, and why:
   harness/phase_a/reference_outputs.py (the fp32 reference from the checkpoint, else the ONNX) and
   harness/trtexec_check.py (TensorRT's own tool);
 - the video models (task vos), whose image encoder alone runs on another backend: their own list and reasons in
-  harness/phase_a/run_planner.py (``VOS_BACKENDS``) and harness/video/;
+  harness/video/plan.py (``VOS_BACKENDS``) and the rest of harness/video/;
 - library versions (harness/environment.py, harness/run_identity.py's ``VERSION_FIELDS``) name libraries, not
   backends.
 """

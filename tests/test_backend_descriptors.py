@@ -153,20 +153,20 @@ def test_unavailable_looks_modules_up_without_importing_them():
 
 
 # The files that read the descriptors: the backend names they may still hold, each with why.
-READERS = ("harness/matrix.py", "harness/phase_a/run_planner.py", "harness/phase_b/inference_main.py",
-           "harness/run_identity.py", "harness/probe/attempt.py", "harness/phase_a/auto_tuning.py",
+READERS = ("harness/matrix.py", "harness/phase_a/run_planner.py", "harness/video/plan.py",
+           "harness/phase_b/inference_main.py", "harness/run_identity.py", "harness/probe/attempt.py", "harness/phase_a/auto_tuning.py",
            "harness/phase_a/compile_warmup.py", "harness/phase_b/compile_warmup_note.py",
            "harness/phase_a/device_probe.py", "harness/phase_a/model_artifacts.py", "harness/report/plots.py",
            "harness/options.py", "runners/registry.py", "runners/layer_profiles.py", "harness/engines/qdq_quantize.py")
 ALLOWED = {
     # the video models' own list: their image encoder alone runs on another backend
-    ("harness/phase_a/run_planner.py", "VOS_BACKENDS", "torch"),
-    ("harness/phase_a/run_planner.py", "VOS_BACKENDS", "onnxruntime"),
-    ("harness/phase_a/run_planner.py", "VOS_BACKENDS", "tensorrt"),
-    ("harness/phase_a/run_planner.py", "VOS_ENCODER_PRECISION_REASONS", "onnxruntime"),
-    ("harness/phase_a/run_planner.py", "VOS_ENCODER_PRECISION_REASONS", "tensorrt"),
-    ("harness/phase_a/run_planner.py", "vos_artifact", "onnxruntime"),
-    ("harness/phase_a/run_planner.py", "vos_artifact", "tensorrt"),
+    ("harness/video/plan.py", "VOS_BACKENDS", "torch"),
+    ("harness/video/plan.py", "VOS_BACKENDS", "onnxruntime"),
+    ("harness/video/plan.py", "VOS_BACKENDS", "tensorrt"),
+    ("harness/video/plan.py", "VOS_ENCODER_PRECISION_REASONS", "onnxruntime"),
+    ("harness/video/plan.py", "VOS_ENCODER_PRECISION_REASONS", "tensorrt"),
+    ("harness/video/plan.py", "vos_artifact", "onnxruntime"),
+    ("harness/video/plan.py", "vos_artifact", "tensorrt"),
     # library versions, not backends
     ("harness/run_identity.py", "VERSION_FIELDS", "torch"),
     ("harness/run_identity.py", "VERSION_FIELDS", "onnxruntime"),

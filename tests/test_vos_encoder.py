@@ -82,7 +82,7 @@ def test_masks_with_the_onnx_encoder_match_the_torch_encoders_frame_by_frame(exp
 
 
 def test_the_planner_picks_the_video_models_torch_and_onnxruntime_cards():
-    from harness.phase_a.run_planner import vos_artifact
+    from harness.video.plan import vos_artifact
     from harness.matrix import RunSpec
 
     model = {"artifacts": {"vos_cards": {"64": "t.vos.json", "32": "s.vos.json"},

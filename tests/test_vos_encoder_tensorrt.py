@@ -18,7 +18,7 @@ from harness.atomic_io import atomic_write_json, read_json  # noqa: E402
 from harness.engines.engine_builds import TENSORRT_MISSING  # noqa: E402
 from harness.matrix import RunSpec  # noqa: E402
 from harness.options import Options  # noqa: E402
-from harness.phase_a.run_planner import vos_artifact  # noqa: E402
+from harness.video.plan import vos_artifact  # noqa: E402
 from harness.video.encoder_engine import NOT_BUILT, build_encoder_engines, prepare_encoder_engines  # noqa: E402
 from runners.base import BackendUnavailable  # noqa: E402
 from tests.fake_trt_builder import FAKE_PLAN_MAGIC, behaviour_path  # noqa: E402

@@ -6,7 +6,7 @@ import pytest
 from harness.errors import UserError
 from harness.matrix import expand_matrix
 from harness.options import Options, validate
-from harness.phase_a.model_discovery import discover_models
+from harness.phase_a.model_discovery import discover_models, video_models_only
 from harness.phase_a.run_planner import plan_runs
 from harness.video.models import architecture_of, is_vos_name, split_prompt
 
@@ -45,8 +45,8 @@ def test_a_hugging_face_folder_in_weights_dir_is_a_video_model(tmp_path):
     (tmp_path / "weights" / "not_a_model").mkdir()
     sources = discover_models(str(tmp_path / "weights"), [], [])
     assert [(s.name, s.files) for s in sources] == [("my_sam", {"hf_folder": str(folder.absolute())})]
-    assert Options(weights_dir=str(tmp_path / "weights")).video_models_only()
-    assert not Options(models=["yolo11n", "edgetam"]).video_models_only()
+    assert video_models_only(Options(weights_dir=str(tmp_path / "weights")))
+    assert not video_models_only(Options(models=["yolo11n", "edgetam"]))
 
 
 def test_prompt_is_a_matrix_dimension_at_batch_one_without_the_image_modes():
@@ -88,7 +88,7 @@ def test_an_unknown_prompt_is_one_line():
 
 
 def test_skip_setup_takes_the_seeds_names_and_new_prompts_for_a_prepared_video_model():
-    from harness.setup_reuse import video_prompts, with_prompts
+    from harness.video.workload import video_prompts, with_prompts
 
     assert video_prompts(["sam2_base_points", "sam2_base_mask", "yolo11n"]) == (["sam2_base", "yolo11n"],
                                                                                 {"sam2_base": ["points", "mask"]})

@@ -13,6 +13,7 @@ from harness.errors import EXIT_INTERNAL, UserError
 from harness.launcher import ChildOutcome, run_phase
 from harness.measurement_request import request_path
 from harness.options import Options, check_writable_dir
+from harness.phase_a.model_discovery import video_models_only
 from harness.parent.console import Console
 from harness.results import read_result, runs_dir
 from harness.setup_config import read_setup_config, setup_config_path
@@ -31,7 +32,7 @@ def _phase_failure_message(outcome: ChildOutcome, phase: str, log_path: Path) ->
 
 def precheck_source(opts: Options) -> None:
     """Fail in a fraction of a second on a source that cannot work (Phase A checks again, decoding)."""
-    spec = parse_source(opts.source, opts.split_dir, opts.max_frames, opts.video_models_only())
+    spec = parse_source(opts.source, opts.split_dir, opts.max_frames, video_models_only(opts))
     if spec.kind in ("image_dir", "video", "split_dir"):
         scan_source(spec, opts.preprocessed_dir, opts.limit_videos)
 

@@ -122,12 +122,13 @@ def _default_source(name: str) -> ModelSource:
 
 
 def _source(name: str, found: dict, names: dict) -> ModelSource:
-    from harness.video.models import is_vos_name
+    from harness.video.workload import builtin_files
 
     if name in found:
         return ModelSource(name=names[name], files=dict(found[name]))
-    if is_vos_name(name):
-        return ModelSource(name=name, files={"vos": name}, builtin=True)
+    video = builtin_files(name)
+    if video:
+        return ModelSource(name=name, files=video, builtin=True)
     return ModelSource(name=name, files={"yaml": f"{name}.yaml"}, builtin=True)
 
 
@@ -150,3 +151,16 @@ def discover_models(weights_dir: Optional[str], names: Sequence[str], defaults: 
         if prompt and prompt not in source.prompts:
             source.prompts.append(prompt)
     return list(models.values())
+
+
+def video_models_only(opts) -> bool:
+    """Every model asked for (by name, or found in --weights_dir) is a video segmentation model: then the default
+    data is a generated VOS split."""
+    from harness.options import DEFAULT_MODELS
+    from harness.video.models import is_vos_name
+
+    try:
+        sources = discover_models(opts.weights_dir, opts.models, DEFAULT_MODELS)
+    except (UserError, OSError):
+        return False
+    return all(is_vos_name(s.name) or "hf_folder" in s.files for s in sources)

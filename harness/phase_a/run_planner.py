@@ -13,6 +13,8 @@ from harness.dla_cores import dla_label, dla_problem
 from harness.matrix import ARTIFACT_PRIORITY, PlannedRun, RunSpec, expand_matrix
 from harness.results import STATUS_SKIPPED, STATUS_SKIPPED_OOM
 from harness.precisions import PRECISIONS, TF32_ON_CPU, model_precision, needs_cuda
+from harness.tasks.task_settings import is_video
+from harness.video import workload
 from runners.backends import BACKENDS, backend, reference_backend, runs_on_gpu, spoken_list
 
 
@@ -95,59 +97,6 @@ def pipeline_problem(spec: RunSpec, cuda: bool) -> Optional[str]:
     if modes.arrival_fps is not None:
         return "--pipeline and --arrival_fps are separate measurements: a paced run releases one batch at a time"
     return None
-
-
-VOS_BACKENDS = ("torch", "onnxruntime", "tensorrt")  # onnxruntime, tensorrt: the image encoder exported, the rest in torch
-VOS_ENCODER_PRECISIONS = ("fp32", "fp16")  # fp16: ONNX Runtime's float16 copy on its CUDA provider; a TensorRT fp16 build
-VOS_ENCODER_PRECISION_REASONS = {
-    "onnxruntime": "the video models' exported image encoder runs in fp32, or in fp16 on ONNX Runtime's CUDA provider",
-    "tensorrt": "the video models' image encoder engine is built in fp32 or fp16"}
-
-
-def vos_artifact(model: dict, spec: RunSpec, device: dict) -> tuple:
-    """(model card or None, skip status or None, skip reason or None) for a video model's run."""
-    if model.get("refused"):
-        return None, STATUS_SKIPPED, model["refused"]
-    if spec.backend not in VOS_BACKENDS:
-        return None, STATUS_SKIPPED, (f"the video models run on torch (through transformers), their image encoder "
-                                      f"also on onnxruntime and tensorrt; {spec.backend} is not implemented for them")
-    if spec.backend in VOS_ENCODER_PRECISION_REASONS and spec.precision not in VOS_ENCODER_PRECISIONS:
-        return None, STATUS_SKIPPED, VOS_ENCODER_PRECISION_REASONS[spec.backend]
-    cuda = bool(device.get("cuda"))
-    if spec.backend == "tensorrt" and not cuda:
-        return None, STATUS_SKIPPED, "TensorRT needs a CUDA device"
-    if spec.precision == "int8":
-        return None, STATUS_SKIPPED, "int8 is not implemented for the video models"
-    if spec.precision in ("fp16", "bf16") and not cuda:
-        return None, STATUS_SKIPPED, needs_cuda(spec.precision, device)
-    if spec.precision == "bf16" and device.get("bf16") is False:
-        return None, STATUS_SKIPPED, f"{device.get('name') or 'this GPU'} has no bf16 support"
-    if spec.precision == "tf32" and not cuda:
-        return None, STATUS_SKIPPED, TF32_ON_CPU
-    problem = (model.get("size_problems") or {}).get(str(spec.imgsz))
-    if problem:
-        return None, STATUS_SKIPPED, problem
-    if spec.backend == "onnxruntime":
-        problem = (model.get("encoder_problems") or {}).get(str(spec.imgsz))
-        if problem:
-            return None, STATUS_SKIPPED, problem
-        return vos_encoder_card(model, spec, "vos_cards_onnxruntime", f"no exported {spec.precision} image encoder")
-    if spec.backend == "tensorrt":
-        status = ((model.get("encoder_problems_tensorrt") or {}).get(str(spec.imgsz)) or {}).get(spec.precision)
-        if status:  # the build's own status: skipped (no TensorRT, no export), skipped_oom, failed
-            return None, status["status"], status["reason"]
-        return vos_encoder_card(model, spec, "vos_cards_tensorrt",
-                                f"no TensorRT {spec.precision} engine of the image encoder")
-    return (model.get("artifacts") or {}).get("vos_cards", {}).get(str(spec.imgsz)), None, None
-
-
-def vos_encoder_card(model: dict, spec: RunSpec, artifact: str, none_yet: str) -> tuple:
-    """The card of the run's size and precision among ``model["artifacts"][artifact]`` ({size: {precision: card}};
-    a setup saved before the fp16 copies named one fp32 card per size), or why there is none."""
-    card = ((model.get("artifacts") or {}).get(artifact, {}).get(str(spec.imgsz)) or {})
-    card = card.get(spec.precision) if isinstance(card, dict) else (card if spec.precision == "fp32" else None)
-    return (card, None, None) if card else (None, STATUS_SKIPPED, f"{none_yet} for this size (set up before it was "
-                                                                  f"asked for)")
 
 
 DEFAULT_INT8_MAX_DROP = 0.02  # --int8_max_map_drop's default, for a setup saved before the flag existed
@@ -261,8 +210,8 @@ ARTIFACT_PLANS = {"checkpoint": checkpoint_artifact, "onnx": onnx_artifact, "onn
 
 def _artifact(model: dict, spec: RunSpec, device: dict, modes: dict) -> tuple:
     """(artifact path or None, skip status or None, skip reason or None) for one run."""
-    if model.get("task") == "vos":
-        return vos_artifact(model, spec, device)
+    if is_video(model):
+        return workload.plan(model, spec, device)
     runs = backend(spec.backend, strict=False)
     cuda = bool(device.get("cuda"))
     if spec.precision == "bf16":
@@ -323,7 +272,7 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
                                         bool(m.get("builtin") or m.get("default_trained")))
                  for name, m in by_name.items()}
     sizes_per_model = {name: m["sizes"] for name, m in by_name.items() if m.get("sizes")}
-    prompts_per_model = {name: m.get("prompts") or ["points"] for name, m in by_name.items() if m.get("task") == "vos"}
+    prompts_per_model = {name: workload.planned_prompts(m) for name, m in by_name.items() if is_video(m)}
     per_model.update({name: [reference_backend()] if backends == ["auto"] else list(backends)
                       for name in prompts_per_model})
     planned = []
@@ -355,9 +304,7 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
         if options:
             run.extra["runner_options"] = options
         run.extra["weights"] = model.get("weights") or {"kind": "file", "file": None}
-        if spec.modes.prompt:
-            run.extra["prompt"] = spec.modes.prompt
-            run.extra["vos_model"] = model.get("vos")
+        run.extra.update(workload.planned_extra(model, spec))
         if model.get("task"):
             run.extra["task"] = model["task"]
             run.extra["task_settings"] = model.get("task_settings")

@@ -19,6 +19,9 @@ from harness.data.source_spec import parse_source
 from harness.errors import EXIT_OK, UserError
 from harness.logging_setup import quiet_offline_environment
 from harness.options import DEFAULT_MODELS, Options, check_writable_dir
+from harness.phase_a.model_discovery import video_models_only
+from harness.tasks.task_settings import is_video
+from harness.video import workload
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 
@@ -59,12 +62,11 @@ def prepare_models(sources: list, root: Path, opts: Options, device: dict, memor
     """(model source, its resolved backends, its prepared record) for every model."""
     from harness.phase_a.model_artifacts import prepare_model
     from harness.phase_a.run_planner import resolve_backends
-    from harness.video.model_setup import is_vos_source, prepare_vos_model
 
     prepared = []
     for source in sources:
-        if is_vos_source(source):
-            prepared.append((source, ["torch"], prepare_vos_model(source, root, opts, device, memory["budget_mb"])))
+        if workload.is_video_source(source):
+            prepared.append((source, ["torch"], workload.setup(source, root, opts, device, memory["budget_mb"])))
             continue
         backends = resolve_backends(opts.backend, source.files, source.builtin or source.default_trained)
         prepared.append((source, backends, prepare_model(source, root, opts, backends, device)))
@@ -86,7 +88,7 @@ def prepare_references_and_engines(prepared: list, meta: dict, root: Path, opts:
     builds = {}
     for source, backends, model in prepared:
         model["reference"] = {}
-        if model.get("task") == "vos":  # scored against the annotations in the run itself; no engines
+        if is_video(model):  # scored against the annotations in the run itself; no engines
             continue
         if opts.fidelity_frames:
             try:
@@ -105,21 +107,12 @@ def prepare_references_and_engines(prepared: list, meta: dict, root: Path, opts:
     return builds
 
 
-def check_video_annotations(models: list, meta: dict, spec) -> None:
-    """Only video models asked for and no video with a prompted object in the data: one line, exit 2."""
-    wanted = [m for m in models if not m.get("refused")]
-    if wanted and all(m.get("task") == "vos" for m in wanted) and not any(
-            (seq.get("vos") or {}).get("objects") for seq in meta["sequences"]):
-        raise UserError(f"{spec.describe()}: no video with annotated objects for the video models (an SA-V split holds "
-                        "Annotations_6fps/<video>/<object>/<frame>.png, a DAVIS split Annotations/480p/<video>/)")
-
-
 def run_setup(opts: Options, started_at: float) -> Path:
     quiet_offline_environment()
     wall_start = time.perf_counter()
     step = StepTimer()
     root = check_writable_dir(opts.preprocessed_dir, "preprocessed_dir")
-    spec = parse_source(opts.source, opts.split_dir, opts.max_frames, opts.video_models_only())
+    spec = parse_source(opts.source, opts.split_dir, opts.max_frames, video_models_only(opts))
 
     from harness.phase_a.device_probe import resolve_device
     from harness.phase_a.memory_setup import memory_setup, rules_profile
@@ -159,7 +152,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
 
         meta = step("preprocess", preprocess, scan, spec, frames_keys(models), root, fingerprint, opts.max_frames,
                     opts.force, opts.prompt_points)
-    check_video_annotations(models, meta, spec)
+    workload.check_annotations(models, meta, spec)
     child_protocol.emit("preprocessed", frames=meta["totals"]["frames"], skipped=meta["skipped"],
                         reused=meta["reused"], sequences=len(meta["sequences"]), renamed=meta.get("renamed") or [])
     engine_builds = step("references_and_engines", prepare_references_and_engines, prepared, meta, root, opts, device,

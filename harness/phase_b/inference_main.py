@@ -21,6 +21,7 @@ from harness.phase_b.compile_warmup_note import compile_warmup_warning
 from harness.phase_b.run_threads import apply_threads, threads_record
 from harness.results import write_result
 from harness.setup_config import read_setup_config
+from harness.tasks.task_settings import is_video
 from runners.backends import runs_on_gpu
 
 log = logging.getLogger("jetson_benchmark.phase_b")
@@ -111,7 +112,7 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     threads = RunModes.from_dict(planned.get("modes")).threads
     apply_threads(torch, threads, ctx["default_threads"])
     before = read_conditions(lambda: conditions_before(setup, ctx["device"], ctx["power"]))
-    if (planned.get("extra") or {}).get("task") == "vos":
+    if is_video(planned):
         from harness.phase_b.video_executor import execute_vos_run
 
         result = execute_vos_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"],

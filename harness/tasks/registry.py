@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.tasks.task_settings import TASKS, TaskSettings
+from harness.tasks.task_settings import TASKS, VIDEO_TASK, TaskSettings
 
 
 def task_class(name: str):
@@ -16,7 +16,7 @@ def task_class(name: str):
     from harness.tasks.vos import VosTask
 
     classes = {"detect": DetectTask, "segment": SegmentTask, "pose": PoseTask, "obb": ObbTask,
-               "classify": ClassifyTask, "depth": DepthTask, "vos": VosTask,
+               "classify": ClassifyTask, "depth": DepthTask, VIDEO_TASK: VosTask,
                "generic": GenericTask}
     if name not in classes:
         raise ValueError(f"unknown task {name!r}; choose from {', '.join(TASKS)}")

@@ -5,8 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
-TASKS = ("detect", "segment", "pose", "obb", "classify", "depth", "generic")  # what a model file can declare; "vos" is
-# the video models' own task (harness.video.models), never declared for a file
+TASKS = ("detect", "segment", "pose", "obb", "classify", "depth", "generic")  # what a model file can declare
+VIDEO_TASK = "vos"  # the video models' own task (harness/video/), never declared for a file
+
+
+def is_video(record: Optional[dict]) -> bool:
+    """Whether a model record (its ``task``), a planned run (its ``extra``'s task) or a result (its task record) is of
+    the video workload: the one test the rest of the harness makes before it asks harness/video/workload.py."""
+    record = record or {}
+    task = record["task"] if "task" in record else (record.get("extra") or {}).get("task")
+    if isinstance(task, dict):  # a result's task record
+        task = task.get("task")
+    return task == VIDEO_TASK
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Optional
 import numpy as np
 
 from harness.tasks.base import Figures, Task
+from harness.tasks.task_settings import VIDEO_TASK
 from harness.tasks.vos_metrics import ObjectScore, PredictionCounts, frames_to_score, scored_prediction, split_figures
 
 VOS_FIGURES = ("j_and_f", "j_mean", "f_mean")
@@ -136,7 +137,7 @@ def split_accuracy(scorers: list, weights_kind: str) -> Figures:
 
 
 class VosTask(Task):
-    name = "vos"
+    name = VIDEO_TASK
     default_resize = "stretch"
     fidelity_figures: tuple = ()
     fidelity_gate = None

@@ -21,10 +21,10 @@ from typing import Optional
 
 from harness.artifact_sidecar import file_sha256, read_sidecar
 from harness.atomic_io import read_json
-from harness.phase_a.run_planner import VOS_ENCODER_PRECISIONS
-from harness.video.encoder_export import encoder_card, export_for_card, export_problem
 from harness.results import STATUS_SKIPPED
+from harness.video.encoder_export import encoder_card, export_for_card, export_problem
 from harness.video.encoder_tensorrt import INPUT_NAME, TRT_BACKEND
+from harness.video.plan import VOS_ENCODER_PRECISIONS
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 STATIC_BATCH = {"min": 1, "opt": 1, "max": 1}

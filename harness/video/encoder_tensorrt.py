@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from runners.base import BackendUnavailable
 from harness.video.encoder_graph import features_dict, output_names
+from runners.base import BackendUnavailable
 
 TRT_BACKEND = "tensorrt"  # a card's encoder backend when it names an engine (harness/video/encoder_engine.py)
 INPUT_NAME = "pixel_values"

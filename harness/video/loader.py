@@ -12,11 +12,11 @@ import importlib.util
 from dataclasses import dataclass
 
 from harness.atomic_io import read_json
+from harness.video.encoder_tensorrt import TRT_BACKEND
+from harness.video.session import DTYPES
 from runners.base import BackendUnavailable
 from runners.math_mode import apply_torch_math_mode
 from runners.torch_runner import apply_torch_memory_fraction
-from harness.video.encoder_tensorrt import TRT_BACKEND
-from harness.video.session import DTYPES
 
 
 @dataclass

@@ -22,13 +22,6 @@ IMAGENET_STD = (58.395, 57.12, 57.375)
 INSTALL = "pip install 'jetson-benchmark[vos]' (transformers, timm)"
 
 
-def is_vos_source(source) -> bool:
-    from harness.video.models import is_vos_name
-
-    files = source.files
-    return "vos" in files or "hf_folder" in files or ("pt" in files and is_vos_name(source.name))
-
-
 def missing_library(family: str):
     """Why this machine cannot run the family's models, or None."""
     import importlib.util
