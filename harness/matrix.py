@@ -6,26 +6,17 @@ Pure data, no heavy imports: the parent, Phase A and Phase B all share these def
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Optional, Sequence
 
 from harness.data.image_size import canonical
 from harness.precisions import PRECISIONS  # noqa: F401 - the vocabulary lives below; options reads it here
+from harness.unique_names import safe_name
 from runners.backends import BACKENDS as BACKEND_DESCRIPTORS, artifact_priority, backend as backend_of
 
 BACKENDS = tuple(BACKEND_DESCRIPTORS)
 # Artifact priority when a model comes as several files and --backend is auto: .engine > .onnx > .pt
 ARTIFACT_PRIORITY = artifact_priority()
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_name(text: str) -> str:
-    """A file-name-safe token (model names come from user file names)."""
-    cleaned = _UNSAFE.sub("-", text).strip("-.")
-    return cleaned or "model"
-
 
 @dataclass(frozen=True)
 class RunModes:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from harness.artifact_sidecar import file_sha256, reusable, write_sidecar
-from harness.matrix import safe_name
+from harness.unique_names import safe_name
 
 log = logging.getLogger(__name__)
 

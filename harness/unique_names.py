@@ -9,8 +9,15 @@ stable suffix from a hash of its own name (``a-b-3f9c2a``): the same files alway
 from __future__ import annotations
 
 import hashlib
+import re
 
-from harness.matrix import safe_name
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe token (model names come from user file names)."""
+    cleaned = _UNSAFE.sub("-", text).strip("-.")
+    return cleaned or "model"
 
 
 def suffixed(name: str) -> str:

@@ -1,4 +1,5 @@
-from harness.matrix import PlannedRun, RunSpec, expand_matrix, group_runs, safe_name
+from harness.matrix import PlannedRun, RunSpec, expand_matrix, group_runs
+from harness.unique_names import safe_name
 
 
 def test_cross_product_order_and_size():

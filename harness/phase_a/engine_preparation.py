@@ -13,8 +13,8 @@ from pathlib import Path
 
 from harness.artifact_sidecar import file_sha256, read_sidecar
 from harness.dla_cores import dla_label
-from harness.matrix import safe_name
 from harness.phase_a.run_planner import engine_key
+from harness.unique_names import safe_name
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 REBUILD_HINT = "`jetson_benchmark.py --backend tensorrt --force` on this machine"

@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from harness.artifact_sidecar import file_sha256, read_sidecar, reusable, write_sidecar
-from harness.matrix import safe_name
+from harness.unique_names import safe_name
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from harness.artifact_sidecar import file_sha256, reusable, write_sidecar
 from harness.errors import UserError
-from harness.matrix import safe_name
 from harness.phase_a.model_discovery import ModelSource
+from harness.unique_names import safe_name
 from runners.backends import backend
 
 log = logging.getLogger("jetson_benchmark.phase_a")

@@ -88,8 +88,7 @@ def _scan_weights_dir(folder: Path) -> tuple:
 def model_names(stems: list) -> dict:
     """stem -> the model's name: its stem, unless its safe form collides with another's (then a suffixed safe
     name, harness.unique_names), so two files never share results, folders or run ids."""
-    from harness.matrix import safe_name
-    from harness.unique_names import unique_safe_names
+    from harness.unique_names import safe_name, unique_safe_names
 
     unique = unique_safe_names(stems)
     return {stem: stem if unique[stem] == safe_name(stem) else unique[stem] for stem in stems}

@@ -22,9 +22,8 @@ from harness.data.model_frame import model_frame
 from harness.data.source_scan import PREPROCESS_VERSION, SequencePlan, SourceScan
 from harness.data.source_spec import SourceSpec
 from harness.errors import UserError
-from harness.matrix import safe_name
-from harness.unique_names import collision_lines, unique_safe_names
 from harness.setup_config import METADATA_FILENAME
+from harness.unique_names import collision_lines, safe_name, unique_safe_names
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 METADATA_SCHEMA_VERSION = 3  # 2: frames keyed by size and resize mode; class_name per image; 3: vos per split video

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.matrix import safe_name
 from harness.report.figure_files import pyplot, save
 from harness.measure.latency_stats import headline_img_per_s
 from harness.results import STATUS_OK
+from harness.unique_names import safe_name
 from runners.backends import backend_colour
 
 WINDOW_COLORS = {"load": "#f2f2f2", "warmup": "#fde9c9", "measure": "#d9ecd9", "after": "#f2f2f2"}

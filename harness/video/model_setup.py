@@ -12,8 +12,8 @@ from pathlib import Path
 
 from harness.artifact_sidecar import file_sha256
 from harness.atomic_io import atomic_write_json
-from harness.matrix import safe_name
 from harness.model_input.input_spec import InputSpec
+from harness.unique_names import safe_name
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 VOS_SEED = 0
