@@ -23,9 +23,17 @@ def request_path(out_dir, phase: str) -> Path:
     return Path(out_dir) / REQUESTS_FOLDER / f"phase_{phase}.{os.getpid()}.json"
 
 
-def measurement_settings(opts) -> dict:
-    from harness.options import frames_in_mem
+IMAGE_FRAMES_IN_MEM = 600  # what auto / all mean for the image path's frame chunks
 
+
+def frames_in_mem(opts) -> int:
+    """The image path's most frames in memory at once: N, or 600 for auto / all (which only choose the video
+    models' window, harness/video/window.py)."""
+    value = opts.max_frames_in_mem
+    return value if isinstance(value, int) else IMAGE_FRAMES_IN_MEM
+
+
+def measurement_settings(opts) -> dict:
     return {
         "warmup": opts.warmup,
         "iters": opts.iters,

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from harness.measurement_request import frames_in_mem
 from harness.data.image_size import canonical
 from harness.errors import UserError
 from harness.matrix import BACKENDS, PRECISIONS
@@ -417,16 +418,6 @@ def resolve(namespace: argparse.Namespace) -> Options:
     opts.explicit = explicit
     validate(opts)
     return opts
-
-
-IMAGE_FRAMES_IN_MEM = 600  # what auto / all mean for the image path's frame chunks
-
-
-def frames_in_mem(opts: Options) -> int:
-    """The image path's most frames in memory at once: N, or 600 for auto / all (which only choose the video
-    models' window, harness/video/window.py)."""
-    value = opts.max_frames_in_mem
-    return value if isinstance(value, int) else IMAGE_FRAMES_IN_MEM
 
 
 def validate(opts: Options) -> None:

@@ -14,7 +14,7 @@ from typing import Optional
 
 from harness import __version__
 from harness.atomic_io import atomic_write_json, read_json
-from harness.run_identity import key_of
+from harness.identity_key import key_of
 
 RESULT_SCHEMA_VERSION = 3  # 2: task, input, every-output fidelity; 3: identity, weights, oom_evidence, repeats
 STATUS_OK = "ok"

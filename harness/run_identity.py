@@ -11,8 +11,6 @@ that were not measured alike.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Optional
 
 from harness import __version__
@@ -67,10 +65,6 @@ def run_identity(planned: dict, measurement: dict, setup: dict, isolation: str) 
         "versions": {**{k: env.get(k) for k in VERSION_FIELDS + (VOS_VERSION_FIELDS if is_video(planned) else ())},
                      "harness": __version__},
     }
-
-
-def key_of(identity: dict) -> str:
-    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _flatten(record, prefix: str = "") -> dict:

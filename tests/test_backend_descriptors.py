@@ -154,7 +154,7 @@ def test_unavailable_looks_modules_up_without_importing_them():
 
 # The files that read the descriptors: the backend names they may still hold, each with why.
 READERS = ("harness/matrix.py", "harness/phase_a/run_planner.py", "harness/video/plan.py",
-           "harness/phase_b/inference_main.py", "harness/run_identity.py", "harness/probe/attempt.py", "harness/phase_a/auto_tuning.py",
+           "harness/phase_b/inference_main.py", "harness/run_identity.py", "harness/phase_b/probe_attempt.py", "harness/phase_a/auto_tuning.py",
            "harness/phase_a/compile_warmup.py", "harness/phase_b/compile_warmup_note.py",
            "harness/phase_a/device_probe.py", "harness/phase_a/model_artifacts.py", "harness/report/plots.py",
            "harness/options.py", "runners/registry.py", "runners/layer_profiles.py", "harness/engines/qdq_quantize.py")

@@ -61,7 +61,7 @@ def test_a_child_reads_its_request_and_its_own_flags(tmp_path):
 
 
 def test_every_child_entry_point_starts_through_child_main():
-    entry_points = ("harness/phase_a/setup_main.py", "harness/phase_b/inference_main.py", "harness/probe/attempt.py",
+    entry_points = ("harness/phase_a/setup_main.py", "harness/phase_b/inference_main.py", "harness/phase_b/probe_attempt.py",
                     "harness/train/train_child.py", "harness/engines/trt_build.py", "harness/engines/trtexec_child.py")
     for path in entry_points:
         text = (REPO / path).read_text()

@@ -8,7 +8,8 @@ from pathlib import Path
 from harness.measurement_request import validity_requirements
 from harness.options import Options
 from harness.results import FINISHED_STATUSES, STATUS_OK, read_result, result_path, write_result
-from harness.run_identity import key_of, what_changed
+from harness.identity_key import key_of
+from harness.run_identity import what_changed
 
 
 def reuse_decision(existing, identity: dict, force: bool) -> tuple:

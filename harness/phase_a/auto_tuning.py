@@ -1,6 +1,6 @@
 """Phase A auto-tuning under OOM probing: the largest batch that fits, and cuDNN benchmark on/off.
 
-Every attempt runs in its own short-lived child process (``harness.probe.attempt``), so a kernel OOM
+Every attempt runs in its own short-lived child process (``harness.phase_b.probe_attempt``), so a kernel OOM
 kill or a poisoned CUDA context never takes Phase A down. Every tuned value is recorded with its
 evidence: what was tried and what happened.
 """

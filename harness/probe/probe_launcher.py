@@ -17,7 +17,7 @@ def run_attempt(request: dict, request_dir: Path, timeout_s: float, log_file: Te
     request_dir.mkdir(parents=True, exist_ok=True)
     name = f"probe_{request.get('label', 'attempt')}_b{request['planned']['batch']}_{os.getpid()}_{time.time_ns()}.json"
     path = atomic_write_json(request_dir / name, request)
-    outcome = run_phase("harness.probe.attempt", ["--request", str(path)], timeout_s, log_file)
+    outcome = run_phase("harness.phase_b.probe_attempt", ["--request", str(path)], timeout_s, log_file)
     event = outcome.last_event("probe_result") or {}
     record = {"pid": outcome.pid, "returncode": outcome.returncode, "wall_s": round(outcome.wall_s, 3)}
     record.update({k: v for k, v in event.items() if k not in ("event",)})

@@ -1,4 +1,4 @@
-"""One probe in its own short-lived process: ``python -m harness.probe.attempt --request FILE``.
+"""One probe in its own short-lived process: ``python -m harness.phase_b.probe_attempt --request FILE``.
 
 A probe attempt is a Phase B run without the result file: the same executor, runner, memory budget,
 frame feed and warm-up + measured passes, at the batch being tried. Predicting with the very code that
@@ -54,7 +54,7 @@ def attempt(request: dict) -> int:
 def main(argv=None) -> int:
     from harness.child_start import child_main
 
-    return child_main("harness.probe.attempt", "probe", lambda request, _args: attempt(request), argv,
+    return child_main("harness.phase_b.probe_attempt", "probe", lambda request, _args: attempt(request), argv,
                       verbose=lambda _request, _args: False)
 
 
