@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
@@ -301,7 +302,33 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--noise_pct", type=float, default=DEFAULT_NOISE_PCT, help=NOISE_HELP)
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--plots", help="a folder for by-frame plots of each video run in both folders: memory and "
+                                        "latency against the frame index, A and B on one axis (e.g. "
+                                        "--max_frames_in_mem auto in A, all in B)")
     return parser
+
+
+def by_frame_plots(results_a: dict, results_b: dict, common: list, args: argparse.Namespace) -> list:
+    """PNG paths: for each video run id in both folders, its memory and latency by frame with A and B on one axis,
+    each side labelled with its folder and its frame window."""
+    from harness.report.video_plots import by_frame_plot
+
+    folder, paths = Path(args.plots), []
+    folder.mkdir(parents=True, exist_ok=True)
+    for run_id in common:
+        a, b = results_a[run_id], results_b[run_id]
+        if not (a.get("videos") and b.get("videos")):
+            continue
+        sides = {f"A ({_window(a)})": a, f"B ({_window(b)})": b}
+        for key, ylabel, name in (("memory_by_frame_mb", "memory (MiB)", "memory_by_frame"),
+                                  ("frame_latency_ms", "frame latency (ms)", "latency_by_frame")):
+            paths.append(by_frame_plot(sides, key, ylabel, f"{run_id}: {name.replace('_', ' ')}",
+                                       folder / f"{run_id}__{name}.png"))
+    return paths
+
+
+def _window(result: dict) -> str:
+    return f"window {((result.get('vos') or {}).get('window') or {}).get('setting', '?')}"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -397,6 +424,10 @@ def compare_command(argv: list) -> int:
         regressions += sum(row["regression"] for row in verdict.rows)
         outcomes.append(verdict.outcome)
     _print_only_in(results_a, results_b)
+    if args.plots:
+        plots = by_frame_plots(results_a, results_b, common, args)
+        print(f"\nby-frame plots of {len(plots) // 2} video run(s) in {args.plots}" if plots else
+              "\nno video run in both folders: no by-frame plot")
     print(f"\n{regressions} regression(s); {outcomes.count('not comparable')} run(s) not comparable")
     if regressions:
         return EXIT_REGRESSION

@@ -260,3 +260,33 @@ def test_the_between_process_test_keeps_its_false_alarm_rate_at_tiny_n():
         assert np.mean(alarms) <= 0.05, (n, np.mean(alarms))
     found = [welch_p(rng.normal(10, 0.2, 3), rng.normal(11, 0.2, 3), scipy.stats) < 0.05 for _ in range(500)]
     assert np.mean(found) > 0.5, np.mean(found)
+
+
+def test_plots_put_a_video_run_of_both_folders_on_one_axis(tmp_path):
+    """--plots: a video run in both folders (here the keep-everything window in B, stopped out of memory) gets its
+    memory and latency by frame with A and B on one axis, each labelled with its window; image runs get none."""
+    from harness.report.video_plots import _series
+
+    a, b = _copy(tmp_path, "a"), _copy(tmp_path, "b")
+    run_id = sorted(p.stem for p in (a / "runs").glob("*.json"))[0]
+
+    def video(window, frames, stopped=None):
+        record = {"name": "v", "status": "ok" if stopped is None else "skipped_oom",
+                  "frame_indices": list(range(frames)), "memory_by_frame_mb": [100.0 + (i if window == "all" else 0)
+                                                                                for i in range(frames)],
+                  "frame_latency_ms": [10.0] * frames}
+        if stopped is not None:
+            record = {"name": "v", "status": "skipped_oom", "stopped_at_frame": stopped, "before_stop": record}
+        return lambda result: result.update(videos=[record], vos={"window": {"setting": window}})
+
+    _edit(a, run_id, video("auto", 8))
+    _edit(b, run_id, video("all", 5, stopped=5))
+    plots = tmp_path / "plots"
+    proc = run_cli("compare", a, b, "--plots", plots, cwd=tmp_path)
+    assert proc.returncode in (0, 3), proc.stdout + proc.stderr
+    assert "by-frame plots of 1 video run(s)" in proc.stdout
+    assert sorted(p.name for p in plots.iterdir()) == [f"{run_id}__latency_by_frame.png", f"{run_id}__memory_by_frame.png"]
+    sides = {"A (window auto)": json.loads((a / "runs" / f"{run_id}.json").read_text()),
+             "B (window all)": json.loads((b / "runs" / f"{run_id}.json").read_text())}
+    labels = [label for label, _, _ in _series(sides, "memory_by_frame_mb")]
+    assert labels == ["A (window auto): v", "B (window all): v (skipped_oom at frame 5)"]
