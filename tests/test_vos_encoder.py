@@ -170,7 +170,8 @@ def test_cli_runs_the_video_model_on_torch_and_with_its_encoder_on_onnxruntime(t
 def test_mask_iou_and_the_kept_masks_compare_frame_by_frame():
     """Known values: IoU of overlapping squares, two empty masks agree (1.0); masks kept bit-packed come back
     exactly; only the first ``limit`` frames are kept; a reference frame's objects compared with the kept ones."""
-    from harness.video.encoder_check import MaskComparison, MaskKeeper, encoder_check_figures, mask_iou
+    from harness.tasks.vos_metrics import region_similarity as mask_iou
+    from harness.video.encoder_check import MaskComparison, MaskKeeper, encoder_check_figures
 
     a = np.zeros((5, 7), bool)
     a[0:2, 0:2] = True

@@ -20,14 +20,10 @@ from typing import Optional
 
 import numpy as np
 
+from harness.tasks.vos_metrics import region_similarity
+
 ENCODER_CHECK_FRAMES = 64
 REFERENCE = "the model's own torch image encoder: same weights, precision, prompts and frames"
-
-
-def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two bool masks; 1.0 when both are empty (they agree)."""
-    union = np.logical_or(a, b).sum()
-    return 1.0 if union == 0 else float(np.logical_and(a, b).sum() / union)
 
 
 class MaskKeeper:
@@ -68,7 +64,7 @@ class MaskComparison:
             if got is None:
                 self.missing.append([int(frame_index), int(obj)])
                 continue
-            ious.append(mask_iou(got, reference))
+            ious.append(region_similarity(got, reference))  # J: mask IoU, 1.0 when both are empty
         if ious:
             self.frame_indices.append(int(frame_index))
             self.iou_mean.append(float(np.mean(ious)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.video.encoder_graph import features_dict
+from runners.ort_device_binding import ort_device_id
 
 
 class OnnxEncoder:
@@ -44,7 +45,7 @@ class DeviceBuffers:
 
     def __init__(self, session, torch_module, device: str):
         self.session, self.torch = session, torch_module
-        index = int(device.split(":", 1)[1]) if ":" in device else 0
+        index = ort_device_id(device)
         kind = "cuda" if device.startswith("cuda") else "cpu"
         self.input = torch_module.zeros(static_shape(session.get_inputs()[0]), dtype=torch_module.float32,
                                         device=device)
