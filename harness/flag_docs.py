@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sys
 
+from harness.doc_tables import cell, table
+
 
 def _kind_text(kind) -> str:
     if kind == "flag":
@@ -28,12 +30,8 @@ def flags_markdown() -> str:
              "comma-separated values and the run matrix is their cross product; a `--config FILE.yaml` holds any of "
              "them (names without dashes, sections allowed).", ""]
     for section, names in FLAG_SECTIONS.items():
-        lines += [f"## {section[0].upper()}{section[1:]}", "", "| flag | takes | meaning |", "|---|---|---|"]
-        for name in names:
-            kind, help_text = FLAG_TABLE[name]
-            meaning = help_text.replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| `--{name}` | {_kind_text(kind)} | {meaning} |")
-        lines.append("")
+        rows = [(f"`--{name}`", _kind_text(FLAG_TABLE[name][0]), cell(FLAG_TABLE[name][1])) for name in names]
+        lines += [f"## {section[0].upper()}{section[1:]}", "", *table(("flag", "takes", "meaning"), rows), ""]
     return "\n".join(lines)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import sys
 
+from harness.doc_tables import cell, table
+
 COMMAND = "python3 -m harness.metric_docs > docs/metric_reference.md"
 
 
@@ -16,10 +18,6 @@ def anchor(heading: str) -> str:
     """The fragment a Markdown renderer (GitHub's rule) gives a heading: lower case, punctuation dropped, spaces
     to hyphens."""
     return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def metric_reference_markdown() -> str:
@@ -33,9 +31,8 @@ def metric_reference_markdown() -> str:
              "result's `unavailable` maps its name to the reason. How each is measured, why, and what to beware of: "
              "[metrics.md](metrics.md).", ""]
     for section, figures in SECTIONS.items():
-        lines += [f"## {section}", "", "| metric | unit | source | definition |", "|---|---|---|---|"]
-        lines += [f"| `{m.name}` | {_cell(m.unit)} | {_cell(m.source)} | {_cell(m.definition)} |" for m in figures]
-        lines.append("")
+        rows = [(f"`{m.name}`", cell(m.unit), cell(m.source), cell(m.definition)) for m in figures]
+        lines += [f"## {section}", "", *table(("metric", "unit", "source", "definition"), rows), ""]
     return "\n".join(lines)
 
 
