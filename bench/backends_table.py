@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.artifact_sidecar import read_sidecar  # noqa: E402
-from harness.results import load_results  # noqa: E402
+from harness.files.artifact_sidecar import read_sidecar  # noqa: E402
+from harness.records.results import load_results  # noqa: E402
 
 
 def _fmt(value, digits=2):

@@ -26,7 +26,7 @@ def run_cli(args: list, check: bool = True) -> tuple:
 
 
 def results(out_dir) -> dict:
-    from harness.results import load_results
+    from harness.records.results import load_results
 
     return {r["run_id"]: r for r in load_results(out_dir)}
 

@@ -62,7 +62,7 @@ def fleet(work: Path, dry_run: bool, env_extra: dict = None) -> tuple:
 
 
 def results(out_dir: Path) -> dict:
-    from harness.results import load_results
+    from harness.records.results import load_results
 
     return {r["run_id"]: r for r in load_results(out_dir)}
 

@@ -64,7 +64,7 @@ def matrix(address: str, work: Path) -> tuple:
 
 
 def runs_per_node(work: Path) -> dict:
-    from harness.results import load_results
+    from harness.records.results import load_results
 
     counts: dict = {}
     for result in load_results(work / "out"):

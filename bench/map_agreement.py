@@ -84,7 +84,7 @@ def table(rows: list) -> str:
 def main() -> None:
     from harness.data.synthetic_training import generate_training_data
 
-    from harness.default_weights import SHIPPED_WEIGHTS_DIR
+    from harness.data.default_weights import SHIPPED_WEIGHTS_DIR
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", default="yolo26n", help="models to train, comma-separated")

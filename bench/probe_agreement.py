@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.results import load_results  # noqa: E402
+from harness.records.results import load_results  # noqa: E402
 
 
 def main() -> None:

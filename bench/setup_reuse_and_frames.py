@@ -23,7 +23,7 @@ def first_measurement_s(out_dir: Path, started_at: float) -> float:
 def frames_per_second(pre: Path, imgsz: int) -> tuple:
     import numpy as np
 
-    from harness.atomic_io import read_json
+    from harness.files.atomic_io import read_json
     from harness.data.frame_store import open_frames
     from harness.data.image_decode import decode_image
     from harness.data.letterbox import letterbox

@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.disk_errors import disk_error_message
+from harness.files.disk_errors import disk_error_message
 from harness.errors import EXIT_INTERNAL, EXIT_USAGE, UserError
-from harness.options import add_flags, resolve
+from harness.settings.options import add_flags, resolve
 
 DESCRIPTION = """Benchmark vision-model inference in two processes: Phase A prepares (models, exports, \
 preprocessed frames, setup config) and exits; Phase B, a fresh process per run, measures latency, \
@@ -22,7 +22,7 @@ segmentation masks (J, F, J&F); `train --models yolo11n,...` trains models (docs
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from harness.exit_status import epilog
+    from harness.parent.exit_status import epilog
 
     parser = argparse.ArgumentParser(prog="jetson-benchmark", description=DESCRIPTION, epilog=epilog())
     add_flags(parser)
@@ -38,12 +38,12 @@ def report_command(argv: list) -> int:
     args = parser.parse_args(argv)
     from pathlib import Path
 
-    from harness.folder_lock import FolderLock
+    from harness.files.folder_lock import FolderLock
     from harness.report.writer import write_reports
-    from harness.results import load_results_checked, problems_line
-    from harness.summary import write_summary
+    from harness.records.results import load_results_checked, problems_line
+    from harness.report.summary import write_summary
 
-    from harness.options import check_writable_dir
+    from harness.settings.options import check_writable_dir
 
     results, problems = load_results_checked(args.out_dir)
     if problems:
@@ -59,7 +59,7 @@ def report_command(argv: list) -> int:
 
 
 def compare_command(argv: list) -> int:
-    from harness.compare import compare_command as run
+    from harness.report.compare import compare_command as run
 
     return run(argv)
 
@@ -87,7 +87,7 @@ def main(argv=None) -> int:
             return SUBCOMMANDS[argv[0]](argv[1:])
         namespace = build_parser().parse_args(argv)
         if namespace.config:
-            from harness.config_file import fill_from_config
+            from harness.settings.config_file import fill_from_config
 
             fill_from_config(namespace, namespace.config)
         opts = resolve(namespace)

@@ -13,24 +13,24 @@ import time
 from pathlib import Path
 
 from harness import __version__
-from harness.atomic_io import remove_stale_temps
+from harness.files.atomic_io import remove_stale_temps
 from harness.errors import EXIT_OK, UserError
-from harness.launcher import run_phase
-from harness.matrix import group_runs
-from harness.measurement_request import (REQUESTS_FOLDER, measurement_settings, request_path, validity_requirements,
+from harness.process.launcher import run_phase
+from harness.settings.matrix import group_runs
+from harness.records.measurement_request import (REQUESTS_FOLDER, measurement_settings, request_path, validity_requirements,
                                          write_request)
-from harness.options import Options, check_writable_dir
+from harness.settings.options import Options, check_writable_dir
 from harness.parent.console import Console, status_line
 from harness.parent.reuse import rejudge_stored, reuse_decision
 from harness.parent.run_records import finish_process_times, planned_skip_result, record_dead_child
 from harness.parent.setup_phase import RUN_LOG, check_one_dataset, describe_setup, run_setup_phase
-from harness.progress import Progress
-from harness.memory_safety import memory_safety_markdown, memory_safety_summary
-from harness.repeats import RepeatRecord
-from harness.results import (load_results_checked, problems_line, read_result, result_path, runs_dir,
+from harness.parent.progress import Progress
+from harness.report.memory_safety import memory_safety_markdown, memory_safety_summary
+from harness.parent.repeats import RepeatRecord
+from harness.records.results import (load_results_checked, problems_line, read_result, result_path, runs_dir,
                              write_result)
-from harness.run_identity import run_identity
-from harness.summary import markdown_table, write_summary
+from harness.records.run_identity import run_identity
+from harness.report.summary import markdown_table, write_summary
 
 
 
@@ -75,7 +75,7 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
 
 
 def say_if_threads_exceed_free_cores(runs: list, console: Console) -> None:
-    from harness.thread_check import busy_cores_now, oversubscription_line
+    from harness.parent.thread_check import busy_cores_now, oversubscription_line
 
     line = oversubscription_line(runs, *busy_cores_now())
     if line:
@@ -142,7 +142,7 @@ def measure_on_host(opts: Options, out_dir: Path, log_file, console: Console):
     """Phase A here, then the pending runs in fresh Phase B processes; the run ids this command covers (None after
     --skip_inference)."""
     if opts.skip_setup:
-        from harness.setup_reuse import load_checked_setup, replan
+        from harness.parent.setup_reuse import load_checked_setup, replan
 
         config_path, setup = load_checked_setup(opts)
         runs = replan(opts, setup)
@@ -161,7 +161,7 @@ def measure_on_host(opts: Options, out_dir: Path, log_file, console: Console):
         return None
     measure(opts, config_path, setup, runs, out_dir, log_file, console)
     if opts.trtexec_check:
-        from harness.trtexec_check import check_tensorrt_runs
+        from harness.parent.trtexec_check import check_tensorrt_runs
 
         check_tensorrt_runs([r["run_id"] for r in runs], out_dir, opts.min_duration_s, opts.force, log_file,
                             console.say)
@@ -170,8 +170,8 @@ def measure_on_host(opts: Options, out_dir: Path, log_file, console: Console):
 
 def command_locks(opts: Options, out_dir: Path) -> list:
     """This command's hold on its folders: --out_dir written, --preprocessed_dir written by Phase A or only read
-    with --skip_setup (harness.folder_lock)."""
-    from harness.folder_lock import lock_folders
+    with --skip_setup (harness.files.folder_lock)."""
+    from harness.files.folder_lock import lock_folders
 
     pre = check_writable_dir(opts.preprocessed_dir, "preprocessed_dir")
     return lock_folders((out_dir, "out_dir", False), (pre, "preprocessed_dir", bool(opts.skip_setup)))
@@ -182,7 +182,7 @@ def run_benchmark(opts: Options) -> int:
     locks = command_locks(opts, out_dir)
     for stale in (out_dir / REQUESTS_FOLDER).glob("*.json"):  # a command killed here left them: no one reads them
         stale.unlink(missing_ok=True)
-    from harness.config_file import write_resolved_config
+    from harness.settings.config_file import write_resolved_config
 
     write_resolved_config(out_dir, opts)
     try:
@@ -256,8 +256,8 @@ def _run_locked(opts: Options, out_dir: Path) -> int:
 
 
 def command_exit(frame, results: list, fail_on: list):
-    """The exit code and its line (harness/exit_status.py) from this command's rows and results."""
-    from harness.exit_status import exit_status
+    """The exit code and its line (harness/parent/exit_status.py) from this command's rows and results."""
+    from harness.parent.exit_status import exit_status
 
     refused = {r["run_id"]: (r.get("evidence") or {})["refused_input"] for r in results
                if (r.get("evidence") or {}).get("refused_input")}

@@ -1,6 +1,6 @@
 """One descriptor per backend: every fact the rest of the harness needs about how a graph executes, defined once.
 
-The planner (harness/phase_a/run_planner.py), the run matrix (harness/matrix.py), Phase A's set-up (which
+The planner (harness/phase_a/run_planner.py), the run matrix (harness/settings/matrix.py), Phase A's set-up (which
 artifact, which compile cache, which device facts), Phase B and the probes (whether a run takes the GPU), the
 run identity, the flag table's help and the plots read these records instead of naming backends. Adding a
 backend is its runner file (runners/<name>_runner.py) and one :class:`Backend` in :data:`BACKENDS` below.
@@ -16,10 +16,10 @@ What still names a backend, and why:
   export, stored as ``model["artifacts"]["torch"]`` / ``["onnxruntime"]``: the setup config's keys, see
   :data:`ARTIFACT_KEYS`), harness/phase_a/engine_preparation.py and harness/engines/ (TensorRT engines),
   harness/phase_a/reference_outputs.py (the fp32 reference from the checkpoint, else the ONNX) and
-  harness/trtexec_check.py (TensorRT's own tool);
+  harness/parent/trtexec_check.py (TensorRT's own tool);
 - the video models (task vos), whose image encoder alone runs on another backend: their own list and reasons in
   harness/video/plan.py (``VOS_BACKENDS``) and the rest of harness/video/;
-- library versions (harness/environment.py, harness/run_identity.py's ``VERSION_FIELDS``) name libraries, not
+- library versions (harness/hardware/environment.py, harness/records/run_identity.py's ``VERSION_FIELDS``) name libraries, not
   backends.
 """
 
@@ -36,7 +36,7 @@ from typing import Optional
 ARTIFACT_KEYS = {"checkpoint": "torch", "onnx": "onnxruntime", "onnx_fp32": "onnxruntime", "engine": "tensorrt"}
 # Under --backend auto a model given as several files runs on its best one: .engine > .onnx > .pt > .yaml.
 AUTO_FILE_ORDER = ("engine", "onnx", "pt", "yaml")
-# The modes a backend may take (harness/matrix.py::modes_for): a mode a backend lacks is left out of its runs.
+# The modes a backend may take (harness/settings/matrix.py::modes_for): a mode a backend lacks is left out of its runs.
 MODES = ("channels_last", "cuda_graph", "cold_cache", "e2e", "streams", "pipeline", "dla_core")
 # The thread setting --threads turns, by the library the graph executes in (harness/phase_b/run_threads.py).
 THREAD_KNOBS = {"torch": "torch.set_num_threads (intra-op)", "onnxruntime": "SessionOptions.intra_op_num_threads"}

@@ -97,7 +97,7 @@ def memory_problem(activation_bytes: int, plan_bytes: int, io_bytes: int, budget
 def select_dla_core(runtime, core: Optional[int]) -> None:
     """A DLA engine runs on the core the runtime names before deserializing (``IRuntime.DLA_core``, TensorRT 8.5.2
     to 10.x); a core this device does not have makes the run impossible here."""
-    from harness.dla_cores import missing_core
+    from harness.hardware.dla_cores import missing_core
 
     if core is None:
         return
@@ -128,7 +128,7 @@ class TensorRTRunner(Runner):
             raise BackendUnavailable(f"{TENSORRT_MISSING}: {exc}") from exc
         import torch
 
-        from harness.artifact_sidecar import read_sidecar
+        from harness.files.artifact_sidecar import read_sidecar
         from harness.engines.engine_file import read_engine_file
         from harness.engines.platform_fingerprint import current_platform, engine_mismatch
         from harness.engines.trt_build import allocation_failure_evidence, make_error_recorder

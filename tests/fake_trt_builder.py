@@ -27,10 +27,10 @@ import sys
 import time
 from pathlib import Path
 
-from harness import child_protocol
-from harness.atomic_io import atomic_write_bytes, read_json
+from harness.process import child_protocol
+from harness.files.atomic_io import atomic_write_bytes, read_json
 from harness.engines.trt_build import layer_info_path
-from harness.lifeline import die_with_parent
+from harness.process.lifeline import die_with_parent
 
 FAKE_PLAN_MAGIC = b"FAKEPLAN"
 

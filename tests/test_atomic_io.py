@@ -7,7 +7,7 @@ import sys
 import time
 
 
-from harness.atomic_io import atomic_write_json, read_json, remove_stale_temps
+from harness.files.atomic_io import atomic_write_json, read_json, remove_stale_temps
 
 
 def test_write_read_and_nan_becomes_null(tmp_path):
@@ -29,7 +29,7 @@ def test_killed_writer_never_leaves_a_partial_target(tmp_path):
     """A real process rewriting a large JSON in a loop is SIGKILLed; the target is always whole."""
     target = tmp_path / "big.json"
     code = (
-        "import sys; from harness.atomic_io import atomic_write_json\n"
+        "import sys; from harness.files.atomic_io import atomic_write_json\n"
         "i = 0\n"
         "while True:\n"
         "    atomic_write_json(sys.argv[1], {'i': i, 'pad': 'x' * 2_000_000}); i += 1\n"

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import REPO
-from harness.matrix import RunSpec, modes_for
+from harness.settings.matrix import RunSpec, modes_for
 from harness.phase_a.run_planner import plan_runs
 from runners.backends import (ARTIFACT_KEYS, BACKENDS, MODES, USER_RUNNER_COLOUR, Backend, artifact_priority, backend,
                               backend_colour, names_taking, reference_backend, runs_on_gpu)
@@ -43,8 +43,8 @@ def _class_backend(path: str, class_name: str) -> str:
 
 
 def test_descriptors_import_nothing_heavy_and_the_parent_path_stays_light():
-    code = ("import sys, runners.backends, runners.registry, harness.matrix, harness.run_identity, "
-            "harness.phase_a.run_planner, harness.options\n"
+    code = ("import sys, runners.backends, runners.registry, harness.settings.matrix, harness.records.run_identity, "
+            "harness.phase_a.run_planner, harness.settings.options\n"
             f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
@@ -153,11 +153,11 @@ def test_unavailable_looks_modules_up_without_importing_them():
 
 
 # The files that read the descriptors: the backend names they may still hold, each with why.
-READERS = ("harness/matrix.py", "harness/phase_a/run_planner.py", "harness/video/plan.py",
-           "harness/phase_b/inference_main.py", "harness/run_identity.py", "harness/phase_b/probe_attempt.py", "harness/phase_a/auto_tuning.py",
+READERS = ("harness/settings/matrix.py", "harness/phase_a/run_planner.py", "harness/video/plan.py",
+           "harness/phase_b/inference_main.py", "harness/records/run_identity.py", "harness/phase_b/probe_attempt.py", "harness/phase_a/auto_tuning.py",
            "harness/phase_a/compile_warmup.py", "harness/phase_b/compile_warmup_note.py",
            "harness/phase_a/device_probe.py", "harness/phase_a/model_artifacts.py", "harness/report/plots.py",
-           "harness/options.py", "runners/registry.py", "runners/layer_profiles.py", "harness/engines/qdq_quantize.py")
+           "harness/settings/options.py", "runners/registry.py", "runners/layer_profiles.py", "harness/engines/qdq_quantize.py")
 ALLOWED = {
     # the video models' own list: their image encoder alone runs on another backend
     ("harness/video/plan.py", "VOS_BACKENDS", "torch"),
@@ -168,9 +168,9 @@ ALLOWED = {
     ("harness/video/plan.py", "vos_artifact", "onnxruntime"),
     ("harness/video/plan.py", "vos_artifact", "tensorrt"),
     # library versions, not backends
-    ("harness/run_identity.py", "VERSION_FIELDS", "torch"),
-    ("harness/run_identity.py", "VERSION_FIELDS", "onnxruntime"),
-    ("harness/run_identity.py", "VERSION_FIELDS", "tensorrt"),
+    ("harness/records/run_identity.py", "VERSION_FIELDS", "torch"),
+    ("harness/records/run_identity.py", "VERSION_FIELDS", "onnxruntime"),
+    ("harness/records/run_identity.py", "VERSION_FIELDS", "tensorrt"),
     ("harness/phase_a/model_artifacts.py", "_versions", "torch"),
     # the torch module in Phase B's process context
     ("harness/phase_b/inference_main.py", "measure_runs", "torch"),
@@ -180,11 +180,11 @@ ALLOWED = {
     ("harness/phase_a/model_artifacts.py", "prepare_model", "onnxruntime"),
 }
 REMOVED_TEXT = {  # prose that listed backends by name where the descriptors now say it
-    "harness/options.py": ("torch and tensorrt runs replay", "torch and torch_compile runs use",
+    "harness/settings/options.py": ("torch and tensorrt runs replay", "torch and torch_compile runs use",
                            '"torch_compile in Phase B', "(torch_compile, \"", "run on torch and onnxruntime)"),
     "harness/phase_a/compile_warmup.py": ("torch_compile and onnxruntime_trt:",),
     "harness/phase_b/compile_warmup_note.py": ("torch_compile / onnxruntime_trt",),
-    "harness/matrix.py": ("(torch, torch_compile)", "(torch,\n    tensorrt)"),
+    "harness/settings/matrix.py": ("(torch, torch_compile)", "(torch,\n    tensorrt)"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Every child process starts and ends through harness.child_start.child_main: a real child per case, its request
+"""Every child process starts and ends through harness.process.child_start.child_main: a real child per case, its request
 read from a file, and what escapes its body turned into one protocol event and the exit code the parent expects."""
 
 import json
@@ -8,12 +8,12 @@ import sys
 import pytest
 
 from conftest import REPO
-from harness import child_protocol
+from harness.process import child_protocol
 from harness.errors import EXIT_INTERNAL, EXIT_USAGE
 
 BODY = '''
 import errno, sys
-from harness.child_start import child_main
+from harness.process.child_start import child_main
 from harness.errors import UserError
 
 def body(request, args):

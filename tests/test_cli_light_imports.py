@@ -10,7 +10,7 @@ HEAVY = ("torch", "ultralytics", "tensorrt", "onnxruntime", "cv2", "ray")  # ray
 
 def test_cli_modules_import_light():
     code = (
-        "import sys, harness.cli, harness.orchestrator, harness.setup_reuse, harness.summary\n"
+        "import sys, harness.cli, harness.orchestrator, harness.parent.setup_reuse, harness.report.summary\n"
         f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
@@ -19,7 +19,7 @@ def test_cli_modules_import_light():
 
 
 def test_help_lists_every_flag_and_both_entry_points_agree():
-    from harness.options import FLAG_TABLE
+    from harness.settings.options import FLAG_TABLE
 
     script = subprocess.run([sys.executable, "jetson_benchmark.py", "--help"], cwd=REPO, capture_output=True, text=True)
     module = subprocess.run([sys.executable, "-m", "harness", "--help"], cwd=REPO, capture_output=True, text=True)
@@ -41,7 +41,7 @@ def test_children_get_the_users_thread_setting_not_ultralytics(monkeypatch):
     """Ultralytics sets OMP_NUM_THREADS=1 on import; that must not reach our phase processes."""
     import os
 
-    from harness import launcher
+    from harness.process import launcher
 
     monkeypatch.delenv(launcher.USER_OMP_NUM_THREADS, raising=False)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)

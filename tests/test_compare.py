@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 
 from conftest import REPO, run_cli
-from harness.compare import bootstrap_interval
+from harness.report.compare import bootstrap_interval
 
 FIXTURE = REPO / "tests" / "data" / "report_fixtures" / "h200"  # 200 samples per run, low noise
 
@@ -105,7 +105,7 @@ TORCH_B1 = "yolo11n__torch__fp16__img640__b1"
 
 def _identity(result, fingerprint):
     """The identity the writer stores, built from the fixture's own run, measurement and environment."""
-    from harness.run_identity import run_identity
+    from harness.records.run_identity import run_identity
 
     setup = {"dataset": {"fingerprint": fingerprint}, "environment": result["environment"],
              "device": {"resolved": "cuda:0", "cuda": True}, "memory": {"profile_name": "desktop-gpu"}}
@@ -224,7 +224,7 @@ def test_a_change_below_the_noise_floor_is_not_significant_without_repeats(tmp_p
 
 
 def test_repeats_on_one_side_only_fall_back_to_the_bootstrap():
-    from harness.compare import Settings, compare_runs
+    from harness.report.compare import Settings, compare_runs
 
     a = json.loads((FIXTURE / "runs" / f"{TORCH_B1}.json").read_text())
     b = json.loads(json.dumps(a))
@@ -236,7 +236,7 @@ def test_repeats_on_one_side_only_fall_back_to_the_bootstrap():
 def test_without_scipy_the_between_process_test_is_not_claimed(monkeypatch):
     import sys
 
-    from harness.compare import Settings, compare_runs
+    from harness.report.compare import Settings, compare_runs
 
     a = json.loads((FIXTURE / "runs" / f"{TORCH_B1}.json").read_text())
     b = json.loads(json.dumps(a))
@@ -252,7 +252,7 @@ def test_the_between_process_test_keeps_its_false_alarm_rate_at_tiny_n():
     while a 5-sigma shift is found most of the time with 3 a side."""
     import scipy.stats
 
-    from harness.compare import welch_p
+    from harness.report.compare import welch_p
 
     rng = np.random.default_rng(3)
     for n in (2, 3):

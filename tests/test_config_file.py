@@ -6,10 +6,10 @@ import argparse
 import pytest
 
 from harness.cli import build_parser
-from harness.config_file import config_values, fill_from_config, resolved_config, write_resolved_config
+from harness.settings.config_file import config_values, fill_from_config, resolved_config, write_resolved_config
 from harness.errors import UserError
-from harness.flag_sections import FLAG_SECTIONS
-from harness.options import FLAG_TABLE, resolve
+from harness.settings.flag_sections import FLAG_SECTIONS
+from harness.settings.options import FLAG_TABLE, resolve
 
 
 def _resolve(argv: list, config=None):

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import load_json, run_cli
-from harness.default_weights import DEFAULT_TRAINED, SHIPPED_WEIGHTS_DIR
-from harness.options import DEFAULT_MODELS
+from harness.data.default_weights import DEFAULT_TRAINED, SHIPPED_WEIGHTS_DIR
+from harness.settings.options import DEFAULT_MODELS
 from harness.phase_a.model_discovery import discover_models
 
 MANIFEST = SHIPPED_WEIGHTS_DIR / "MANIFEST.json"
@@ -38,7 +38,7 @@ def test_only_the_default_run_uses_the_shipped_weights(tmp_path, monkeypatch):
     assert all(s.default_trained and Path(s.files["pt"]).parent == SHIPPED_WEIGHTS_DIR for s in sources)
     named = discover_models(None, ["yolo11n"], DEFAULT_MODELS)[0]
     assert named.builtin and not named.default_trained and named.files == {"yaml": "yolo11n.yaml"}
-    monkeypatch.setattr("harness.default_weights.SHIPPED_WEIGHTS_DIR", tmp_path)  # an install without the folder
+    monkeypatch.setattr("harness.data.default_weights.SHIPPED_WEIGHTS_DIR", tmp_path)  # an install without the folder
     fallback = discover_models(None, [], DEFAULT_MODELS)
     assert all(s.builtin and not s.default_trained for s in fallback)
 
@@ -76,7 +76,7 @@ def _fidelity_with(setup_dir: Path, backend: str, bug: dict):
     """The fidelity check of one planned run, on the real runner, with ``bug`` applied to its input handling."""
     from harness.phase_b.fidelity_check import check_fidelity
     from harness.phase_b.run_task import run_input, run_task
-    from harness.setup_config import read_setup_config
+    from harness.records.setup_config import read_setup_config
     from runners.registry import runner_class
 
     config = setup_dir / "setup_config.json"

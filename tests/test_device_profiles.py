@@ -3,7 +3,7 @@ import json
 import pytest
 
 from conftest import REPO
-from harness.device_profiles import (builtin_profiles, detect_profile, load_profile, matching_skip_rule, model_scale,
+from harness.hardware.device_profiles import (builtin_profiles, detect_profile, load_profile, matching_skip_rule, model_scale,
                                      read_platform_facts, resolve_budget_mb)
 from harness.errors import UserError
 

@@ -7,12 +7,12 @@ import pytest
 
 from conftest import REPO
 from harness.cli import build_parser
-from harness.device_profiles import builtin_profiles, detect_profile, read_platform_facts
-from harness.dla_cores import dla_capacity, dla_problem, parse_dla_cores
+from harness.hardware.device_profiles import builtin_profiles, detect_profile, read_platform_facts
+from harness.hardware.dla_cores import dla_capacity, dla_problem, parse_dla_cores
 from harness.engines.trtexec_command import pass_commands
 from harness.errors import UserError
-from harness.matrix import expand_matrix
-from harness.options import resolve
+from harness.settings.matrix import expand_matrix
+from harness.settings.options import resolve
 from harness.phase_a.run_planner import engine_key, plan_runs
 from harness.phase_b.run_summary import layer_placement_figures
 from runners.base import BackendUnavailable
@@ -74,7 +74,7 @@ def test_why_a_run_cannot_go_to_a_dla_core(precision, core, capacity, reason):
 
 
 def test_the_capacity_comes_from_the_profile_in_force_and_whether_this_is_the_board():
-    from harness.device_profiles import load_profile
+    from harness.hardware.device_profiles import load_profile
 
     memory = {"profile": load_profile("agx-orin-32gb"), "profile_name": "agx-orin-32gb", "jetson": False}
     assert dla_capacity(memory, {"name": "NVIDIA H200", "resolved": "cuda:0"}) == {
@@ -133,7 +133,7 @@ class _Opts(SimpleNamespace):
 
 
 def _prepare(tmp_path, monkeypatch, profile_name: str, jetson: bool, cores=(None, 0)):
-    from harness.device_profiles import load_profile
+    from harness.hardware.device_profiles import load_profile
     from harness.engines import engine_builds
     from harness.phase_a.engine_preparation import prepare_engines
 
@@ -209,7 +209,7 @@ def test_trtexec_loads_a_dla_engine_onto_the_same_core(tmp_path):
 
 
 def test_a_gpu_run_stores_its_modes_as_before_so_earlier_results_keep_their_identity():
-    from harness.matrix import RunModes, RunSpec
+    from harness.settings.matrix import RunModes, RunSpec
 
     gpu = RunSpec("m", "tensorrt", "fp16", 64, 1, RunModes()).to_dict()
     assert "dla_core" not in gpu["modes"] and RunSpec.from_dict(gpu).modes.dla_core is None

@@ -4,7 +4,7 @@ import re
 
 from conftest import REPO
 from harness.measure.metric_catalog import BY_NAME, SECTIONS
-from harness.options import FLAG_TABLE
+from harness.settings.options import FLAG_TABLE
 
 
 def _readme_commands():
@@ -28,8 +28,8 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_every_flag_is_documented():
-    """docs/flags.md is written from the flag table: regenerate it with python3 -m harness.flag_docs > docs/flags.md."""
-    from harness.flag_docs import flags_markdown
+    """docs/flags.md is written from the flag table: regenerate it with python3 -m harness.doc_pages.flag_docs > docs/flags.md."""
+    from harness.doc_pages.flag_docs import flags_markdown
 
     assert (REPO / "docs" / "flags.md").read_text() == flags_markdown()
     assert all(f"`--{f}`" in flags_markdown() for f in FLAG_TABLE)
@@ -37,8 +37,8 @@ def test_every_flag_is_documented():
 
 def test_metric_reference_is_written_from_the_catalog():
     """docs/metric_reference.md is written from the metric catalog: regenerate it with
-    python3 -m harness.metric_docs > docs/metric_reference.md."""
-    from harness.metric_docs import metric_reference_markdown
+    python3 -m harness.doc_pages.metric_docs > docs/metric_reference.md."""
+    from harness.doc_pages.metric_docs import metric_reference_markdown
 
     assert (REPO / "docs" / "metric_reference.md").read_text() == metric_reference_markdown()
 
@@ -55,7 +55,7 @@ def test_every_metric_is_defined_in_docs():
 
 
 def test_links_to_the_metric_reference_name_its_sections():
-    from harness.metric_docs import anchor
+    from harness.doc_pages.metric_docs import anchor
 
     anchors = {anchor(section) for section in SECTIONS}
     pages = [REPO / "README.md", *(REPO / "docs").rglob("*.md")]

@@ -13,7 +13,7 @@ import pytest
 from onnx import helper, numpy_helper
 
 from conftest import load_json, run_cli
-from harness.default_weights import SHIPPED_WEIGHTS_DIR
+from harness.data.default_weights import SHIPPED_WEIGHTS_DIR
 from onnx_builders import write_image_model
 
 pytestmark = pytest.mark.slow

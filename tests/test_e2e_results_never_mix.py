@@ -114,7 +114,7 @@ def test_the_accuracy_check_holds_at_most_max_frames_in_mem_frames(shared_setup,
 
     from harness.phase_b import accuracy_check
     from harness.phase_b.run_task import run_input, run_task
-    from harness.setup_config import read_setup_config
+    from harness.records.setup_config import read_setup_config
     from runners.torch_runner import TorchRunner
 
     config = shared_setup / "setup_config.json"

@@ -7,7 +7,7 @@ import json
 from types import SimpleNamespace
 
 from conftest import REPO, write_conv_onnx
-from harness.artifact_sidecar import read_sidecar
+from harness.files.artifact_sidecar import read_sidecar
 from harness.engines.engine_builds import build_engine, rebuild_record, wanted_fields
 from harness.engines.layer_info import compare_layers, layer_summary, parse_layer_info
 from harness.engines.trt_build import layer_info_path, record_layer_info

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import TINY, run_cli, write_conv_onnx
-from harness.exit_status import exit_status
+from harness.parent.exit_status import exit_status
 
 OK = {"run_id": "a", "status": "ok", "valid": "yes", "fidelity_pass": True}
 

@@ -71,7 +71,7 @@ def test_fixed_frames_spread_and_deterministic():
 def test_a_reference_that_ignores_its_input_makes_fidelity_uninformative():
     import pandas as pd
 
-    from harness.summary import UNINFORMATIVE_MARK, display_frame, table_notes
+    from harness.report.summary import UNINFORMATIVE_MARK, display_frame, table_notes
     from harness.tasks.base import compare_every_output
 
     rng = np.random.default_rng(0)

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import TINY, load_json, run_cli, write_conv_onnx
 from harness.phase_b.fidelity_check import compared_with
-from harness.summary import fidelity_mark, table_notes
+from harness.report.summary import fidelity_mark, table_notes
 
 REFERENCE = {"backend": "onnxruntime", "precision": "fp32", "device": "cpu",
              "computed_with": "onnxruntime fp32 on the CPU"}

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import REPO, cli_env
-from harness.device_profiles import builtin_profiles, load_profile, read_platform_facts
+from harness.hardware.device_profiles import builtin_profiles, load_profile, read_platform_facts
 from harness.fleet.folder_shipment import Shipment, pack, unpack
 from harness.fleet.head_frames import with_placeholders
 from harness.fleet.node_inventory import FleetNode, advertised_profile, chosen_profiles, fleet_nodes, lost_nodes
@@ -198,7 +198,7 @@ def test_the_fake_profiles_load_as_profiles():
 
 
 def test_compare_between_devices_pairs_runs_by_their_id_without_the_device():
-    from harness.compare import of_device
+    from harness.report.compare import of_device
 
     results = {"m__torch__fp32__img64__b1__on-fake-a": 1, "m__torch__fp32__img64__b1__on-fake-b": 2,
                "m__torch__fp32__img64__b2__on-fake-a": 3, "m__torch__fp32__img64__b1": 4}

@@ -23,7 +23,7 @@ FAST = ["--warmup", "1", "--iters", "3", "--min_duration_s", "0", "--metrics_int
 # --- unique names (pure) ---------------------------------------------------------------------------------------
 
 def test_names_that_differ_in_punctuation_unicode_or_case_stay_apart():
-    from harness.unique_names import unique_safe_names
+    from harness.files.unique_names import unique_safe_names
 
     names = ["a b", "a-b", "a;b", "Model", "model", "modèle", "mod-le", "plain"]
     chosen = unique_safe_names(names)
@@ -194,7 +194,7 @@ def test_a_full_disk_and_a_read_only_folder_are_told_in_one_line_and_results_are
 
 
 def test_report_lists_result_files_it_cannot_use_and_reports_the_rest(tmp_path):
-    from harness.results import new_result, write_result
+    from harness.records.results import new_result, write_result
 
     out = tmp_path / "out"
     run = {"run_id": "m__onnxruntime__fp32__img32__b1", "model": "m", "backend": "onnxruntime", "precision": "fp32",

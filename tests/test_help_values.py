@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from conftest import CLI
-from harness.options import FLAG_TABLE
+from harness.settings.options import FLAG_TABLE
 
 
 def test_help_lists_every_choice_flags_values_and_names_the_model_file():

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from conftest import load_json, run_cli
-from harness.default_weights import SHIPPED_WEIGHTS_DIR
+from harness.data.default_weights import SHIPPED_WEIGHTS_DIR
 from harness.engines.calibration import int8_build_path
 from harness.engines.qdq_quantize import FrameFeed, graph_nodes, plan_fingerprint, stride_for
-from harness.int8_deltas import add_int8_columns, int8_against_fp32
+from harness.report.int8_deltas import add_int8_columns, int8_against_fp32
 from harness.tasks.registry import make_task
 from harness.tasks.task_settings import TaskSettings
 
@@ -136,7 +136,7 @@ def test_the_symmetric_qdq_model_for_tensorrt_is_written_and_runs_here(int8_run)
 
 
 def test_a_tensorrt_int8_engine_is_built_from_the_symmetric_qdq_model_on_10_and_calibrated_on_8(tmp_path):
-    from harness.options import Options
+    from harness.settings.options import Options
     from harness.phase_a.engine_preparation import _int8_input
 
     qdq = tmp_path / "m_img416_int8_s8s8.onnx"

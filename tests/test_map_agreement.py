@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import REPO, run_cli
-from harness.default_weights import SHIPPED_WEIGHTS_DIR
+from harness.data.default_weights import SHIPPED_WEIGHTS_DIR
 
 sys.path.insert(0, str(REPO / "bench"))
 pytestmark = pytest.mark.slow

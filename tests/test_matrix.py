@@ -1,5 +1,5 @@
-from harness.matrix import PlannedRun, RunSpec, expand_matrix, group_runs
-from harness.unique_names import safe_name
+from harness.settings.matrix import PlannedRun, RunSpec, expand_matrix, group_runs
+from harness.files.unique_names import safe_name
 
 
 def test_cross_product_order_and_size():
@@ -33,7 +33,7 @@ def test_isolation_grouping():
 
 
 def test_run_modes_are_typed_and_the_variant_label_is_derived():
-    from harness.matrix import RunModes, modes_for
+    from harness.settings.matrix import RunModes, modes_for
 
     modes = {"channels_last": True, "cuda_graph": True, "compile_cache": "cold", "e2e": True, "streams": 2}
     assert modes_for("torch", modes) == RunModes(channels_last=True, cuda_graph=True, e2e=True, streams=2)
@@ -45,7 +45,7 @@ def test_run_modes_are_typed_and_the_variant_label_is_derived():
 
 
 def test_pipeline_and_pacing_are_modes_and_paced_run_ids_end_in_fps():
-    from harness.matrix import RunModes, expand_matrix, modes_for
+    from harness.settings.matrix import RunModes, expand_matrix, modes_for
 
     specs = expand_matrix(["m"], ["torch", "onnxruntime"], ["fp16"], [640], [1],
                           {"pipeline_list": [1, 2], "arrival_fps_list": [None, 30.0], "arrival": "poisson"})

@@ -5,7 +5,7 @@ import pytest
 
 from harness.measure.gpu_memory_sources import parse_nvmap_used_mb
 from harness.measure.memory_sampler import MemorySampler
-from harness.memory_safety import memory_safety_markdown, memory_safety_summary
+from harness.report.memory_safety import memory_safety_markdown, memory_safety_summary
 from harness.probe.workspace_search import initial_workspace_mb, search_workspace
 
 from conftest import REPO
@@ -90,7 +90,7 @@ def test_workspace_search_halves_to_a_floor():
 
 
 def test_skipped_oom_runs_are_counted_by_their_evidence():
-    from harness.memory_safety import memory_safety_markdown, memory_safety_summary
+    from harness.report.memory_safety import memory_safety_markdown, memory_safety_summary
 
     results = [{"run_id": f"r{i}", "status": "skipped_oom", "oom_evidence": e} for i, e in
                enumerate(["rule", "rule", "probe", "observed", None])]
@@ -102,7 +102,7 @@ def test_skipped_oom_runs_are_counted_by_their_evidence():
 def test_runs_that_all_ran_out_of_memory_still_name_their_budget():
     """Every run out of memory under a hard 8 GiB cap: the summary names the cap and says none completed, rather
     than that no budget was applied."""
-    from harness.memory_safety import memory_safety_summary
+    from harness.report.memory_safety import memory_safety_summary
 
     budget = {"limit_mb": 8192.0, "limit_type": "hard"}
     results = [{"run_id": f"r{i}", "status": "skipped_oom", "reason": "out of memory", "memory_budget": budget}

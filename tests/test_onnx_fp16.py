@@ -6,8 +6,8 @@ import onnx
 import pytest
 
 from conftest import write_conv_onnx
-from harness.artifact_sidecar import read_sidecar
-from harness.onnx_fp16 import fp16_onnx
+from harness.files.artifact_sidecar import read_sidecar
+from harness.engines.onnx_fp16 import fp16_onnx
 
 
 def test_fp16_copy_keeps_float32_io_and_halves_the_weights(tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from harness.oom import is_oom_exception
+from harness.process.oom import is_oom_exception
 
 
 class OutOfMemoryError(RuntimeError):
@@ -29,9 +29,9 @@ def test_other_errors_are_not_oom():
 def test_one_function_classifies_how_a_child_ended():
     import signal as signals
 
-    from harness.child_ending import DIED, OOM_KILLED, TIMEOUT, VERDICT, classify_ending
-    from harness.launcher import ChildOutcome
-    from harness.oom_evidence import MemoryRecord
+    from harness.process.child_ending import DIED, OOM_KILLED, TIMEOUT, VERDICT, classify_ending
+    from harness.process.launcher import ChildOutcome
+    from harness.process.oom_evidence import MemoryRecord
 
     def outcome(returncode, timed_out=False, events=(), memory=None):
         return ChildOutcome(argv=[], pid=1, returncode=returncode, timed_out=timed_out, wall_s=12.0, events=list(events),
@@ -50,7 +50,7 @@ def test_one_function_classifies_how_a_child_ended():
 
 
 def sampled(rss_mb, available_mb, total_mb=8000.0, before=None, after=None, kernel_log=None):
-    from harness.oom_evidence import MemoryRecord, MemorySample
+    from harness.process.oom_evidence import MemoryRecord, MemorySample
 
     return MemoryRecord(None, before, after, MemorySample(100.0, rss_mb, available_mb, total_mb), rss_mb,
                         kernel_log, 100.3)
@@ -64,7 +64,7 @@ def sampled(rss_mb, available_mb, total_mb=8000.0, before=None, after=None, kern
     (None, None, False, "nothing was recorded"),
 ])
 def test_a_kill_is_out_of_memory_only_with_evidence(record, budget, oom, words):
-    from harness.oom_evidence import judge_kill
+    from harness.process.oom_evidence import judge_kill
 
     judged = judge_kill(record, budget)
     assert judged.out_of_memory is oom and words in judged.seen
@@ -76,7 +76,7 @@ def test_the_witness_reads_this_hosts_counter_and_samples_a_real_child():
     import sys
     import time
 
-    from harness.oom_evidence import MemoryWitness, oom_kill_count
+    from harness.process.oom_evidence import MemoryWitness, oom_kill_count
 
     child = subprocess.Popen([sys.executable, "-c", "import time; x = bytearray(50 * 2**20); time.sleep(1.5)"])
     witness = MemoryWitness(child.pid)

@@ -3,7 +3,7 @@ import argparse
 import pytest
 
 from harness.errors import UserError
-from harness.options import Options, add_flags, check_writable_dir, resolve
+from harness.settings.options import Options, add_flags, check_writable_dir, resolve
 
 
 def parse(*argv):
@@ -80,7 +80,7 @@ def test_bad_schedule_flags_are_one_line(argv, message):
 
 
 def test_max_frames_in_mem_takes_a_number_auto_or_all():
-    from harness.measurement_request import measurement_settings
+    from harness.records.measurement_request import measurement_settings
 
     for raw, window, chunk in (("auto", "auto", 600), ("all", "all", 600), ("8", 8, 8)):
         settings = measurement_settings(parse("--max_frames_in_mem", raw))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import TINY, load_json, run_cli, write_conv_onnx
-from harness.reason_lines import reason_notes
-from harness.summary import markdown_table, summary_frame
+from harness.report.reason_lines import reason_notes
+from harness.report.summary import markdown_table, summary_frame
 
 LONG = ("the model's input 'images' takes 1 x 3 x 640 x 640 and this run asks for 1 x 3 x 64 x 64: its ONNX file has "
         "a fixed input, so leave out --imgsz or pass --imgsz 640, or export the model with a dynamic input (dynamic=True "
@@ -52,7 +52,7 @@ def test_a_failed_runs_reason_and_exception_on_the_console(tmp_path):
 
 
 def test_the_exception_line_is_the_tracebacks_own_ending():
-    from harness.reason_lines import exception_line
+    from harness.report.reason_lines import exception_line
 
     tail = ["Traceback (most recent call last):", '  File "x.py", line 1, in <module>', "    run()",
             "onnxruntime.InvalidArgument: [ONNXRuntimeError] : 2 : Got invalid dimensions for input: images",

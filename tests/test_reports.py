@@ -155,7 +155,7 @@ def _set_metrics(**metrics):
 
 def _written(out):
     from harness.report.writer import write_reports
-    from harness.summary import write_summary
+    from harness.report.summary import write_summary
 
     write_summary(out)
     write_reports(out)
@@ -189,7 +189,7 @@ def _runs_section(report_md):
 
 
 def test_console_table_and_summary_show_a_short_reason_instead_of_nan(tmp_path):
-    from harness.summary import markdown_table, write_summary
+    from harness.report.summary import markdown_table, write_summary
 
     out = _results_copy(tmp_path)
     _edit(out, SKIPPED_RUN, _set(reason="first line of a reason\n  and its second line, long enough to be cut " * 3))
@@ -226,7 +226,7 @@ def test_accuracy_figures_appear_where_measured(tmp_path):
 
 def test_accuracy_columns_are_catalog_metrics():
     from harness.measure.metric_catalog import metric_names
-    from harness.summary import ACCURACY_COLUMNS
+    from harness.report.summary import ACCURACY_COLUMNS
 
     names = {key for key, _ in ACCURACY_COLUMNS}
     assert names <= set(metric_names())
@@ -236,10 +236,10 @@ def test_accuracy_columns_are_catalog_metrics():
 
 def test_int8_columns_are_defined_in_the_catalog():
     """The summary's int8 columns come from two results, so they are no result's metrics; the catalog defines them
-    and gives their order, and each is computed by harness/int8_deltas.py or read from the int8 result."""
-    from harness.int8_deltas import COLUMNS
+    and gives their order, and each is computed by harness/report/int8_deltas.py or read from the int8 result."""
+    from harness.report.int8_deltas import COLUMNS
     from harness.measure.metric_catalog import INT8_AGAINST_FP32, metric_names
-    from harness.summary import summary_frame
+    from harness.report.summary import summary_frame
 
     names = [m.name for m in INT8_AGAINST_FP32]
     assert set(names) == {*COLUMNS, "int8_max_accuracy_drop"}
@@ -351,7 +351,7 @@ def test_no_mark_without_a_shared_process(tmp_path):
 
 
 def test_the_mode_column_shows_pacing_beside_the_other_modes():
-    from harness.summary import variant_text
+    from harness.report.summary import variant_text
 
     paced = {"run_id": "m__torch__fp16__img64__b1__cudagraph__fps30", "run": {"variant": "cudagraph"},
              "identity": {"run": {"modes": {"cuda_graph": True, "arrival_fps": 30.0}}}}

@@ -6,9 +6,9 @@ import pytest
 
 from harness import __version__
 from harness.parent.reuse import reuse_decision
-from harness.results import new_result
-from harness.identity_key import key_of
-from harness.run_identity import COMPARABLE_PARTS, differences, math_mode, run_identity, what_changed
+from harness.records.results import new_result
+from harness.files.identity_key import key_of
+from harness.records.run_identity import COMPARABLE_PARTS, differences, math_mode, run_identity, what_changed
 
 PLANNED = {"run_id": "m__torch__fp32__img64__b1", "model": "m", "backend": "torch", "variant": "", "precision": "fp32",
            "imgsz": 64, "batch": 1, "artifact": "/a/m.pt", "artifact_sha256": "ab" * 32,

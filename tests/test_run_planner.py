@@ -54,7 +54,7 @@ def test_per_model_sizes_and_input_spec_travel_with_the_run():
 
 
 def test_profile_rules_and_probe_verdicts_become_skipped_oom():
-    from harness.device_profiles import load_profile
+    from harness.hardware.device_profiles import load_profile
 
     gpu = {"resolved": "cuda:0", "cuda": True, "onnxruntime_cuda": False}
     large = {"name": "yolo11l", "artifacts": {"torch": "/l.pt"}}
@@ -99,7 +99,7 @@ def test_cudnn_tuning_without_cuda_or_flag():
 
 
 def test_skipped_oom_runs_name_their_evidence():
-    from harness.device_profiles import load_profile
+    from harness.hardware.device_profiles import load_profile
 
     gpu = {"resolved": "cuda:0", "cuda": True, "onnxruntime_cuda": False}
     large = {"name": "yolo11l", "artifacts": {"torch": "/l.pt"}}
@@ -111,7 +111,7 @@ def test_skipped_oom_runs_name_their_evidence():
 
 
 def test_profile_rules_apply_only_on_the_device_they_were_written_for():
-    from harness.device_profiles import read_platform_facts
+    from harness.hardware.device_profiles import read_platform_facts
     from harness.phase_a.memory_setup import memory_setup, rules_profile
     from conftest import REPO
 
@@ -129,7 +129,7 @@ def test_profile_rules_apply_only_on_the_device_they_were_written_for():
 
 
 def test_a_profile_rule_compares_the_longer_side_of_a_rectangular_size():
-    from harness.device_profiles import load_profile, matching_skip_rule
+    from harness.hardware.device_profiles import load_profile, matching_skip_rule
 
     profile = load_profile("orin-nano-8gb")
     assert matching_skip_rule(profile, "yolo11m", "736x1280", 16) is not None

@@ -8,9 +8,9 @@ import copy
 import pytest
 
 from conftest import TINY, run_cli, write_conv_onnx
-from harness.compare import comparability
-from harness.repeats import spread_figures
-from harness.summary import weights_label
+from harness.report.compare import comparability
+from harness.parent.repeats import spread_figures
+from harness.report.summary import weights_label
 
 
 def _result(artifact: str, files: list) -> dict:

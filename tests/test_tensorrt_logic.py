@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import write_conv_onnx
-from harness.artifact_sidecar import read_sidecar, sidecar_path
+from harness.files.artifact_sidecar import read_sidecar, sidecar_path
 from harness.data.frame_store import FrameWriter
 from harness.engines import calibration as calibration_module
 from harness.engines.calibration import (ALGORITHMS, MIN_RECOMMENDED_IMAGES, CalibrationUnsupported,
@@ -556,7 +556,7 @@ def test_runner_memory_check():
     assert message == ("TensorRT activation memory 800.0 MiB + engine plan 50.0 MiB + input/output buffers 10.0 MiB "
                        "= 860.0 MiB exceeds the 512 MiB budget")
     assert issubclass(EngineMemoryExceeded, MemoryError)  # so the harness records skipped_oom
-    from harness.oom import is_oom_exception
+    from harness.process.oom import is_oom_exception
     assert is_oom_exception(EngineMemoryExceeded(message))
 
 
@@ -630,7 +630,7 @@ def test_every_attempt_failing_allocation_down_to_the_floor_is_skipped_oom(tmp_p
 
 def test_a_builder_killed_without_memory_pressure_fails_instead_of_halving(tmp_path):
     """A SIGKILL with the host's memory free and no cgroup OOM kill is not an out-of-memory build: no smaller
-    workspace is tried on its account, and the reason says what was seen (harness/oom_evidence.py)."""
+    workspace is tried on its account, and the reason says what was seen (harness/process/oom_evidence.py)."""
     onnx = _fake_setup(tmp_path, {"sigkill_above_mb": 0})
     with open(tmp_path / "run.log", "w") as log:
         record = _build(tmp_path, onnx, log, workspace_request_mb=1024, budget_mb=None, floor_mb=256)
@@ -786,7 +786,7 @@ def test_builder_options_are_applied_where_this_tensorrt_has_them():
 
 
 def test_an_engine_built_with_other_builder_options_is_not_reused_and_a_rebuild_says_if_its_bytes_changed(tmp_path):
-    from harness.artifact_sidecar import write_sidecar
+    from harness.files.artifact_sidecar import write_sidecar
     from harness.engines.engine_builds import rebuild_record
 
     platform = {"gpu_name": "Orin", "compute_capability": "8.7", "tensorrt": "10.3.0"}
@@ -797,7 +797,7 @@ def test_an_engine_built_with_other_builder_options_is_not_reused_and_a_rebuild_
     engine = tmp_path / "m.engine"
     engine.write_bytes(b"PLAN-1")
     write_sidecar(engine, level3)
-    from harness.artifact_sidecar import read_sidecar
+    from harness.files.artifact_sidecar import read_sidecar
 
     previous = read_sidecar(engine)
     engine.write_bytes(b"PLAN-2!")  # the rebuild wrote other bytes

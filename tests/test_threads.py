@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import TINY, load_json, run_cli, write_conv_onnx
-from harness.matrix import RunSpec, expand_matrix
-from harness.thread_check import busy_cores_now, oversubscription_line
+from harness.settings.matrix import RunSpec, expand_matrix
+from harness.parent.thread_check import busy_cores_now, oversubscription_line
 
 TESTS = Path(__file__).resolve().parent
 
@@ -88,7 +88,7 @@ def test_threads_are_set_and_recorded_per_run(tmp_path):
 
 def test_a_fleet_node_gives_its_phases_the_users_omp_setting_not_rays(monkeypatch):
     from harness.fleet.node_work import threads_as_on_one_host
-    from harness.launcher import USER_OMP_NUM_THREADS, child_environment
+    from harness.process.launcher import USER_OMP_NUM_THREADS, child_environment
 
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # what Ray gives its workers
     monkeypatch.delenv(USER_OMP_NUM_THREADS, raising=False)

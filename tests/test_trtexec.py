@@ -17,8 +17,8 @@ from harness.engines.trtexec_output import (parse_export_profile, parse_export_t
                                             tensorrt_version)
 from harness.measure.metric_catalog import BY_NAME
 from harness.measure.trtexec_comparison import TRTEXEC_FIGURES, side_by_side
-from harness.results import read_result, result_path, write_result
-from harness.trtexec_check import check_tensorrt_runs
+from harness.records.results import read_result, result_path, write_result
+from harness.parent.trtexec_check import check_tensorrt_runs
 
 DATA = Path(__file__).resolve().parent / "data" / "trtexec"
 FAKE = Path(__file__).resolve().parent / "fake_trtexec.py"
@@ -173,7 +173,7 @@ def test_a_trtexec_that_crashes_is_recorded_and_the_measurement_stays(tensorrt_r
 def test_only_whole_model_tensorrt_runs_are_checked_with_trtexec():
     """A video model's TensorRT run has only its image encoder as an engine (its artifact is a model card): no
     trtexec pass is asked for it; an image model's measured TensorRT run is checked once unless forced."""
-    from harness.trtexec_check import wants_check
+    from harness.parent.trtexec_check import wants_check
 
     image = {"run": {"backend": "tensorrt"}, "status": "ok", "task": {"task": "detect"}}
     video = {"run": {"backend": "tensorrt"}, "status": "ok", "task": {"task": "vos"}}

@@ -83,7 +83,7 @@ def test_masks_with_the_onnx_encoder_match_the_torch_encoders_frame_by_frame(exp
 
 def test_the_planner_picks_the_video_models_torch_and_onnxruntime_cards():
     from harness.video.plan import vos_artifact
-    from harness.matrix import RunSpec
+    from harness.settings.matrix import RunSpec
 
     model = {"artifacts": {"vos_cards": {"64": "t.vos.json", "32": "s.vos.json"},
                            "vos_cards_onnxruntime": {"64": {"fp32": "t.ort.vos.json", "fp16": "t.ort_fp16.vos.json"},
@@ -110,7 +110,7 @@ def test_phase_a_exports_once_and_phase_b_loads_the_encoder_on_onnxruntime(tmp_p
     """A random-init card: the encoder exported beside it with a sidecar (reused while the card is the same), an
     onnxruntime card naming it, loaded in Phase B with the encoder on ONNX Runtime; a card that cannot be built is
     that size's problem, not a crash."""
-    from harness.atomic_io import atomic_write_json, read_json
+    from harness.files.atomic_io import atomic_write_json, read_json
     from harness.video.encoder_export import prepare_encoders
     from harness.video.loader import load_vos_model
 

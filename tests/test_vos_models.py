@@ -115,7 +115,7 @@ def test_a_hugging_face_folder_loads_offline_with_its_weights(tmp_path):
 
 
 def test_sizes_each_family_runs_at_are_checked_in_phase_a():
-    from harness.options import Options
+    from harness.settings.options import Options
     from harness.video.model_setup import vos_sizes
 
     random_init = {"kind": "random-init"}

@@ -4,8 +4,8 @@ why. Pure logic: no model is built here."""
 import pytest
 
 from harness.errors import UserError
-from harness.matrix import expand_matrix
-from harness.options import Options, validate
+from harness.settings.matrix import expand_matrix
+from harness.settings.options import Options, validate
 from harness.phase_a.model_discovery import discover_models, video_models_only
 from harness.phase_a.run_planner import plan_runs
 from harness.video.models import architecture_of, is_vos_name, split_prompt

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.atomic_io import atomic_write_json, atomic_write_text, read_json
+from harness.files.atomic_io import atomic_write_json, atomic_write_text, read_json
 
 GENERATOR_VERSION = 1
 CLASS_NAMES = ("rectangle", "ellipse", "triangle")

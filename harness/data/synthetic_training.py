@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.atomic_io import atomic_write_json, atomic_write_text, read_json
+from harness.files.atomic_io import atomic_write_json, atomic_write_text, read_json
 from harness.data.synthetic_dataset import CLASS_NAMES, COLORS_RGB, _background
 
 TRAINING_GENERATOR_VERSION = 1

@@ -71,7 +71,7 @@ def generate_vos_split(root: str | Path, videos: int = 3, frames: int = 16, size
                        annotate_every: int = 4, seed: int = 0) -> Path:
     """Writes the split under ``root`` unless an identical one is already there (so its fingerprint is stable
     across runs), and returns it."""
-    from harness.atomic_io import atomic_write_json, read_json
+    from harness.files.atomic_io import atomic_write_json, read_json
 
     root = Path(root)
     marker = root / "GENERATED.json"

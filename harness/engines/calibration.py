@@ -20,7 +20,7 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from harness.atomic_io import atomic_write_bytes
+from harness.files.atomic_io import atomic_write_bytes
 from harness.data.frame_store import open_frames
 
 ALGORITHMS = ("minmax", "entropy")  # the implicit calibrators TensorRT 8.x has for our --int8_calibration names

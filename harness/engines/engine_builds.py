@@ -3,7 +3,7 @@ workspace halved on every allocation failure.
 
 Each build attempt is a fresh process (``python -m harness.engines.trt_build``), so a builder that the
 kernel OOM-kills (exit -9, the usual end of an out-of-memory build on a Jetson) takes nothing else down; a SIGKILL
-counts as out of memory only with evidence of memory pressure (harness.oom_evidence).
+counts as out of memory only with evidence of memory pressure (harness.process.oom_evidence).
 Nothing here imports TensorRT.
 
 The record returned by :func:`build_engine`:
@@ -28,13 +28,13 @@ import time
 from pathlib import Path
 from typing import Optional, TextIO
 
-from harness.artifact_sidecar import file_sha256, read_sidecar, reusable, write_sidecar
-from harness.atomic_io import atomic_write_json
+from harness.files.artifact_sidecar import file_sha256, read_sidecar, reusable, write_sidecar
+from harness.files.atomic_io import atomic_write_json
 from harness.engines.calibration import calibration_warning
 from harness.engines.layer_info import LayerInfoError, compare_layers, layer_summary, parse_layer_info
 from harness.engines.trt_build import layer_info_path
-from harness.launcher import run_phase
-from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
+from harness.process.launcher import run_phase
+from harness.process.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.probe.workspace_search import ALLOCATION_FAILED, BUILT, initial_workspace_mb, search_workspace
 from runners.backends import BACKENDS
 

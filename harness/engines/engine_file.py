@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from harness.atomic_io import atomic_write_bytes
+from harness.files.atomic_io import atomic_write_bytes
 
 FORMAT_ULTRALYTICS = "ultralytics"
 FORMAT_PLAIN = "plain"

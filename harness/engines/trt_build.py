@@ -18,7 +18,7 @@ It prints exactly one ``build_result`` event and exits with: 0 built, 3 allocati
 recorder or the logger saw a failed allocation, or an out-of-memory exception), 4 failed (with the
 ONNX parser's and the builder's errors), 5 unavailable (TensorRT cannot be imported), 6 unsupported (this
 device or TensorRT cannot build what was asked: a DLA core it does not have). A SIGKILL (the kernel OOM killer
-on a Jetson) leaves no event; the parent reads exit -9 as an allocation failure when it saw memory pressure (harness.oom_evidence).
+on a Jetson) leaves no event; the parent reads exit -9 as an allocation failure when it saw memory pressure (harness.process.oom_evidence).
 
 Engines are built with ``ProfilingVerbosity.DETAILED``, so the engine inspector reports each layer's type and
 tactic (which layers a DLA core runs); after a build the plan is deserialized once, outside ``build_s``, and its layer
@@ -34,9 +34,9 @@ import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-from harness import child_protocol
-from harness.atomic_io import atomic_write_bytes
-from harness.oom import is_oom_exception
+from harness.process import child_protocol
+from harness.files.atomic_io import atomic_write_bytes
+from harness.process.oom import is_oom_exception
 
 EXIT_BUILT, EXIT_ALLOCATION_FAILED, EXIT_FAILED, EXIT_UNAVAILABLE, EXIT_UNSUPPORTED = 0, 3, 4, 5, 6
 BUILT, ALLOCATION_FAILED, FAILED, UNAVAILABLE, UNSUPPORTED = ("built", "allocation_failed", "failed", "unavailable",
@@ -235,7 +235,7 @@ def apply_dla(trt, builder, config, core: Optional[int]) -> Optional[dict]:
     such core."""
     if core is None:
         return None
-    from harness.dla_cores import missing_core
+    from harness.hardware.dla_cores import missing_core
 
     cores = int(builder.num_DLA_cores)
     problem = missing_core(core, cores)
@@ -406,7 +406,7 @@ def run(request: dict, log) -> int:
 
 
 def main(argv=None) -> int:
-    from harness.child_start import child_main
+    from harness.process.child_start import child_main
 
     return child_main("harness.engines.trt_build", "trt-build",
                       lambda request, _args: run(request, logging.getLogger("jetson_benchmark.phase_trt-build")),

@@ -1,6 +1,6 @@
 """Run trtexec's passes on one engine in its own process: ``python -m harness.engines.trtexec_child --request FILE``.
 
-The request (JSON, written by :mod:`harness.trtexec_check`): ``passes`` {name: argv}, ``out_dir`` (logs and
+The request (JSON, written by :mod:`harness.parent.trtexec_check`): ``passes`` {name: argv}, ``out_dir`` (logs and
 exported files go there), ``pass_timeout_s``. Each pass's log is kept as ``<name>.log``; the parsed record
 (``trtexec.json`` in ``out_dir``: per pass its exit code, performance summary, per-query times and, where
 exported, per-layer times) is written atomically, then one ``trtexec_result`` event names it. Exit 0 when
@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness import child_protocol
-from harness.atomic_io import atomic_write_json
+from harness.process import child_protocol
+from harness.files.atomic_io import atomic_write_json
 from harness.engines.trtexec_output import parse_export_profile, parse_export_times, parse_perf_summary
 
 EXIT_OK, EXIT_FAILED = 0, 4
@@ -51,7 +51,7 @@ def run_pass(name: str, argv: list, out_dir: Path, timeout_s: float) -> dict:
 
 
 def main(argv=None) -> int:
-    from harness.child_start import child_main
+    from harness.process.child_start import child_main
 
     return child_main("harness.engines.trtexec_child", "trtexec", run_passes, argv)
 

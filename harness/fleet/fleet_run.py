@@ -10,20 +10,20 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.device_profiles import load_profile
+from harness.hardware.device_profiles import load_profile
 from harness.errors import UserError
 from harness.fleet.head_frames import frames_shipment, head_setup_options, weights_shipment
 from harness.fleet.node_inventory import (chosen_profiles, device_resource, fleet_nodes, lost_nodes, nodes_of,
                                           pinned_node)
 from harness.fleet.task_ending import retryable, task_failure
-from harness.launcher import user_omp_num_threads
-from harness.measurement_request import measurement_settings, validity_requirements
+from harness.process.launcher import user_omp_num_threads
+from harness.records.measurement_request import measurement_settings, validity_requirements
 from harness.parent.console import status_line
 from harness.parent.reuse import reuse_decision
 from harness.parent.run_records import planned_skip_result
 from harness.parent.setup_phase import check_one_dataset, run_setup_phase
-from harness.results import STATUS_FAILED, new_result, read_result, result_path, write_result
-from harness.run_identity import run_identity
+from harness.records.results import STATUS_FAILED, new_result, read_result, result_path, write_result
+from harness.records.run_identity import run_identity
 
 STALL_CHECK_S = 5.0
 # Ray fails the tasks that were running on a vanished node within its health-check window (about 15 s); a run

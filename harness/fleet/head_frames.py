@@ -9,10 +9,10 @@ import dataclasses
 import hashlib
 from pathlib import Path
 
-from harness.atomic_io import atomic_write_json, read_json
+from harness.files.atomic_io import atomic_write_json, read_json
 from harness.fleet.folder_shipment import Shipment, pack
 from harness.fleet.node_work import PLACEHOLDER
-from harness.options import Options
+from harness.settings.options import Options
 
 
 def head_setup_options(opts: Options) -> Options:

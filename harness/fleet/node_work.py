@@ -10,12 +10,12 @@ import socket
 import time
 from pathlib import Path
 
-from harness.atomic_io import atomic_write_json, read_json
+from harness.files.atomic_io import atomic_write_json, read_json
 from harness.fleet.folder_shipment import unpack
-from harness.launcher import USER_OMP_NUM_THREADS, run_phase
-from harness.measurement_request import write_request
-from harness.options import Options
-from harness.results import read_result, result_path
+from harness.process.launcher import USER_OMP_NUM_THREADS, run_phase
+from harness.records.measurement_request import write_request
+from harness.settings.options import Options
+from harness.records.results import read_result, result_path
 
 PLACEHOLDER = "@shipment/"
 
@@ -92,7 +92,7 @@ def node_facts(profile_name: str) -> dict:
 
 
 def check_profile(profile: dict) -> str:
-    from harness.device_profiles import read_platform_facts
+    from harness.hardware.device_profiles import read_platform_facts
     from harness.fleet.profile_match import profile_mismatch
     from harness.fleet.ray_connection import local_gpu_count
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from harness.device_profiles import builtin_profiles, detect_profile, is_jetson
+from harness.hardware.device_profiles import builtin_profiles, detect_profile, is_jetson
 
 
 def _custom_mismatch(profile: dict, facts: dict, cuda: bool) -> Optional[str]:

@@ -45,7 +45,7 @@ def local_gpu_count(present: int = None) -> int:
 
 
 def local_profile_name(gpus: int) -> str:
-    from harness.device_profiles import detect_profile, read_platform_facts
+    from harness.hardware.device_profiles import detect_profile, read_platform_facts
 
     return detect_profile(read_platform_facts(), gpus > 0)[0]["name"]
 

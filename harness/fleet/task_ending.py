@@ -1,10 +1,10 @@
 """How a Ray task of the fleet ended when it returned nothing: the node was lost, Ray's memory monitor killed
 the worker, or the worker died. (How the Phase B child inside a task ended is classified on the node by
-harness.child_ending, as on one host.)"""
+harness.process.child_ending, as on one host.)"""
 
 from __future__ import annotations
 
-from harness.results import STATUS_FAILED, STATUS_SKIPPED_OOM
+from harness.records.results import STATUS_FAILED, STATUS_SKIPPED_OOM
 
 NODE_LOST = "node lost"
 

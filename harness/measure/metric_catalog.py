@@ -1,6 +1,6 @@
 """Every figure a result or the summary CSV can carry, defined once: name (with its unit), unit, where it comes
 from, and what exactly it measures, in sections. The CSV's column order (METRICS, then the summary's int8 columns)
-and the reference page docs/metric_reference.md (``python3 -m harness.metric_docs``) come from here; a test fails
+and the reference page docs/metric_reference.md (``python3 -m harness.doc_pages.metric_docs``) come from here; a test fails
 when that page and this table differ.
 """
 
@@ -345,7 +345,7 @@ VIDEO = [  # vos (SAM 2 / SAM 2.1 / EdgeTAM): one pass is one frame; latency_ms_
            "frames, averaged over objects"),
 ]
 
-TRTEXEC = [  # --trtexec_check: trtexec on the run's own engine, in its own process after the run (harness/trtexec_check.py)
+TRTEXEC = [  # --trtexec_check: trtexec on the run's own engine, in its own process after the run (harness/parent/trtexec_check.py)
     Metric("trtexec_latency_ms_median", "ms", "trtexec", "tensorrt, --trtexec_check: median of trtexec's Latency "
            "(H2D + GPU compute + D2H of one query, enqueue excluded) on the same engine, batch, shapes and CUDA-graph "
            "setting, random input"),
@@ -360,7 +360,7 @@ TRTEXEC = [  # --trtexec_check: trtexec on the run's own engine, in its own proc
            "gpu_compute_ms_p50 / trtexec_gpu_compute_ms_median (about 1 when both time the same kernels)"),
 ]
 
-_INT8_SOURCE = "summary: the int8 result and its fp32 partner (harness/int8_deltas.py)"
+_INT8_SOURCE = "summary: the int8 result and its fp32 partner (harness/report/int8_deltas.py)"
 # Columns the summary CSV derives for each ok int8 row from the ok fp32 row of the same device profile, model,
 # backend, mode, imgsz and batch in the same results (empty without one): not in any one result's metrics.
 INT8_AGAINST_FP32 = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from harness.console_output import safe_print
-from harness.disk_errors import with_path
+from harness.parent.console_output import safe_print
+from harness.files.disk_errors import with_path
 from harness.measure.latency_stats import headline_img_per_s
 
 

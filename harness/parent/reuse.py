@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.measurement_request import validity_requirements
-from harness.options import Options
-from harness.results import FINISHED_STATUSES, STATUS_OK, read_result, result_path, write_result
-from harness.identity_key import key_of
-from harness.run_identity import what_changed
+from harness.records.measurement_request import validity_requirements
+from harness.settings.options import Options
+from harness.records.results import FINISHED_STATUSES, STATUS_OK, read_result, result_path, write_result
+from harness.files.identity_key import key_of
+from harness.records.run_identity import what_changed
 
 
 def reuse_decision(existing, identity: dict, force: bool) -> tuple:

@@ -1,13 +1,13 @@
 """Results the parent writes itself: a run Phase A planned not to measure, a Phase B process that ended without a
-result (classified once, harness.child_ending), and the two parts of a process's life only the parent sees."""
+result (classified once, harness.process.child_ending), and the two parts of a process's life only the parent sees."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from harness.child_ending import OOM_KILLED, TIMEOUT, classify_ending
-from harness.launcher import ChildOutcome
-from harness.results import STATUS_FAILED, STATUS_SKIPPED_OOM, new_result, read_result, result_path, write_result
+from harness.process.child_ending import OOM_KILLED, TIMEOUT, classify_ending
+from harness.process.launcher import ChildOutcome
+from harness.records.results import STATUS_FAILED, STATUS_SKIPPED_OOM, new_result, read_result, result_path, write_result
 
 
 def _parent_result(run: dict, status: str, reason: str, evidence: dict, outcome: ChildOutcome = None,

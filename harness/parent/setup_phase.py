@@ -6,17 +6,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from harness.atomic_io import atomic_write_json
+from harness.files.atomic_io import atomic_write_json
 from harness.data.source_scan import scan_source
 from harness.data.source_spec import parse_source
 from harness.errors import EXIT_INTERNAL, UserError
-from harness.launcher import ChildOutcome, run_phase
-from harness.measurement_request import request_path
-from harness.options import Options, check_writable_dir
+from harness.process.launcher import ChildOutcome, run_phase
+from harness.records.measurement_request import request_path
+from harness.settings.options import Options, check_writable_dir
 from harness.phase_a.model_discovery import video_models_only
 from harness.parent.console import Console
-from harness.results import read_result, runs_dir
-from harness.setup_config import read_setup_config, setup_config_path
+from harness.records.results import read_result, runs_dir
+from harness.records.setup_config import read_setup_config, setup_config_path
 
 RUN_LOG = "run.log"
 

@@ -11,10 +11,10 @@ import logging
 import sys
 from pathlib import Path
 
-from harness.artifact_sidecar import file_sha256, read_sidecar
-from harness.dla_cores import dla_label
+from harness.files.artifact_sidecar import file_sha256, read_sidecar
+from harness.hardware.dla_cores import dla_label
 from harness.phase_a.run_planner import engine_key
-from harness.unique_names import safe_name
+from harness.files.unique_names import safe_name
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 REBUILD_HINT = "`jetson_benchmark.py --backend tensorrt --force` on this machine"
@@ -89,7 +89,7 @@ def prepare_engines(model: dict, files: dict, backends: list, opts, device: dict
         return {}
     import torch
 
-    from harness.dla_cores import dla_capacity, dla_problem
+    from harness.hardware.dla_cores import dla_capacity, dla_problem
     from harness.engines.engine_builds import TENSORRT_MISSING, WORKSPACE_FLOOR_MB, build_engine
     from harness.engines.platform_fingerprint import current_platform
 

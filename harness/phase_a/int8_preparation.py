@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from harness.artifact_sidecar import file_sha256, read_sidecar, reusable, write_sidecar
-from harness.unique_names import safe_name
+from harness.files.artifact_sidecar import file_sha256, read_sidecar, reusable, write_sidecar
+from harness.files.unique_names import safe_name
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 

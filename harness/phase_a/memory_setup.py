@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.device_profiles import detect_profile, is_jetson, load_profile, read_platform_facts, resolve_budget_mb
+from harness.hardware.device_profiles import detect_profile, is_jetson, load_profile, read_platform_facts, resolve_budget_mb
 
 
 def memory_setup(profile_option, limit_gb, device: dict, facts: dict | None = None) -> dict:

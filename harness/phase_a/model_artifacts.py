@@ -20,10 +20,10 @@ import shutil
 import time
 from pathlib import Path
 
-from harness.artifact_sidecar import file_sha256, reusable, write_sidecar
+from harness.files.artifact_sidecar import file_sha256, reusable, write_sidecar
 from harness.errors import UserError
 from harness.phase_a.model_discovery import ModelSource
-from harness.unique_names import safe_name
+from harness.files.unique_names import safe_name
 from runners.backends import backend
 
 log = logging.getLogger("jetson_benchmark.phase_a")
@@ -168,7 +168,7 @@ def _torch_artifact(source: ModelSource, folder: Path, record: dict, trust_pickl
 def onnx_with_dynamic_dims(path: str, folder: Path, record: dict) -> str:
     """The user's ONNX file, or a copy of it in our artifacts folder whose 0 / negative input dims are symbolic
     (ONNX Runtime would accept only a batch of 0 otherwise); the record says when the copy is used."""
-    from harness.atomic_io import atomic_write_bytes
+    from harness.files.atomic_io import atomic_write_bytes
     from harness.phase_a.onnx_dynamic_dims import symbolic_zero_dims
 
     patched = symbolic_zero_dims(path)
@@ -191,7 +191,7 @@ def _onnx_artifacts(source: ModelSource, checkpoint, folder: Path, record: dict,
         precision = "fp16" if record["detected"].get("dtype") == "float16" else "fp32"
         onnx_artifacts[f"any/{precision}"] = onnx_with_dynamic_dims(source.files["onnx"], folder, record)
         if precision == "fp32" and "fp16" in precisions and device.get("onnxruntime_cuda"):
-            from harness.onnx_fp16 import fp16_onnx
+            from harness.engines.onnx_fp16 import fp16_onnx
 
             begun = time.perf_counter()
             onnx_artifacts["any/fp16"] = str(fp16_onnx(onnx_artifacts["any/fp32"], folder, force))
@@ -252,7 +252,7 @@ def weights_record(source: ModelSource) -> dict:
     """Where the model's weights come from: a given file, or random-init from an architecture (timings and memory
     are real; accuracy figures of such a model are meaningless, and every output says so)."""
     if source.default_trained:
-        from harness.default_weights import DEFAULT_TRAINED
+        from harness.data.default_weights import DEFAULT_TRAINED
 
         return {"kind": DEFAULT_TRAINED, "file": Path(source.files["pt"]).name, "sha256": file_sha256(source.files["pt"])}
     given = [Path(source.files[kind]).name for kind in ("pt", "onnx", "engine") if kind in source.files]

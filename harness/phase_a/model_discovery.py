@@ -25,7 +25,7 @@ class ModelSource:
     files: dict = field(default_factory=dict)   # kind (pt/onnx/engine/yaml) -> path
     builtin: bool = False                        # an Ultralytics architecture name, no file of the user's
     prompts: list = field(default_factory=list)  # vos: prompts named with the model (sam2_base_points), else --prompt
-    default_trained: bool = False                # the default run's shipped weights (harness/default_weights.py)
+    default_trained: bool = False                # the default run's shipped weights (harness/data/default_weights.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,8 +87,8 @@ def _scan_weights_dir(folder: Path) -> tuple:
 
 def model_names(stems: list) -> dict:
     """stem -> the model's name: its stem, unless its safe form collides with another's (then a suffixed safe
-    name, harness.unique_names), so two files never share results, folders or run ids."""
-    from harness.unique_names import safe_name, unique_safe_names
+    name, harness.files.unique_names), so two files never share results, folders or run ids."""
+    from harness.files.unique_names import safe_name, unique_safe_names
 
     unique = unique_safe_names(stems)
     return {stem: stem if unique[stem] == safe_name(stem) else unique[stem] for stem in stems}
@@ -96,7 +96,7 @@ def model_names(stems: list) -> dict:
 
 def weights_dir_notes(weights_dir: Optional[str]) -> list:
     """One line per entry of the folder that is not benchmarked, and per group of names that would have collided."""
-    from harness.unique_names import collision_lines, unique_safe_names
+    from harness.files.unique_names import collision_lines, unique_safe_names
 
     if not weights_dir:
         return []
@@ -114,7 +114,7 @@ def model_name(raw: str) -> str:
 
 def _default_source(name: str) -> ModelSource:
     """A default model: its shipped trained checkpoint when this install has one, else its architecture."""
-    from harness.default_weights import shipped_weights
+    from harness.data.default_weights import shipped_weights
 
     path = shipped_weights(name)
     return ModelSource(name=name, files={"pt": path}, default_trained=True) if path else _source(name, {}, {})
@@ -155,7 +155,7 @@ def discover_models(weights_dir: Optional[str], names: Sequence[str], defaults: 
 def video_models_only(opts) -> bool:
     """Every model asked for (by name, or found in --weights_dir) is a video segmentation model: then the default
     data is a generated VOS split."""
-    from harness.options import DEFAULT_MODELS
+    from harness.settings.options import DEFAULT_MODELS
     from harness.video.models import is_vos_name
 
     try:

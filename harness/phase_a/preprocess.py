@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.atomic_io import atomic_write_json, read_json
+from harness.files.atomic_io import atomic_write_json, read_json
 from harness.data.frame_store import FrameWriter
 from harness.data.image_decode import UnreadableImage, decode_image, to_rgb_uint8
 from harness.data.image_size import parse_frames_key
@@ -22,8 +22,8 @@ from harness.data.model_frame import model_frame
 from harness.data.source_scan import PREPROCESS_VERSION, SequencePlan, SourceScan
 from harness.data.source_spec import SourceSpec
 from harness.errors import UserError
-from harness.setup_config import METADATA_FILENAME
-from harness.unique_names import collision_lines, safe_name, unique_safe_names
+from harness.records.setup_config import METADATA_FILENAME
+from harness.files.unique_names import collision_lines, safe_name, unique_safe_names
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 METADATA_SCHEMA_VERSION = 3  # 2: frames keyed by size and resize mode; class_name per image; 3: vos per split video

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.atomic_io import atomic_write_bytes
+from harness.files.atomic_io import atomic_write_bytes
 from harness.data.frame_store import open_frames
 from harness.model_input.input_spec import InputSpec
-from harness.unique_names import safe_name
+from harness.files.unique_names import safe_name
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 

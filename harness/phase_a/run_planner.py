@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from harness.device_profiles import matching_skip_rule
-from harness.dla_cores import dla_label, dla_problem
-from harness.matrix import ARTIFACT_PRIORITY, PlannedRun, RunSpec, expand_matrix
-from harness.results import STATUS_SKIPPED, STATUS_SKIPPED_OOM
+from harness.hardware.device_profiles import matching_skip_rule
+from harness.hardware.dla_cores import dla_label, dla_problem
+from harness.settings.matrix import ARTIFACT_PRIORITY, PlannedRun, RunSpec, expand_matrix
+from harness.records.results import STATUS_SKIPPED, STATUS_SKIPPED_OOM
 from harness.precisions import PRECISIONS, TF32_ON_CPU, model_precision, needs_cuda
 from harness.tasks.task_settings import is_video
 from harness.video import workload
@@ -265,7 +265,7 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
     probe key, a batch at or past the first one that ran out of memory becomes ``skipped_oom`` citing the
     probe; ``cudnn``: per probe key, whether Phase B turns cudnn.benchmark on; ``modes``: cuda_graph,
     channels_last, compile_cache, compile_cache_dir, engine_batch, dla_core_list and dla_capacity
-    (:func:`harness.dla_cores.dla_capacity`)."""
+    (:func:`harness.hardware.dla_cores.dla_capacity`)."""
     modes = modes or {}
     by_name = {m["name"]: m for m in models}
     per_model = {name: resolve_backends(backends, m.get("source_files", {}),
@@ -325,7 +325,7 @@ def planned_records(models: list, backends: list, precisions: list, sizes: list,
                     device: dict, profile: Optional[dict] = None, probes: Optional[dict] = None,
                     cudnn: Optional[dict] = None, modes: Optional[dict] = None) -> list:
     """:func:`plan_runs` as JSON-ready dicts, each with its artifact's hash (part of the run key)."""
-    from harness.artifact_sidecar import file_sha256, read_sidecar
+    from harness.files.artifact_sidecar import file_sha256, read_sidecar
 
     records = []
     hashes: dict = {}

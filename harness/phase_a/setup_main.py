@@ -12,13 +12,13 @@ import os
 import time
 from pathlib import Path
 
-from harness import child_protocol
+from harness.process import child_protocol
 from harness.data.source_scan import (camera_capture_root, scan_source, source_fingerprint, synthetic_root,
                                       synthetic_vos_root)
 from harness.data.source_spec import parse_source
 from harness.errors import EXIT_OK, UserError
-from harness.logging_setup import quiet_offline_environment
-from harness.options import DEFAULT_MODELS, Options, check_writable_dir
+from harness.process.logging_setup import quiet_offline_environment
+from harness.settings.options import DEFAULT_MODELS, Options, check_writable_dir
 from harness.phase_a.model_discovery import video_models_only
 from harness.tasks.task_settings import is_video
 from harness.video import workload
@@ -158,13 +158,13 @@ def run_setup(opts: Options, started_at: float) -> Path:
     engine_builds = step("references_and_engines", prepare_references_and_engines, prepared, meta, root, opts, device,
                          memory, fingerprint)
 
-    from harness.environment import full_environment
-    from harness.measurement_request import measurement_settings
+    from harness.hardware.environment import full_environment
+    from harness.records.measurement_request import measurement_settings
     from harness.phase_a.auto_tuning import batch_probe_wanted, probe_batches, probe_context, tune_cudnn
     from harness.phase_a.compile_warmup import compile_cache_dir, warm_compile_caches
-    from harness.dla_cores import dla_capacity
+    from harness.hardware.dla_cores import dla_capacity
     from harness.phase_a.run_planner import planned_records
-    from harness.setup_config import setup_config_path, write_setup_config
+    from harness.records.setup_config import setup_config_path, write_setup_config
 
     config_path = setup_config_path(str(root))
     matrix = (opts.backend, opts.precision, opts.imgsz, opts.batch)
@@ -212,7 +212,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
 
 
 def main(argv=None) -> int:
-    from harness.child_start import child_main
+    from harness.process.child_start import child_main
 
     started_at = time.time()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.atomic_io import read_json
+from harness.files.atomic_io import read_json
 from harness.errors import UserError
 from harness.phase_a.preprocess import existing_metadata
-from harness.setup_config import METADATA_FILENAME
+from harness.records.setup_config import METADATA_FILENAME
 
 
 def shipped_fingerprint(root: Path) -> str:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.atomic_io import read_json
+from harness.files.atomic_io import read_json
 from harness.data.frame_store import open_frames
-from harness.check_failure import check_failure
+from harness.process.check_failure import check_failure
 from harness.phase_b.fidelity_check import backend_outputs
-from harness.setup_config import resolve_path
+from harness.records.setup_config import resolve_path
 from harness.tasks.base import Figures
 
 SCORE_BATCH_FRAMES = 32  # frames decoded from the store and scored together (at most --max_frames_in_mem)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.measure.latency_stats import summarize_latency
-from harness.setup_config import resolve_path
+from harness.records.setup_config import resolve_path
 
 SERIES = ("e2e_ms", "preprocess_ms", "inference_ms", "postprocess_ms")
 
@@ -27,7 +27,7 @@ def original_frames(setup: dict, config_path: Path, limit: int) -> list:
     """Up to ``limit`` decoded RGB frames at their original size, from the source files in metadata.json."""
     import cv2
 
-    from harness.atomic_io import read_json
+    from harness.files.atomic_io import read_json
     from harness.data.image_decode import UnreadableImage, decode_image, to_rgb_uint8
 
     meta = read_json(resolve_path(config_path, setup["dataset"]["metadata"]))

@@ -12,15 +12,15 @@ import sys
 import time
 from pathlib import Path
 
-from harness import child_protocol
+from harness.process import child_protocol
 from harness.errors import EXIT_OK, EXIT_USAGE
-from harness.measurement_request import read_request
-from harness.matrix import RunModes
+from harness.records.measurement_request import read_request
+from harness.settings.matrix import RunModes
 from harness.phase_b.run_conditions import conditions_after, conditions_before
 from harness.phase_b.compile_warmup_note import compile_warmup_warning
 from harness.phase_b.run_threads import apply_threads, threads_record
-from harness.results import write_result
-from harness.setup_config import read_setup_config
+from harness.records.results import write_result
+from harness.records.setup_config import read_setup_config
 from harness.tasks.task_settings import is_video
 from runners.backends import runs_on_gpu
 
@@ -175,7 +175,7 @@ def exit_now(code: int) -> None:
 
 
 def main(argv=None) -> int:
-    from harness.child_start import child_main
+    from harness.process.child_start import child_main
 
     return child_main("harness.phase_b", "B", measure_runs, argv, read_request=read_request,
                       extra_flags=[("--run_id", {"action": "append", "required": True})])
@@ -194,7 +194,7 @@ def measure_runs(request: dict, args) -> int:
     import torch
 
     timeline.close("torch_import")
-    from harness.environment import full_environment
+    from harness.hardware.environment import full_environment
 
     needs_cuda = any(runs_on_gpu(request["runs"][run_id]["backend"], setup["device"]) for run_id in args.run_id)
     torch_settings = _init_device(torch, device, setup, needs_cuda)
@@ -210,7 +210,7 @@ def measure_runs(request: dict, args) -> int:
         try:
             measure_and_write(request, run_id, index, context)
         except OSError as exc:
-            from harness.disk_errors import disk_error_message
+            from harness.files.disk_errors import disk_error_message
 
             if disk_error_message(exc) is None:
                 raise

@@ -5,7 +5,7 @@ frame feed and warm-up + measured passes, at the batch being tried. Predicting w
 will measure is what makes the prediction hold (allocator fragmentation builds up over passes: a probe of
 two passes on random input once promised batches that Phase B could not run).
 Exit codes: 0 fits, 3 out of memory (caught), 4 another error, 5 the backend cannot run here. A SIGKILL
-is read by the caller as out of memory only with evidence of memory pressure (harness.oom_evidence).
+is read by the caller as out of memory only with evidence of memory pressure (harness.process.oom_evidence).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from harness import child_protocol
-from harness.results import STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM
+from harness.process import child_protocol
+from harness.records.results import STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM
 from runners.backends import backend
 
 EXIT_FITS, EXIT_OOM, EXIT_ERROR, EXIT_UNAVAILABLE = 0, 3, 4, 5
@@ -52,7 +52,7 @@ def attempt(request: dict) -> int:
 
 
 def main(argv=None) -> int:
-    from harness.child_start import child_main
+    from harness.process.child_start import child_main
 
     return child_main("harness.phase_b.probe_attempt", "probe", lambda request, _args: attempt(request), argv,
                       verbose=lambda _request, _args: False)

@@ -16,12 +16,12 @@ import numpy as np
 from harness.measure.fidelity import FIDELITY_PASS
 from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.process_timeline import NoTimeline
-from harness.matrix import RunModes
+from harness.settings.matrix import RunModes
 from harness.measure.paced_loop import run_paced_passes
 from harness.measure.pipeline_loop import run_pipelined_passes
 from harness.measure.host_interference import HostLoadSampler
 from harness.measure.timing_loop import run_passes
-from harness.check_failure import check_failure
+from harness.process.check_failure import check_failure
 from harness.phase_b.accuracy_check import check_accuracy
 from harness.phase_b.e2e_passes import SERIES
 from harness.phase_b.fidelity_check import check_fidelity
@@ -32,8 +32,8 @@ from harness.phase_b.frame_feed import FrameFeed, SequenceFrames
 from harness.phase_b.pass_step import make_step
 from harness.phase_b.run_summary import attach_calibration, fill_figures, memory_budget_record, record_exception
 from harness.phase_b.run_telemetry import RunTelemetry
-from harness.results import STATUS_OK, new_result
-from harness.setup_config import resolve_path
+from harness.records.results import STATUS_OK, new_result
+from harness.records.setup_config import resolve_path
 from runners.registry import runner_class
 
 log = logging.getLogger("jetson_benchmark.phase_b")

@@ -7,10 +7,10 @@ import logging
 import traceback
 
 from harness.measure.latency_stats import throughput_img_per_s
-from harness.oom import is_oom_exception
+from harness.process.oom import is_oom_exception
 from harness.phase_b.run_warnings import run_warnings
 from harness.phase_b.timing_figures import timing_metrics
-from harness.results import STATUS_FAILED, STATUS_SKIPPED, STATUS_SKIPPED_OOM
+from harness.records.results import STATUS_FAILED, STATUS_SKIPPED, STATUS_SKIPPED_OOM
 
 log = logging.getLogger("jetson_benchmark.phase_b")
 

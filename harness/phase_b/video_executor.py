@@ -18,7 +18,7 @@ from harness.measure.process_timeline import NoTimeline
 from harness.phase_b.run_summary import budget_figures, host_load_figures, memory_budget_record, record_exception
 from harness.phase_b.run_task import run_task
 from harness.phase_b.run_telemetry import RunTelemetry
-from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM, new_result
+from harness.records.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM, new_result
 from harness.video.encoder_check import MaskKeeper
 from harness.video.loader import load_vos_model
 from harness.video.masks import MaskWriter

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from harness.atomic_io import atomic_write_json
-from harness.launcher import run_phase
-from harness.child_ending import DIED, OOM_KILLED, TIMEOUT, VERDICT, classify_ending
+from harness.files.atomic_io import atomic_write_json
+from harness.process.launcher import run_phase
+from harness.process.child_ending import DIED, OOM_KILLED, TIMEOUT, VERDICT, classify_ending
 from harness.probe.batch_search import FITS, OOM
 
 

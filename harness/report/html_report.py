@@ -10,7 +10,7 @@ from harness.report.tables import LAYER_COLUMNS, LAYER_NOTE, RUN_COLUMNS, SYSTEM
 from harness.report.cross_device import CROSS_DEVICE_NOTE
 from harness.report.report_data import measured_ids, runs_text
 from harness.report.video_tables import MEMORY_FIGURE_NOTE, VIDEO_COLUMNS
-from harness.summary import table_notes
+from harness.report.summary import table_notes
 
 STYLE = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1200px;color:#222;

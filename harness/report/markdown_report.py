@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.memory_safety import memory_safety_markdown
+from harness.report.memory_safety import memory_safety_markdown
 from harness.report.tables import LAYER_COLUMNS, LAYER_NOTE, RUN_COLUMNS, SYSTEM_COLUMNS, cell_text, counts_text, fmt, present_columns
 from harness.report.cross_device import CROSS_DEVICE_NOTE
 from harness.report.video_tables import MEMORY_FIGURE_NOTE, VIDEO_COLUMNS
 from harness.report.report_data import measured_ids, runs_text
-from harness.summary import table_notes
+from harness.report.summary import table_notes
 
 
 def _cell(row: dict, key: str) -> str:

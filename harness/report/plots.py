@@ -14,8 +14,8 @@ from pathlib import Path
 
 from harness.report.figure_files import pyplot, save
 from harness.measure.latency_stats import headline_img_per_s
-from harness.results import STATUS_OK
-from harness.unique_names import safe_name
+from harness.records.results import STATUS_OK
+from harness.files.unique_names import safe_name
 from runners.backends import backend_colour
 
 WINDOW_COLORS = {"load": "#f2f2f2", "warmup": "#fde9c9", "measure": "#d9ecd9", "after": "#f2f2f2"}
@@ -235,7 +235,7 @@ def make_plots(results: list, out_dir: Path) -> dict:
             made["latency_by_frame"][r["run_id"]] = latency_by_frame(
                 r, labels[r["run_id"]], plots_dir / f"latency_frames__{safe_name(r['run_id'])}.png")
     from harness.report.cross_device import cross_device_section
-    from harness.summary import summary_frame
+    from harness.report.summary import summary_frame
 
     section = cross_device_section(summary_frame(results).to_dict("records")) if results else {"rows": []}
     if section["rows"]:

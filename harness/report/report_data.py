@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Optional
 
 from harness import __version__
-from harness.memory_safety import memory_safety_summary
+from harness.report.memory_safety import memory_safety_summary
 from harness.report.tables import NOT_RECORDED
-from harness.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results_checked
+from harness.records.results import STATUS_OK, STATUS_SKIPPED_OOM, load_results_checked
 
 REPORT_SCHEMA_VERSION = 2  # 2: warnings name their runs; unmeasured figures grouped by reason
 PLATFORM_KEYS = ("device_name", "compute_capability", "device_total_memory_mb", "cpu", "cpu_count", "platform",
@@ -163,7 +163,7 @@ def class_name_rows(results: list) -> list:
 def build_report(out_dir: str | Path) -> dict:
     from harness.report.cross_device import cross_device_section
     from harness.report.video_tables import video_rows
-    from harness.summary import summary_frame
+    from harness.report.summary import summary_frame
 
     out_dir = Path(out_dir)
     results, problems = load_results_checked(out_dir)

@@ -3,7 +3,7 @@ cell reads)."""
 
 from __future__ import annotations
 
-from harness.summary import ACCURACY_COLUMNS, RANDOM_INIT, fidelity_cell, status_text
+from harness.report.summary import ACCURACY_COLUMNS, RANDOM_INIT, fidelity_cell, status_text
 
 RUN_COLUMNS = (
     ("device_profile", "device"), ("model", "model"), ("task", "task"), ("backend", "backend"), ("variant", "mode"), ("precision", "precision"),

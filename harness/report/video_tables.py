@@ -5,7 +5,7 @@ results."""
 
 from __future__ import annotations
 
-from harness.results import STATUS_OK
+from harness.records.results import STATUS_OK
 
 VIDEO_COLUMNS = (
     ("run_id", "run"), ("video", "video"), ("status", "status"), ("frames_n", "frames"), ("objects_n", "objects"),

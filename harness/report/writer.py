@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.atomic_io import atomic_write_json, atomic_write_text
+from harness.files.atomic_io import atomic_write_json, atomic_write_text
 from harness.report.html_report import render_html
 from harness.report.markdown_report import render_markdown
 from harness.report.plots import make_plots
 from harness.report.report_data import build_report
-from harness.results import load_results
+from harness.records.results import load_results
 
 
 def write_reports(out_dir: str | Path) -> dict:

@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
-from harness.atomic_io import json_safe
+from harness.files.atomic_io import json_safe
 
 from .energy import energy_figures, energy_over_spans
 

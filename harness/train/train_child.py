@@ -1,7 +1,7 @@
 """The training child: ``python -m harness.train --request FILE``. Trains one model with Ultralytics' trainer (from
 its architecture, from a checkpoint to finetune, or resuming its own ``last.pt`` after a kill), copies the best
 checkpoint to the weights folder, writes the report, and ends with one ``train_end`` event: ok, skipped_oom or
-failed with the reason. The parent classifies how the process ended (harness.child_ending)."""
+failed with the reason. The parent classifies how the process ended (harness.process.child_ending)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import shutil
 import time
 from pathlib import Path
 
-from harness import child_protocol
+from harness.process import child_protocol
 
 ULTRA = "ultralytics_run"   # Ultralytics' project/name folder inside the run's training folder
 
@@ -62,7 +62,7 @@ def _train(request: dict) -> dict:
 
 
 def main(argv=None) -> int:
-    from harness.child_start import child_main
+    from harness.process.child_start import child_main
 
     return child_main("harness.train", "train", train_and_report, argv)
 
@@ -74,7 +74,7 @@ def train_and_report(request: dict, _args) -> int:
     except Exception as exc:  # noqa: BLE001 - the verdict carries the reason; the traceback goes to the log
         import traceback
 
-        from harness.check_failure import check_failure
+        from harness.process.check_failure import check_failure
 
         traceback.print_exc()
         reason, oom = check_failure("the training", exc)

@@ -4,7 +4,7 @@
         [--train_approach scratch,finetune --weights_dir W] [--train_imgsz 320] [--train_batch 16]
         [--train_device auto] [--out_dir jetson_results] [--force]
 
-The flags are the main command's (harness.options), so ``--train`` there trains exactly the same way. Exit 0 when
+The flags are the main command's (harness.settings.options), so ``--train`` there trains exactly the same way. Exit 0 when
 every model trained (or was trained before), 1 when one failed or ran out of memory (the others still ran), 2 on
 bad input (one line).
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness.options import FLAG_TABLE, add_flags, resolve
+from harness.settings.options import FLAG_TABLE, add_flags, resolve
 
 TRAIN_FLAGS = ("models", "weights_dir", "out_dir", "force", "train_approach", "train_data", "epochs", "train_imgsz",
                "train_batch", "train_device", "train_timeout_s", "trust_pickle")
@@ -30,8 +30,8 @@ def train_command(argv: list) -> int:
     from harness.train.train_phase import run_training
 
     opts = resolve(train_parser().parse_args(argv))
-    from harness.folder_lock import FolderLock
-    from harness.options import check_writable_dir
+    from harness.files.folder_lock import FolderLock
+    from harness.settings.options import check_writable_dir
 
     out_dir = check_writable_dir(opts.out_dir, "out_dir")
     with FolderLock(out_dir, "out_dir"), open(out_dir / "train.log", "a") as log_file:

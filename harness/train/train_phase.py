@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from harness.atomic_io import atomic_write_json, read_json
-from harness.child_ending import OOM_KILLED, VERDICT, classify_ending
+from harness.files.atomic_io import atomic_write_json, read_json
+from harness.process.child_ending import OOM_KILLED, VERDICT, classify_ending
 from harness.train.train_data import resolve_training_data
 from harness.train.train_spec import TrainSpec, train_specs
 
@@ -52,7 +52,7 @@ def ending_status(outcome, timeout_s: float) -> tuple:
 
 def train_one(spec: TrainSpec, out_dir: Path, weights_dir: Optional[str], force: bool, timeout_s: float,
               log_file, trust_pickle: bool = False) -> TrainOutcome:
-    from harness.launcher import run_phase
+    from harness.process.launcher import run_phase
 
     folder = training_folder(out_dir, spec)
     if (folder / "report.json").is_file() and not force:
@@ -92,7 +92,7 @@ def status_line(index: int, total: int, outcome: TrainOutcome) -> str:
 
 def run_training(opts, out_dir: Path, log_file, say) -> list:
     """Train every model x approach of ``opts`` (models default to DEFAULT_MODELS), one line each through ``say``."""
-    from harness.options import DEFAULT_MODELS
+    from harness.settings.options import DEFAULT_MODELS
 
     specs = train_specs(list(opts.models) or list(DEFAULT_MODELS), list(opts.train_approach), opts.train_data,
                         opts.epochs, opts.train_imgsz, opts.train_batch, opts.train_device)

@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 from typing import Optional
 
-from harness.atomic_io import atomic_write_json, atomic_write_text
+from harness.files.atomic_io import atomic_write_json, atomic_write_text
 
 # Ultralytics' validator keys -> the harness's names (the same names as the benchmark's accuracy figures)
 FINAL_METRICS = {"metrics/mAP50(B)": "map50", "metrics/mAP50-95(B)": "map50_95", "metrics/mAP50(M)": "mask_map50",

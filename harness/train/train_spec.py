@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Optional
 
-from harness.unique_names import safe_name
+from harness.files.unique_names import safe_name
 
 APPROACHES = ("scratch", "finetune")
 TASK_SUFFIXES = {"-seg": "segment", "-cls": "classify", "-pose": "pose", "-obb": "obb"}

@@ -19,9 +19,9 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from harness.artifact_sidecar import file_sha256, read_sidecar
-from harness.atomic_io import read_json
-from harness.results import STATUS_SKIPPED
+from harness.files.artifact_sidecar import file_sha256, read_sidecar
+from harness.files.atomic_io import read_json
+from harness.records.results import STATUS_SKIPPED
 from harness.video.encoder_export import encoder_card, export_for_card, export_problem
 from harness.video.encoder_tensorrt import INPUT_NAME, TRT_BACKEND
 from harness.video.plan import VOS_ENCODER_PRECISIONS

@@ -2,7 +2,7 @@
 each size (harness/video/encoder_graph.py says what is exported and why the rest stays in torch), reused while the
 model card it comes from is the same, and a second model card naming it (``<model>_img<S>.ort.vos.json``), whose
 hash is the run's artifact hash. For fp16 runs (ONNX Runtime's CUDA provider) an fp16 copy of the encoder is made by
-ONNX Runtime's float16 converter with float32 inputs and outputs (harness/onnx_fp16.py), with its own card
+ONNX Runtime's float16 converter with float32 inputs and outputs (harness/engines/onnx_fp16.py), with its own card
 (``.ort_fp16.vos.json``). An export that fails refuses that size's onnxruntime runs with the reason; the torch
 runs go on. The TensorRT runs build their engines from the same fp32 ONNX (harness/video/encoder_engine.py).
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from harness.artifact_sidecar import file_sha256, reusable, write_sidecar
-from harness.atomic_io import atomic_write_json, read_json
+from harness.files.artifact_sidecar import file_sha256, reusable, write_sidecar
+from harness.files.atomic_io import atomic_write_json, read_json
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 ORT_BACKEND = "onnxruntime"
@@ -53,7 +53,7 @@ def encoder_card(card_path: str, suffix: str, encoder: dict) -> str:
 
 def encoder_cards(card_path: str, precisions: tuple, force: bool) -> dict:
     """{precision: onnxruntime card} of one torch card: fp32 always, fp16 when asked for."""
-    from harness.onnx_fp16 import fp16_onnx
+    from harness.engines.onnx_fp16 import fp16_onnx
 
     fp32 = export_for_card(card_path, force)
     cards = {"fp32": onnxruntime_card(card_path, fp32)}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.atomic_io import atomic_write_text
+from harness.files.atomic_io import atomic_write_text
 from harness.data.vos_layouts import read_split
 from harness.tasks.vos_metrics import (PROTOCOLS, ObjectScore, PredictionCounts, frames_to_score, scored_prediction,
                                        split_figures, video_rows)

@@ -11,7 +11,7 @@ import gc
 import importlib.util
 from dataclasses import dataclass
 
-from harness.atomic_io import read_json
+from harness.files.atomic_io import read_json
 from harness.video.encoder_tensorrt import TRT_BACKEND
 from harness.video.session import DTYPES
 from runners.base import BackendUnavailable

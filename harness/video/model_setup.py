@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from harness.artifact_sidecar import file_sha256
-from harness.atomic_io import atomic_write_json
+from harness.files.artifact_sidecar import file_sha256
+from harness.files.atomic_io import atomic_write_json
 from harness.model_input.input_spec import InputSpec
-from harness.unique_names import safe_name
+from harness.files.unique_names import safe_name
 
 log = logging.getLogger("jetson_benchmark.phase_a")
 VOS_SEED = 0
@@ -62,7 +62,7 @@ def _weights(source, root: Path, force: bool) -> tuple:
 def converted_checkpoint(path: str, arch, folder: Path, force: bool) -> dict:
     """An original SAM 2 / 2.1 / EdgeTAM checkpoint converted once into a Hugging Face folder (strict: every tensor
     placed), reused while the checkpoint's hash is the same."""
-    from harness.artifact_sidecar import reusable, write_sidecar
+    from harness.files.artifact_sidecar import reusable, write_sidecar
     from harness.video.checkpoints import load_into, read_original
     from harness.video.models import build_random
 

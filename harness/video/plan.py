@@ -5,9 +5,9 @@ harness/video/workload.py)."""
 
 from __future__ import annotations
 
-from harness.matrix import RunSpec
+from harness.settings.matrix import RunSpec
 from harness.precisions import TF32_ON_CPU, needs_cuda
-from harness.results import STATUS_SKIPPED
+from harness.records.results import STATUS_SKIPPED
 
 VOS_BACKENDS = ("torch", "onnxruntime", "tensorrt")  # onnxruntime, tensorrt: the image encoder exported, the rest in torch
 VOS_ENCODER_PRECISIONS = ("fp32", "fp16")  # fp16: ONNX Runtime's float16 copy on its CUDA provider; a TensorRT fp16 build

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.atomic_io import read_json
-from harness.check_failure import check_failure
+from harness.files.atomic_io import read_json
+from harness.process.check_failure import check_failure
 from harness.measure.host_memory import release_free_heap
 from harness.measure.memory_tracker import MemoryTracker
-from harness.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED_OOM
-from harness.setup_config import resolve_path
+from harness.records.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED_OOM
+from harness.records.setup_config import resolve_path
 from harness.tasks.vos import VideoScorer, prompts_for, split_accuracy
 from harness.video.encoder_check import MaskComparison, MaskKeeper, encoder_check_figures
 from harness.video.frame_loop import overall_figures, run_video, video_figures

@@ -12,10 +12,10 @@ run identity and the trtexec check included). What a phase or the parent then do
   object when only video models are asked for;
 - the planner (harness/phase_a/run_planner.py): :func:`planned_prompts`, :func:`plan` (the card a run loads, or why it
   cannot run: harness/video/plan.py) and :func:`planned_extra`;
-- ``--skip_setup`` (harness/setup_reuse.py): :func:`video_prompts` and :func:`with_prompts`.
+- ``--skip_setup`` (harness/parent/setup_reuse.py): :func:`video_prompts` and :func:`with_prompts`.
 
 Phase B (harness/phase_b/inference_main.py) runs a video run with harness/phase_b/video_executor.py, and the run's
-identity adds the video models' libraries (harness/run_identity.py). Nothing here imports torch or transformers:
+identity adds the video models' libraries (harness/records/run_identity.py). Nothing here imports torch or transformers:
 the parent imports this module.
 """
 
