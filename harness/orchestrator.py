@@ -31,13 +31,14 @@ from harness.records.results import (load_results_checked, problems_line, read_r
                              write_result)
 from harness.records.run_identity import run_identity
 from harness.report.summary import markdown_table, write_summary
+from harness.records.planned_run import PlannedRun
 
 
 
 def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: Path, log_file,
             console: Console) -> list:
     measurement = measurement_settings(opts)
-    identities = {r["run_id"]: run_identity(r, measurement, setup, opts.isolation) for r in runs}
+    identities = {r["run_id"]: run_identity(PlannedRun.from_dict(r), measurement, setup, opts.isolation) for r in runs}
     by_id = {r["run_id"]: {**r, "identity": identities[r["run_id"]]} for r in runs}
     position = {r["run_id"]: i + 1 for i, r in enumerate(runs)}
     total = len(runs)

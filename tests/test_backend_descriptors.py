@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from conftest import REPO
-from harness.settings.matrix import RunSpec, modes_for
+from harness.records.planned_run import RunSpec
+from harness.settings.matrix import modes_for
 from harness.phase_a.run_planner import plan_runs
 from runners.backends import (ARTIFACT_KEYS, BACKENDS, MODES, USER_RUNNER_COLOUR, Backend, artifact_priority, backend,
                               backend_colour, names_taking, reference_backend, runs_on_gpu)

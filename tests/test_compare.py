@@ -105,11 +105,12 @@ TORCH_B1 = "yolo11n__torch__fp16__img640__b1"
 
 def _identity(result, fingerprint):
     """The identity the writer stores, built from the fixture's own run, measurement and environment."""
+    from harness.records.planned_run import PlannedRun
     from harness.records.run_identity import run_identity
 
     setup = {"dataset": {"fingerprint": fingerprint}, "environment": result["environment"],
              "device": {"resolved": "cuda:0", "cuda": True}, "memory": {"profile_name": "desktop-gpu"}}
-    return run_identity(result["run"], result["measurement"], setup, "run")
+    return run_identity(PlannedRun.from_dict(result["run"]), result["measurement"], setup, "run")
 
 
 def _give_identity(result, fingerprint="7e0544577056cf4c5fd90cdf9c08e3be2929c069d63568cf153d4a0e1c33250b"):

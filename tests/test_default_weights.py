@@ -76,14 +76,15 @@ def _fidelity_with(setup_dir: Path, backend: str, bug: dict):
     """The fidelity check of one planned run, on the real runner, with ``bug`` applied to its input handling."""
     from harness.phase_b.fidelity_check import check_fidelity
     from harness.phase_b.run_task import run_input, run_task
+    from harness.records.planned_run import PlannedRun
     from harness.records.setup_config import read_setup_config
     from runners.registry import runner_class
 
     config = setup_dir / "setup_config.json"
     setup = read_setup_config(config)
-    planned = next(r for r in setup["runs"] if r["backend"] == backend and not r.get("skip_status"))
+    planned = PlannedRun.from_dict(next(r for r in setup["runs"] if r["backend"] == backend and not r.get("skip_status")))
     spec = dataclasses.replace(run_input(planned), **bug)
-    runner = runner_class(backend)(planned["artifact"], "cpu", "fp32", spec.size, int(planned["batch"]),
+    runner = runner_class(backend)(planned.artifact, "cpu", "fp32", spec.size, planned.spec.batch,
                                    input_spec=spec)
     runner.load()
     try:

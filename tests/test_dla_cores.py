@@ -106,11 +106,11 @@ def plan(capacity, precisions=("fp16",), cores=(None, 0, 1)):
 def test_on_an_agx_orin_each_core_runs_its_own_engine_with_its_core_given_to_the_runner():
     runs = plan(AGX)
     assert runs["m__tensorrt__fp16__img64__b1"].artifact == "/e_gpu.engine"
-    assert "dla_core" not in runs["m__tensorrt__fp16__img64__b1"].extra.get("runner_options", {})
+    assert "dla_core" not in runs["m__tensorrt__fp16__img64__b1"].runner_options
     for core in (0, 1):
         run = runs[f"m__tensorrt__fp16__img64__b1__dla{core}"]
         assert run.skip_status is None and run.artifact == f"/e_dla{core}.engine"
-        assert run.extra["runner_options"]["dla_core"] == core
+        assert run.runner_options["dla_core"] == core
     assert [r for r in runs if r.startswith("m__torch")] == ["m__torch__fp16__img64__b1"]  # torch: not multiplied
 
 
@@ -209,7 +209,7 @@ def test_trtexec_loads_a_dla_engine_onto_the_same_core(tmp_path):
 
 
 def test_a_gpu_run_stores_its_modes_as_before_so_earlier_results_keep_their_identity():
-    from harness.settings.matrix import RunModes, RunSpec
+    from harness.records.planned_run import RunModes, RunSpec
 
     gpu = RunSpec("m", "tensorrt", "fp16", 64, 1, RunModes()).to_dict()
     assert "dla_core" not in gpu["modes"] and RunSpec.from_dict(gpu).modes.dla_core is None

@@ -115,17 +115,18 @@ def test_the_accuracy_check_holds_at_most_max_frames_in_mem_frames(shared_setup,
     from harness.phase_b import accuracy_check
     from harness.phase_b.run_task import run_input, run_task
     from harness.records.setup_config import read_setup_config
+    from harness.records.planned_run import PlannedRun
     from runners.torch_runner import TorchRunner
 
     config = shared_setup / "setup_config.json"
     setup = read_setup_config(config)
-    planned = next(r for r in setup["runs"] if r["backend"] == "torch")
+    planned = PlannedRun.from_dict(next(r for r in setup["runs"] if r["backend"] == "torch"))
     seen = []
     real = accuracy_check.backend_outputs
     monkeypatch.setattr(accuracy_check, "backend_outputs",
                         lambda runner, frames, batch: seen.append(len(frames)) or real(runner, frames, batch))
     spec = run_input(planned)
-    runner = TorchRunner(planned["artifact"], "cpu", "fp32", spec.size, 1, input_spec=spec)
+    runner = TorchRunner(planned.artifact, "cpu", "fp32", spec.size, 1, input_spec=spec)
     runner.load()
     measurement = {"accuracy_images": 40, "max_frames_in_mem": 6}
     figures = accuracy_check.check_accuracy(runner, run_task(planned), spec, planned, setup, config, measurement)

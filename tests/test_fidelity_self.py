@@ -3,10 +3,13 @@ device is fidelity_pass empty and fidelity_informative false with the reason, an
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from conftest import TINY, load_json, run_cli, write_conv_onnx
 from harness.phase_b.fidelity_check import compared_with
+from harness.records.planned_run import PlannedRun, RunModes, RunSpec
 from harness.report.summary import fidelity_mark, table_notes
 
 REFERENCE = {"backend": "onnxruntime", "precision": "fp32", "device": "cpu",
@@ -14,12 +17,12 @@ REFERENCE = {"backend": "onnxruntime", "precision": "fp32", "device": "cpu",
 
 
 def test_a_reference_is_independent_only_across_backend_precision_or_device():
-    run = {"backend": "onnxruntime", "precision": "fp32"}
-    assert compared_with(REFERENCE, {**run, "variant": "e2e"}, "cpu") == "self"  # a mode changes no arithmetic
-    assert compared_with(REFERENCE, {**run, "modes": {"threads": 1}}, "cpu") == "self"
-    assert compared_with(REFERENCE, run, "cuda:0") == "onnxruntime fp32 on the CPU"
-    assert compared_with(REFERENCE, {**run, "backend": "torch"}, "cpu") == "onnxruntime fp32 on the CPU"
-    assert compared_with(REFERENCE, {**run, "precision": "int8"}, "cpu") == "onnxruntime fp32 on the CPU"
+    run = RunSpec("m", "onnxruntime", "fp32", 64, 1)
+    assert compared_with(REFERENCE, PlannedRun(replace(run, modes=RunModes(e2e=True))), "cpu") == "self"  # a mode changes no arithmetic
+    assert compared_with(REFERENCE, PlannedRun(replace(run, modes=RunModes(threads=1))), "cpu") == "self"
+    assert compared_with(REFERENCE, PlannedRun(run), "cuda:0") == "onnxruntime fp32 on the CPU"
+    assert compared_with(REFERENCE, PlannedRun(replace(run, backend="torch")), "cpu") == "onnxruntime fp32 on the CPU"
+    assert compared_with(REFERENCE, PlannedRun(replace(run, precision="int8")), "cpu") == "onnxruntime fp32 on the CPU"
 
 
 def test_tables_mark_a_run_against_itself():

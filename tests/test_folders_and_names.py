@@ -194,12 +194,13 @@ def test_a_full_disk_and_a_read_only_folder_are_told_in_one_line_and_results_are
 
 
 def test_report_lists_result_files_it_cannot_use_and_reports_the_rest(tmp_path):
+    from harness.records.planned_run import PlannedRun
     from harness.records.results import new_result, write_result
 
     out = tmp_path / "out"
     run = {"run_id": "m__onnxruntime__fp32__img32__b1", "model": "m", "backend": "onnxruntime", "precision": "fp32",
            "imgsz": 32, "batch": 1}
-    good = new_result(run, "ok", None)
+    good = new_result(PlannedRun.from_dict(run), "ok", None)
     good["metrics"] = {"latency_ms_p50": 1.0}
     write_result(out, good)
     (out / "runs" / "cut.json").write_text(json.dumps(good)[:40])

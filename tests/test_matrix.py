@@ -1,4 +1,5 @@
-from harness.settings.matrix import PlannedRun, RunSpec, expand_matrix, group_runs
+from harness.records.planned_run import PlannedRun, RunSpec
+from harness.settings.matrix import expand_matrix, group_runs
 from harness.files.unique_names import safe_name
 
 
@@ -33,7 +34,8 @@ def test_isolation_grouping():
 
 
 def test_run_modes_are_typed_and_the_variant_label_is_derived():
-    from harness.settings.matrix import RunModes, modes_for
+    from harness.records.planned_run import RunModes
+    from harness.settings.matrix import modes_for
 
     modes = {"channels_last": True, "cuda_graph": True, "compile_cache": "cold", "e2e": True, "streams": 2}
     assert modes_for("torch", modes) == RunModes(channels_last=True, cuda_graph=True, e2e=True, streams=2)
@@ -45,7 +47,8 @@ def test_run_modes_are_typed_and_the_variant_label_is_derived():
 
 
 def test_pipeline_and_pacing_are_modes_and_paced_run_ids_end_in_fps():
-    from harness.settings.matrix import RunModes, expand_matrix, modes_for
+    from harness.records.planned_run import RunModes
+    from harness.settings.matrix import expand_matrix, modes_for
 
     specs = expand_matrix(["m"], ["torch", "onnxruntime"], ["fp16"], [640], [1],
                           {"pipeline_list": [1, 2], "arrival_fps_list": [None, 30.0], "arrival": "poisson"})

@@ -51,6 +51,6 @@ def test_the_planner_skips_onnxruntime_trt_with_the_reason_and_plans_it_where_it
     gpu = {"resolved": "cuda:0", "cuda": True, "onnxruntime_cuda": True, "onnxruntime_trt": True}
     fp16 = plan(gpu, "fp16")
     assert fp16.skip_status is None and fp16.artifact == "/m64.onnx"  # fp16 by the provider's flag
-    assert fp16.extra["runner_options"].get("trt_cache_dir", "unset") is None  # filled from setup's modes
+    assert fp16.runner_options.get("trt_cache_dir", "unset") is None  # filled from setup's modes
     assert plan(gpu, "int8").artifact == "/m64_int8_s8s8.onnx"  # TensorRT's symmetric Q/DQ, not the CPU's u8s8
     assert "runs fp32, fp16 and int8" in plan(gpu, "tf32").skip_reason

@@ -8,11 +8,12 @@ from harness import __version__
 from harness.parent.reuse import reuse_decision
 from harness.records.results import new_result
 from harness.files.identity_key import key_of
+from harness.records.planned_run import PlannedRun
 from harness.records.run_identity import COMPARABLE_PARTS, differences, math_mode, run_identity, what_changed
 
 PLANNED = {"run_id": "m__torch__fp32__img64__b1", "model": "m", "backend": "torch", "variant": "", "precision": "fp32",
            "imgsz": 64, "batch": 1, "artifact": "/a/m.pt", "artifact_sha256": "ab" * 32,
-           "modes": {"streams": 1}, "extra": {"input": {"norm": "unit"}, "task_settings": {"conf": 0.25}}}
+           "modes": {"streams": 1}, "input": {"norm": "unit"}, "task_settings": {"conf": 0.25}}
 SETUP = {"dataset": {"fingerprint": "f" * 64},
          "device": {"resolved": "cpu", "cuda": False},
          "environment": {"device_name": "Some CPU", "torch": "2.14.1", "torch_cuda": "13.0", "cudnn": 91000,
@@ -22,7 +23,7 @@ MEASUREMENT = {"warmup": 1, "iters": 3, "repeats": 1}
 
 
 def _identity(setup=SETUP, planned=PLANNED, measurement=MEASUREMENT, isolation="run"):
-    return run_identity(planned, measurement, setup, isolation)
+    return run_identity(PlannedRun.from_dict(planned), measurement, setup, isolation)
 
 
 def _on_cuda():
@@ -44,8 +45,8 @@ def test_the_console_line_names_a_device_change():
     (lambda s, p, m: s["environment"].update(onnxruntime="1.20.0"), "onnxruntime version changed"),
     (lambda s, p, m: s["dataset"].update(fingerprint="e" * 64), "dataset changed"),
     (lambda s, p, m: p.update(artifact_sha256="cd" * 32), "artifact_sha256 changed"),
-    (lambda s, p, m: p["extra"].update(cudnn_benchmark=True), "cudnn_benchmark changed False → True"),
-    (lambda s, p, m: p["extra"]["input"].update(norm="imagenet"), "input.norm changed unit → imagenet"),
+    (lambda s, p, m: p.update(cudnn_benchmark=True), "cudnn_benchmark changed False → True"),
+    (lambda s, p, m: p["input"].update(norm="imagenet"), "input.norm changed unit → imagenet"),
     (lambda s, p, m: m.update(iters=50), "measurement.iters changed 3 → 50"),
 ])
 def test_every_part_that_changes_a_figure_changes_the_key(change, expected):
@@ -72,11 +73,11 @@ def test_fp32_on_a_gpu_is_strict_and_tf32_is_its_own_mode():
 
 def test_reuse_only_an_identical_finished_result():
     identity = _identity()
-    stored = new_result(PLANNED, "ok", identity)
+    stored = new_result(PlannedRun.from_dict(PLANNED), "ok", identity)
     assert reuse_decision(stored, identity, force=False) == (True, None)
     assert reuse_decision(stored, identity, force=True) == (False, "redone: --force")
     assert reuse_decision(None, identity, force=False) == (False, None)
-    failed = new_result(PLANNED, "failed", identity)
+    failed = new_result(PlannedRun.from_dict(PLANNED), "failed", identity)
     assert reuse_decision(failed, identity, force=False) == (False, "redone: the stored result is failed")
     reuse, why = reuse_decision(stored, _identity(_on_cuda()), force=False)
     assert not reuse and why.startswith("redone: device changed cpu → cuda:0")
@@ -99,11 +100,11 @@ def test_comparability_ignores_versions_but_not_the_dataset():
 
 def test_a_result_interrupted_between_its_repeats_is_redone():
     identity = _identity(measurement={**MEASUREMENT, "repeats": 3})
-    partial = new_result(PLANNED, "ok", identity)  # the file one process wrote before the harness was stopped
+    partial = new_result(PlannedRun.from_dict(PLANNED), "ok", identity)  # the file one process wrote before the harness was stopped
     assert reuse_decision(partial, identity, force=False) == (False, "redone: the stored result has 1 of its 3 processes")
     complete = {**partial, "repeats": {"processes": [{}, {}, {}], "chosen": 1, "requested": 3}}
     assert reuse_decision(complete, identity, force=False) == (True, None)
-    oom = new_result(PLANNED, "skipped_oom", identity)  # a repeat that ran out of memory ends the run's repeats
+    oom = new_result(PlannedRun.from_dict(PLANNED), "skipped_oom", identity)  # a repeat that ran out of memory ends the run's repeats
     assert reuse_decision(oom, identity, force=False) == (True, None)
 
 
@@ -113,6 +114,16 @@ def test_a_video_models_run_is_redone_when_transformers_changes_and_an_image_run
     newer = copy.deepcopy(setup)
     newer["environment"]["transformers"] = "5.25.0"
     video = copy.deepcopy(PLANNED)
-    video["extra"] = {**video["extra"], "task": "vos"}
+    video["task"] = "vos"
     assert "transformers version changed 5.24.0 → 5.25.0" in what_changed(_identity(setup, video), _identity(newer, video))
     assert key_of(_identity(newer)) == key_of(_identity(setup))  # an image model does not depend on transformers
+
+
+def test_a_setup_config_written_before_the_plan_was_typed_gives_the_same_identity():
+    """Planned runs written with their resolved settings under ``extra`` read back as the same typed record."""
+    named = ("input", "task_settings", "cudnn_benchmark")
+    legacy = {**{k: v for k, v in PLANNED.items() if k not in named},
+              "extra": {"input": {"norm": "unit"}, "task_settings": {"conf": 0.25}, "cudnn_benchmark": True}}
+    assert PlannedRun.from_dict(legacy) == PlannedRun.from_dict({**PLANNED, "cudnn_benchmark": True})
+    assert key_of(_identity(planned=legacy)) == key_of(_identity(planned={**PLANNED, "cudnn_benchmark": True}))
+    assert key_of(_identity(planned=legacy)) != key_of(_identity())

@@ -50,7 +50,7 @@ def test_per_model_sizes_and_input_spec_travel_with_the_run():
     runs = by_id(plan_runs([model], ["onnxruntime"], ["fp32"], [640], [1], CPU))
     assert list(runs) == ["ocr__onnxruntime__fp32__img48x320__b1"]
     run = runs["ocr__onnxruntime__fp32__img48x320__b1"]
-    assert run.skip_status is None and run.extra["input"] == spec and run.extra["task_settings"]["task"] == "generic"
+    assert run.skip_status is None and run.input == spec and run.task_settings["task"] == "generic"
 
 
 def test_profile_rules_and_probe_verdicts_become_skipped_oom():
@@ -67,9 +67,9 @@ def test_profile_rules_and_probe_verdicts_become_skipped_oom():
     assert runs["yolo11l__torch__fp16__img640__b8"].skip_status is None
     rule_skip = runs["yolo11l__torch__fp16__img640__b16"]
     assert rule_skip.skip_status == "skipped_oom" and "profile orin-nano-8gb rule" in rule_skip.skip_reason
-    assert rule_skip.extra["evidence"]["profile_rule"]["batch_min"] == 16
+    assert rule_skip.evidence["profile_rule"]["batch_min"] == 16
     assert runs["yolo11s__torch__fp16__img640__b16"].skip_status is None
-    assert runs["yolo11s__torch__fp16__img640__b16"].extra["cudnn_benchmark"] is True
+    assert runs["yolo11s__torch__fp16__img640__b16"].cudnn_benchmark is True
     probe_skip = runs["yolo11s__torch__fp16__img640__b32"]
     assert probe_skip.skip_status == "skipped_oom"
     assert "largest batch that fit under the 8192 MiB budget is 24" in probe_skip.skip_reason
@@ -106,8 +106,8 @@ def test_skipped_oom_runs_name_their_evidence():
     small = {"name": "yolo11s", "artifacts": {"torch": "/s.pt"}}
     probes = {"yolo11s/torch/fp16/640": {"largest_fit": 8, "first_oom": 16, "budget_mb": 8192.0, "attempts": []}}
     runs = by_id(plan_runs([large, small], ["torch"], ["fp16"], [640], [16], gpu, load_profile("orin-nano-8gb"), probes))
-    assert runs["yolo11l__torch__fp16__img640__b16"].extra["oom_evidence"] == "rule"
-    assert runs["yolo11s__torch__fp16__img640__b16"].extra["oom_evidence"] == "probe"
+    assert runs["yolo11l__torch__fp16__img640__b16"].oom_evidence == "rule"
+    assert runs["yolo11s__torch__fp16__img640__b16"].oom_evidence == "probe"
 
 
 def test_profile_rules_apply_only_on_the_device_they_were_written_for():
@@ -157,8 +157,9 @@ def test_tf32_and_pipelining_need_a_gpu_and_say_why():
 
 def test_static_tensorrt_engines_are_not_probed_and_say_why():
     from harness.phase_a.auto_tuning import STATIC_ENGINE_NOT_PROBED, unprobeable
+    from harness.records.planned_run import PlannedRun, RunSpec
 
-    run = {"backend": "tensorrt", "model": "m"}
+    run = PlannedRun(RunSpec("m", "tensorrt", "fp16", 64, 1))
     assert unprobeable(run, {"engine_batch": "static"}) == STATIC_ENGINE_NOT_PROBED
     assert unprobeable(run, {"engine_batch": "dynamic"}) is None
-    assert unprobeable({"backend": "torch"}, {"engine_batch": "static"}) is None
+    assert unprobeable(PlannedRun(RunSpec("m", "torch", "fp16", 64, 1)), {"engine_batch": "static"}) is None

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import TINY, load_json, run_cli, write_conv_onnx
-from harness.settings.matrix import RunSpec, expand_matrix
+from harness.records.planned_run import RunSpec
+from harness.settings.matrix import expand_matrix
 from harness.parent.thread_check import busy_cores_now, oversubscription_line
 
 TESTS = Path(__file__).resolve().parent

@@ -83,7 +83,7 @@ def test_masks_with_the_onnx_encoder_match_the_torch_encoders_frame_by_frame(exp
 
 def test_the_planner_picks_the_video_models_torch_and_onnxruntime_cards():
     from harness.video.plan import vos_artifact
-    from harness.settings.matrix import RunSpec
+    from harness.records.planned_run import RunSpec
 
     model = {"artifacts": {"vos_cards": {"64": "t.vos.json", "32": "s.vos.json"},
                            "vos_cards_onnxruntime": {"64": {"fp32": "t.ort.vos.json", "fp16": "t.ort_fp16.vos.json"},

@@ -16,7 +16,7 @@ torch = pytest.importorskip("torch")
 from harness.files.artifact_sidecar import file_sha256, read_sidecar  # noqa: E402
 from harness.files.atomic_io import atomic_write_json, read_json  # noqa: E402
 from harness.engines.engine_builds import TENSORRT_MISSING  # noqa: E402
-from harness.settings.matrix import RunSpec  # noqa: E402
+from harness.records.planned_run import RunSpec  # noqa: E402
 from harness.settings.options import Options  # noqa: E402
 from harness.video.plan import vos_artifact  # noqa: E402
 from harness.video.encoder_engine import NOT_BUILT, build_encoder_engines, prepare_encoder_engines  # noqa: E402

@@ -63,7 +63,7 @@ def test_the_planner_says_why_a_video_run_cannot_run_here():
     runs = by_id(plan_runs([VOS], ["auto"], ["fp32", "fp16", "bf16", "int8"], [640], [1], CPU))
     ok = runs["sam2_base__torch__fp32__img1024__b1__points"]
     assert ok.skip_status is None and ok.artifact == "/cards/sam2_base_img1024.vos.json"
-    assert ok.extra["prompt"] == "points" and ok.extra["task"] == "vos"
+    assert ok.spec.modes.prompt == "points" and ok.task == "vos"
     assert "needs a CUDA device" in runs["sam2_base__torch__fp16__img1024__b1__bbox"].skip_reason
     assert "needs a CUDA device" in runs["sam2_base__torch__bf16__img1024__b1__bbox"].skip_reason
     assert "int8 is not implemented" in runs["sam2_base__torch__int8__img1024__b1__points"].skip_reason

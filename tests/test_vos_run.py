@@ -6,6 +6,7 @@ import pytest
 from conftest import load_json, run_cli
 from harness.data.synthetic_vos import generate_vos_split
 from harness.measure.memory_tracker import MemoryTracker
+from harness.records.planned_run import PlannedRun
 
 pytestmark = pytest.mark.slow
 torch = pytest.importorskip("torch")
@@ -45,7 +46,7 @@ def test_a_video_out_of_memory_is_recorded_and_the_next_is_measured(setup, monke
     seen = []
     monkeypatch.setattr(VideoSession, "step", step_or_oom)
     monkeypatch.setattr(VideoSession, "__init__", marked_init)
-    planned = saved["runs"][0]
+    planned = PlannedRun.from_dict(saved["runs"][0])
     measurement = {"warmup": 1, "max_frames_in_mem": 4, "memory_sample_ms": 5, "metrics_interval_s": 0}
     result = video_executor.execute_vos_run(planned, saved, config, measurement, torch, "cpu", identity=None)
     assert result["status"] == "ok", result["reason"]
@@ -117,7 +118,7 @@ def test_in_run_j_and_f_equals_evaluate_vos_on_the_saved_masks(tmp_path, monkeyp
 
     monkeypatch.setattr(models, "build_random", present)
     measurement = {"warmup": 0, "memory_sample_ms": 5, "metrics_interval_s": 0}
-    result = video_executor.execute_vos_run(saved["runs"][0], saved, config, measurement, torch, "cpu", identity=None,
+    result = video_executor.execute_vos_run(PlannedRun.from_dict(saved["runs"][0]), saved, config, measurement, torch, "cpu", identity=None,
                                      masks_dir=str(tmp_path / "masks"))
     assert result["status"] == "ok", result["reason"]
     objects = {o["object"]: o for o in result["accuracy"]["objects"]}

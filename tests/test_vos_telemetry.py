@@ -6,6 +6,7 @@ import types
 import pytest
 
 from harness.phase_b import video_executor
+from harness.records.planned_run import PlannedRun, RunSpec
 
 
 def test_the_uuid_is_the_run_devices_and_none_on_the_cpu():
@@ -33,5 +34,5 @@ def test_execute_vos_run_hands_the_uuid_to_telemetry(monkeypatch):
     monkeypatch.setattr(video_executor, "RunTelemetry", telemetry)
     monkeypatch.setattr(video_executor, "telemetry_uuid", lambda torch_module, device: f"GPU-of-{device}")
     with pytest.raises(Stop):
-        video_executor.execute_vos_run({"run_id": "r", "extra": {}}, {}, None, {}, None, "cuda:1", identity=None)
+        video_executor.execute_vos_run(PlannedRun(RunSpec("sam2.1_hiera_tiny", "torch", "fp16", 1024, 1)), {}, None, {}, None, "cuda:1", identity=None)
     assert opened == ["GPU-of-cuda:1"]

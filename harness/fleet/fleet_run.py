@@ -24,6 +24,7 @@ from harness.parent.run_records import planned_skip_result
 from harness.parent.setup_phase import check_one_dataset, run_setup_phase
 from harness.records.results import STATUS_FAILED, new_result, read_result, result_path, write_result
 from harness.records.run_identity import run_identity
+from harness.records.planned_run import PlannedRun
 
 STALL_CHECK_S = 5.0
 # Ray fails the tasks that were running on a vanished node within its health-check window (about 15 s); a run
@@ -71,7 +72,7 @@ def fleet_result(result: dict, pending: Pending, node: dict, timing: dict) -> di
 
 
 def failed_result(pending: Pending, status: str, reason: str, evidence: dict) -> dict:
-    result = new_result(pending.run, status, pending.run["identity"], reason)
+    result = new_result(PlannedRun.from_dict(pending.run), status, pending.run["identity"], reason)
     result["evidence"] = evidence
     result["process"] = {"phase": "fleet head", "pid": None}
     return fleet_result(result, pending, None, {})
@@ -174,7 +175,7 @@ class Fleet:
             setup = node_setups[0]  # nodes of one profile are the same hardware: the first one's plan stands for all
             node_root = str(Path(setup["options"]["preprocessed_dir"]).parent)
             for run in setup["runs"]:
-                identity = portable(run_identity(run, measurement, setup, "run"), node_root)
+                identity = portable(run_identity(PlannedRun.from_dict(run), measurement, setup, "run"), node_root)
                 planned.append(Pending(profile, fleet_run_id(run["run_id"], profile),
                                        {**run, "run_id": fleet_run_id(run["run_id"], profile),
                                         "node_run_id": run["run_id"], "identity": identity}))

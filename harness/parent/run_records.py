@@ -7,12 +7,14 @@ from pathlib import Path
 
 from harness.process.child_ending import OOM_KILLED, TIMEOUT, classify_ending
 from harness.process.launcher import ChildOutcome
+from harness.records.planned_run import PlannedRun
 from harness.records.results import STATUS_FAILED, STATUS_SKIPPED_OOM, new_result, read_result, result_path, write_result
 
 
 def _parent_result(run: dict, status: str, reason: str, evidence: dict, outcome: ChildOutcome = None,
                    oom_evidence: str = None) -> dict:
-    result = new_result(run, status, run["identity"], reason)
+    """``run``: a planned run's record with the identity the parent gave it."""
+    result = new_result(PlannedRun.from_dict(run), status, run["identity"], reason)
     result["evidence"] = evidence
     if oom_evidence:
         result["oom_evidence"] = oom_evidence  # rule | probe | observed
@@ -47,9 +49,9 @@ def record_dead_child(run: dict, outcome: ChildOutcome, out_dir: Path, budget_mb
 
 def planned_skip_result(run: dict) -> dict:
     """A run Phase A decided not to measure: recorded by the parent with Phase A's reason and evidence."""
-    evidence = {"planned_by": "Phase A", **(run.get("extra") or {}).get("evidence", {})}
-    return _parent_result(run, run["skip_status"], run["skip_reason"], evidence,
-                          oom_evidence=(run.get("extra") or {}).get("oom_evidence"))
+    planned = PlannedRun.from_dict(run)
+    return _parent_result(run, planned.skip_status, planned.skip_reason, {"planned_by": "Phase A", **planned.evidence},
+                          oom_evidence=planned.oom_evidence)
 
 def finish_process_times(out_dir: Path, run_ids: list, written: dict, outcome: ChildOutcome) -> None:
     """Each result of one Phase B process gets the two parts only the parent sees: its writing, and (the last run)

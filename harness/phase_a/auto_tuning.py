@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from harness.phase_a.run_planner import probe_key
 from harness.probe.batch_search import FITS, find_largest_batch
 from harness.probe.probe_launcher import run_attempt
+from harness.records.planned_run import PlannedRun
 from runners.backends import backend
 
 log = logging.getLogger("jetson_benchmark.phase_a")
@@ -39,11 +41,13 @@ def probe_context(device: dict, memory: dict, sequences: list, config_path: Path
             "engine_batch": engine_batch}
 
 
-def run_probe_attempt(run: dict, batch: int, context: dict, cudnn=None) -> dict:
-    planned = {**run, "batch": batch, "run_id": f"{run['run_id']}__probe_b{batch}", "skip_status": None}
-    request = {"planned": planned, "device": context["device"]["resolved"], "setup": context["setup"],
+def run_probe_attempt(run: PlannedRun, batch: int, context: dict, cudnn=None) -> dict:
+    """One attempt of ``run`` at ``batch`` in its own process, under the id ``<run id>__probe_b<batch>``."""
+    probe = replace(run, spec=replace(run.spec, batch=batch), name=f"{run.run_id}__probe_b{batch}", skip_status=None)
+    spec = run.spec
+    request = {"planned": probe.to_dict(), "device": context["device"]["resolved"], "setup": context["setup"],
                "config_path": context["config_path"], "measurement": context["measurement"], "cudnn_benchmark": cudnn,
-               "label": f"{run['model']}_{run['backend']}_{run['precision']}_{run['imgsz']}"}
+               "label": f"{spec.model}_{spec.backend}_{spec.precision}_{spec.imgsz}"}
     return run_attempt(request, context["work_dir"], context["timeout_s"], sys.stderr)
 
 
@@ -53,20 +57,20 @@ STATIC_ENGINE_NOT_PROBED = (
     "--engine_batch dynamic gives one engine the probe can search")
 
 
-def unprobeable(run: dict, context: dict):
+def unprobeable(run: PlannedRun, context: dict):
     """Why a group's batches cannot be probed with its planned artifact, or None."""
-    if backend(run["backend"], strict=False).artifact == "engine" and context.get("engine_batch", "static") == "static":
+    if backend(run.spec.backend, strict=False).artifact == "engine" and context.get("engine_batch", "static") == "static":
         return STATIC_ENGINE_NOT_PROBED
     return None
 
 
-def probe_batches(runs: list, context: dict, why: str) -> dict:
+def probe_batches(runs: list[PlannedRun], context: dict, why: str) -> dict:
     """One search per model x backend x precision x imgsz among the runs that would run."""
     groups: dict = {}
     for run in runs:
-        if run.get("skip_status") or not run.get("artifact"):
+        if run.skip_status or not run.artifact:
             continue
-        groups.setdefault(probe_key(run["model"], run["backend"], run["precision"], run["imgsz"]), []).append(run)
+        groups.setdefault(probe_key(run.spec.model, run.spec.backend, run.spec.precision, run.spec.imgsz), []).append(run)
     budget = context["setup"]["memory"]["budget_mb"]
     results = {}
     for key, members in groups.items():
@@ -75,7 +79,7 @@ def probe_batches(runs: list, context: dict, why: str) -> dict:
             log.info("batch probe %s: not probed: %s", key, cannot)
             results[key] = {"largest_fit": None, "first_oom": None, "not_probed": cannot, "budget_mb": budget}
             continue
-        max_batch = max(int(r["batch"]) for r in members)
+        max_batch = max(r.spec.batch for r in members)
         log.info("batch probe %s: searching up to batch %d under %s MiB", key, max_batch, budget)
 
         def attempt(batch: int, run=members[0]) -> dict:
@@ -89,7 +93,7 @@ def probe_batches(runs: list, context: dict, why: str) -> dict:
     return results
 
 
-def tune_cudnn(enabled: bool, runs: list, context: dict, probes: dict) -> dict:
+def tune_cudnn(enabled: bool, runs: list[PlannedRun], context: dict, probes: dict) -> dict:
     """Per model x precision x imgsz of the runs whose backend tunes cuDNN (runners/backends.py: torch): try
     cudnn.benchmark=True at the largest batch that will run; keep True only if it fits under the budget."""
     if not enabled:
@@ -98,19 +102,19 @@ def tune_cudnn(enabled: bool, runs: list, context: dict, probes: dict) -> dict:
         return {"default": False, "evidence": "no CUDA device: cuDNN is not used", "per_run_group": {}}
     groups: dict = {}
     for run in runs:
-        if not backend(run["backend"], strict=False).tunes_cudnn or run.get("skip_status"):
+        if not backend(run.spec.backend, strict=False).tunes_cudnn or run.skip_status:
             continue
-        key = probe_key(run["model"], run["backend"], run["precision"], run["imgsz"])
+        key = probe_key(run.spec.model, run.spec.backend, run.spec.precision, run.spec.imgsz)
         fit = (probes.get(key) or {}).get("largest_fit")
-        if fit is not None and int(run["batch"]) > fit:
+        if fit is not None and run.spec.batch > fit:
             continue
-        if key not in groups or int(run["batch"]) > int(groups[key]["batch"]):
+        if key not in groups or run.spec.batch > groups[key].spec.batch:
             groups[key] = run
     decisions = {}
     for key, run in groups.items():
-        record = run_probe_attempt(run, int(run["batch"]), context, cudnn=True)
+        record = run_probe_attempt(run, run.spec.batch, context, cudnn=True)
         value = record["outcome"] == FITS
-        decisions[key] = {"value": value, "tried_batch": int(run["batch"]), "attempt": record,
+        decisions[key] = {"value": value, "tried_batch": run.spec.batch, "attempt": record,
                           "evidence": ("cudnn.benchmark=True ran within the budget" if value else
                                        f"cudnn.benchmark=True gave {record['outcome']}: falling back to False")}
         log.info("cuDNN tuning %s: benchmark=%s (%s)", key, value, record["outcome"])

@@ -32,10 +32,9 @@ def warm_compile_caches(runs: list, context: dict) -> dict:
     one_pass = {**context, "measurement": {**context["measurement"], "warmup": 0, "iters": 1}}
     done = {}
     for run in runs:
-        cold = (run.get("modes") or {}).get("cold_cache")
-        if not backend(run["backend"], strict=False).warms_compile_cache or run.get("skip_status") or cold:
+        if not backend(run.spec.backend, strict=False).warms_compile_cache or run.skip_status or run.spec.modes.cold_cache:
             continue
-        record = run_probe_attempt(run, int(run["batch"]), one_pass)
-        done[run["run_id"]] = {k: record.get(k) for k in ("outcome", "detail", "pid", "wall_s", "model_load_s", "compile_s")}
-        log.info("compile warm-up %s: %s in %.1f s", run["run_id"], record["outcome"], record.get("wall_s") or 0)
+        record = run_probe_attempt(run, run.spec.batch, one_pass)
+        done[run.run_id] = {k: record.get(k) for k in ("outcome", "detail", "pid", "wall_s", "model_load_s", "compile_s")}
+        log.info("compile warm-up %s: %s in %.1f s", run.run_id, record["outcome"], record.get("wall_s") or 0)
     return done

@@ -10,7 +10,8 @@ from typing import Optional
 
 from harness.hardware.device_profiles import matching_skip_rule
 from harness.hardware.dla_cores import dla_label, dla_problem
-from harness.settings.matrix import ARTIFACT_PRIORITY, PlannedRun, RunSpec, expand_matrix
+from harness.records.planned_run import PlannedRun, RunSpec
+from harness.settings.matrix import ARTIFACT_PRIORITY, expand_matrix
 from harness.records.results import STATUS_SKIPPED, STATUS_SKIPPED_OOM
 from harness.precisions import PRECISIONS, TF32_ON_CPU, model_precision, needs_cuda
 from harness.tasks.task_settings import is_video
@@ -282,59 +283,62 @@ def plan_runs(models: list, backends: list, precisions: list, sizes: list, batch
         run = PlannedRun(spec=spec)
         run.artifact, run.skip_status, run.skip_reason = _artifact(model, spec, device, modes)
         if model.get("refused") and run.skip_status:  # bad input, not a reason of the matrix: the exit code says so
-            run.extra["evidence"] = {"refused_input": model["refused"]}
+            run.evidence = {"refused_input": model["refused"]}
         key = probe_key(spec.model, spec.backend, spec.precision, spec.imgsz)
         if not run.skip_status and profile:
             rule = matching_skip_rule(profile, spec.model, spec.imgsz, spec.batch)
             if rule:
                 run.skip_status = STATUS_SKIPPED_OOM
                 run.skip_reason = f"profile {profile['name']} rule: {rule['reason']}"
-                run.extra["evidence"] = {"profile_rule": rule}
-                run.extra["oom_evidence"] = "rule"
+                run.evidence = {"profile_rule": rule}
+                run.oom_evidence = "rule"
         if not run.skip_status and probes and key in probes:
             verdict = _probe_verdict(probes[key], spec.batch)
             if verdict:
                 run.skip_status, run.skip_reason = STATUS_SKIPPED_OOM, verdict
-                run.extra["evidence"] = {"batch_probe": {k: probes[key].get(k) for k in
+                run.evidence = {"batch_probe": {k: probes[key].get(k) for k in
                                                          ("largest_fit", "first_oom", "budget_mb", "attempts")}}
-                run.extra["oom_evidence"] = "probe"
+                run.oom_evidence = "probe"
         if backend(spec.backend, strict=False).tunes_cudnn and cudnn and key in cudnn:
-            run.extra["cudnn_benchmark"] = bool(cudnn[key]["value"])
+            run.cudnn_benchmark = bool(cudnn[key]["value"])
         options = _runner_options(spec, modes, model)
         if options:
-            run.extra["runner_options"] = options
-        run.extra["weights"] = model.get("weights") or {"kind": "file", "file": None}
-        run.extra.update(workload.planned_extra(model, spec))
+            run.runner_options = options
+        run.weights = model.get("weights") or {"kind": "file", "file": None}
+        run.vos_model = workload.planned_vos_model(model, spec)
         if model.get("task"):
-            run.extra["task"] = model["task"]
-            run.extra["task_settings"] = model.get("task_settings")
+            run.task = model["task"]
+            run.task_settings = model.get("task_settings")
         if (model.get("inputs") or {}).get(str(spec.imgsz)):
-            run.extra["input"] = model["inputs"][str(spec.imgsz)]
+            run.input = model["inputs"][str(spec.imgsz)]
         if model.get("reference"):
-            run.extra["reference"] = model["reference"].get(str(spec.imgsz))
+            run.reference = model["reference"].get(str(spec.imgsz))
         elif model.get("reference_error"):
-            run.extra["reference_error"] = model["reference_error"]
+            run.reference_error = model["reference_error"]
         calibration = int8_provenance(model, spec, modes)
         if calibration:
-            run.extra["calibration"] = calibration
+            run.calibration = calibration
         planned.append(run)
     return planned
 
 
-def planned_records(models: list, backends: list, precisions: list, sizes: list, batches: list,
-                    device: dict, profile: Optional[dict] = None, probes: Optional[dict] = None,
-                    cudnn: Optional[dict] = None, modes: Optional[dict] = None) -> list:
-    """:func:`plan_runs` as JSON-ready dicts, each with its artifact's hash (part of the run key)."""
+def plan_with_hashes(models: list, backends: list, precisions: list, sizes: list, batches: list,
+                     device: dict, profile: Optional[dict] = None, probes: Optional[dict] = None,
+                     cudnn: Optional[dict] = None, modes: Optional[dict] = None) -> list:
+    """:func:`plan_runs`, each run Phase B will load with its artifact's hash (part of the run key)."""
     from harness.files.artifact_sidecar import file_sha256, read_sidecar
 
-    records = []
+    runs = plan_runs(models, backends, precisions, sizes, batches, device, profile, probes, cudnn, modes)
     hashes: dict = {}
-    for planned in plan_runs(models, backends, precisions, sizes, batches, device, profile, probes, cudnn, modes):
-        record = planned.to_dict()
+    for planned in runs:
         if planned.artifact and planned.skip_status is None:
             if planned.artifact not in hashes:
                 sidecar = read_sidecar(planned.artifact) or {}
                 hashes[planned.artifact] = sidecar.get("artifact_sha256") or file_sha256(planned.artifact)
-            record["artifact_sha256"] = hashes[planned.artifact]
-        records.append(record)
-    return records
+            planned.artifact_sha256 = hashes[planned.artifact]
+    return runs
+
+
+def planned_records(*args, **kwargs) -> list:
+    """:func:`plan_with_hashes` as the setup config stores it (``PlannedRun.to_dict``)."""
+    return [planned.to_dict() for planned in plan_with_hashes(*args, **kwargs)]

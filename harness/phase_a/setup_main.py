@@ -163,7 +163,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
     from harness.phase_a.auto_tuning import batch_probe_wanted, probe_batches, probe_context, tune_cudnn
     from harness.phase_a.compile_warmup import compile_cache_dir, warm_compile_caches
     from harness.hardware.dla_cores import dla_capacity
-    from harness.phase_a.run_planner import planned_records
+    from harness.phase_a.run_planner import plan_with_hashes
     from harness.records.setup_config import setup_config_path, write_setup_config
 
     config_path = setup_config_path(str(root))
@@ -174,13 +174,13 @@ def run_setup(opts: Options, started_at: float) -> Path:
              "arrival_fps_list": opts.arrival_fps, "arrival": opts.arrival, "int8_max_map_drop": opts.int8_max_map_drop,
              "ort_trt_cache_dir": str(root / "artifacts" / "ort_trt_cache"),
              "dla_core_list": opts.dla_core, "dla_capacity": dla_capacity(memory, device), "threads_list": opts.threads}
-    runs = planned_records(models, *matrix, device, rules_profile(memory), modes=modes)
+    runs = plan_with_hashes(models, *matrix, device, rules_profile(memory), modes=modes)
     context = probe_context(device, memory, meta["sequences"], config_path, measurement_settings(opts),
                             root / "probes", opts.probe_timeout_s, opts.engine_batch)
     wanted, why = batch_probe_wanted(opts.probe_batch, memory, device, opts.batch)
     probes = step("batch_probe", probe_batches, runs, context, why) if wanted else {}
     cudnn = step("cudnn_tuning", tune_cudnn, opts.enable_cudnn_tuning, runs, context, probes)
-    runs = planned_records(models, *matrix, device, rules_profile(memory), probes, cudnn["per_run_group"], modes)
+    runs = plan_with_hashes(models, *matrix, device, rules_profile(memory), probes, cudnn["per_run_group"], modes)
     compiled = step("compile_warmup", warm_compile_caches, runs, {**context, "timeout_s": opts.build_timeout_s})
 
     write_setup_config(config_path, {
@@ -200,7 +200,7 @@ def run_setup(opts: Options, started_at: float) -> Path:
             "reused": meta["reused"],
         },
         "models": models,
-        "runs": runs,
+        "runs": [run.to_dict() for run in runs],
         "memory": memory,
         "modes": modes,
         "compile_warmup": compiled,

@@ -20,6 +20,7 @@ from harness.process.check_failure import check_failure
 from harness.phase_b.fidelity_check import backend_outputs
 from harness.records.setup_config import resolve_path
 from harness.tasks.base import Figures
+from harness.records.planned_run import PlannedRun
 
 SCORE_BATCH_FRAMES = 32  # frames decoded from the store and scored together (at most --max_frames_in_mem)
 
@@ -56,7 +57,7 @@ def hook_figures(hook, outputs: list, records: list) -> Figures:
         return Figures(details={"hook_error": why, **({"hook_oom": True} if oom else {})})
 
 
-def check_accuracy(runner, task, spec, planned: dict, setup: dict, config_path: Path, measurement: dict) -> Figures:
+def check_accuracy(runner, task, spec, planned: PlannedRun, setup: dict, config_path: Path, measurement: dict) -> Figures:
     limit = int(measurement.get("accuracy_images", 500))
     frames = scored_frames(setup, config_path, spec.frames_key, limit) if limit else []
     if not frames:
@@ -70,7 +71,7 @@ def check_accuracy(runner, task, spec, planned: dict, setup: dict, config_path: 
     for start in range(0, len(frames), chunk):
         part = frames[start:start + chunk]
         pixels = np.stack([np.array(open_frames(path)[index]) for path, index, _ in part])
-        outputs = backend_outputs(runner, pixels, int(planned["batch"]))
+        outputs = backend_outputs(runner, pixels, planned.spec.batch)
         records = [record for _, _, record in part]
         if accumulator is not None:
             accumulator.add(outputs, records)

@@ -11,6 +11,7 @@ import numpy as np
 from harness.measure.fidelity import FIDELITY_PASS, fidelity_verdict, gate_text
 from harness.phase_a.reference_outputs import load_frames, load_outputs
 from harness.tasks.base import Figures
+from harness.records.planned_run import PlannedRun
 
 
 def backend_outputs(runner, frames: np.ndarray, batch: int) -> list:
@@ -29,10 +30,10 @@ def backend_outputs(runner, frames: np.ndarray, batch: int) -> list:
 SELF = "self"
 
 
-def compared_with(reference: dict, planned: dict, execution_device: str) -> str:
+def compared_with(reference: dict, planned: PlannedRun, execution_device: str) -> str:
     """``self`` when the reference is not independent of the run: the same backend and precision computing where the
     reference was computed (a mode, a thread count or a pacing changes no arithmetic); else what the reference is."""
-    same = (reference.get("backend") == planned["backend"] and reference.get("precision") == planned["precision"]
+    same = (reference.get("backend") == planned.spec.backend and reference.get("precision") == planned.spec.precision
             and reference.get("device") == "cpu" and str(execution_device).startswith("cpu"))
     return SELF if same else reference.get("computed_with", "the FP32 reference")
 
@@ -70,26 +71,25 @@ def with_verdict(figures: Figures, gate) -> Figures:
     return figures
 
 
-def check_fidelity(runner, task, planned: dict, setup: dict, config_path: Path, frames_key: str,
+def check_fidelity(runner, task, planned: PlannedRun, setup: dict, config_path: Path, frames_key: str,
                    device: str) -> Figures:
     figures = with_verdict(compare_with_reference(runner, task, planned, setup, config_path, frames_key, device),
-                           task.gate_for(planned.get("precision")))
+                           task.gate_for(planned.spec.precision))
     if figures.details.get("compared_with") == SELF:
-        return not_against_itself(figures, (planned.get("extra") or {}).get("reference") or {})
+        return not_against_itself(figures, planned.reference or {})
     return figures
 
 
-def compare_with_reference(runner, task, planned: dict, setup: dict, config_path: Path, frames_key: str,
+def compare_with_reference(runner, task, planned: PlannedRun, setup: dict, config_path: Path, frames_key: str,
                            device: str) -> Figures:
-    extra = planned.get("extra") or {}
-    reference = extra.get("reference")
+    reference = planned.reference
     if not reference:
-        reason = (extra.get("reference_error") or
+        reason = (planned.reference_error or
                   "no FP32 reference: the model has no artifact that runs in fp32 on the CPU, or --fidelity_frames 0")
         return Figures().missing(task.fidelity_figures, reason)
     expected = load_outputs(reference["path"])
     frames = load_frames(reference["frames"], setup["dataset"]["sequences"], Path(config_path).parent, frames_key)
-    figures = task.fidelity(expected, backend_outputs(runner, frames, int(planned["batch"])))
+    figures = task.fidelity(expected, backend_outputs(runner, frames, planned.spec.batch))
     figures.details.update({"reference": reference["computed_with"], "frames": reference["frames"],
                             "compared_with": compared_with(reference, planned, execution_device(runner, device))})
     return figures

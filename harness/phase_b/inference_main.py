@@ -15,7 +15,7 @@ from pathlib import Path
 from harness.process import child_protocol
 from harness.errors import EXIT_OK, EXIT_USAGE
 from harness.records.measurement_request import read_request
-from harness.settings.matrix import RunModes
+from harness.records.planned_run import PlannedRun
 from harness.phase_b.run_conditions import conditions_after, conditions_before
 from harness.phase_b.compile_warmup_note import compile_warmup_warning
 from harness.phase_b.run_threads import apply_threads, threads_record
@@ -104,24 +104,24 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     torch, setup, measurement, timeline = ctx["torch"], ctx["setup"], request["measurement"], ctx["timeline"]
     first = 0 if index == 0 else len(timeline.parts)   # the first run carries the process's start-up
     parts_started_at = timeline.started_at if index == 0 else timeline.last
-    planned = request["runs"][run_id]
+    planned, identity = PlannedRun.from_dict(request["runs"][run_id]), request["runs"][run_id]["identity"]
     child_protocol.emit("run_start", run_id=run_id, pid=os.getpid())
-    cudnn_benchmark = bool((planned.get("extra") or {}).get("cudnn_benchmark", False))
+    cudnn_benchmark = planned.cudnn_benchmark
     torch.backends.cudnn.benchmark = cudnn_benchmark
     out_dir = Path(request["out_dir"])
-    threads = RunModes.from_dict(planned.get("modes")).threads
+    threads = planned.spec.modes.threads
     apply_threads(torch, threads, ctx["default_threads"])
     before = read_conditions(lambda: conditions_before(setup, ctx["device"], ctx["power"]))
     if is_video(planned):
         from harness.phase_b.video_executor import execute_vos_run
 
         result = execute_vos_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"],
-                                 planned["identity"], telemetry_path=out_dir / "metrics.jsonl",
+                                 identity, telemetry_path=out_dir / "metrics.jsonl",
                                  masks_dir=str(out_dir / "masks") if measurement.get("save_masks") else None,
                                  timeline=timeline)
         timeline.close("summary")
     else:
-        result = execute_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"], planned["identity"],
+        result = execute_run(planned, setup, ctx["config_path"], measurement, torch, ctx["device"], identity,
                              on_pass=progress_reporter(run_id, measurement) if request.get("progress") else None,
                              telemetry_path=out_dir / "metrics.jsonl", timeline=timeline,
                              runner_options={"intra_op_threads": threads} if threads else None)
@@ -144,7 +144,7 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     compile_note = compile_warmup_warning(result, setup)
     if compile_note:
         result.setdefault("warnings", []).append(compile_note)
-    result["math_mode"] = planned["identity"]["math_mode"]
+    result["math_mode"] = identity["math_mode"]
     result["measurement"] = measurement
     result["validity"] = run_validity(before, setup, ctx["device"], result, request.get("validity"))
     timeline.close("validity")

@@ -16,6 +16,7 @@ from pathlib import Path
 from harness.process import child_protocol
 from harness.records.results import STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM
 from runners.backends import backend
+from harness.records.planned_run import PlannedRun
 
 EXIT_FITS, EXIT_OOM, EXIT_ERROR, EXIT_UNAVAILABLE = 0, 3, 4, 5
 REPORTED = ("peak_torch_alloc_mb", "peak_torch_reserved_mb", "peak_process_gpu_mb", "peak_device_used_delta_mb",
@@ -25,9 +26,9 @@ REPORTED = ("peak_torch_alloc_mb", "peak_torch_reserved_mb", "peak_process_gpu_m
 def attempt(request: dict) -> int:
     from harness.phase_b.run_executor import execute_run
 
-    planned, device = request["planned"], request["device"]
+    planned, device = PlannedRun.from_dict(request["planned"]), request["device"]
     torch = None
-    if device.startswith("cuda") or backend(planned["backend"], strict=False).in_torch:
+    if device.startswith("cuda") or backend(planned.spec.backend, strict=False).in_torch:
         import torch  # noqa: F811 - only the phases that need torch import it
 
         if device.startswith("cuda"):

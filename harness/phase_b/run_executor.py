@@ -16,7 +16,7 @@ import numpy as np
 from harness.measure.fidelity import FIDELITY_PASS
 from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.process_timeline import NoTimeline
-from harness.settings.matrix import RunModes
+from harness.records.planned_run import PlannedRun
 from harness.measure.paced_loop import run_paced_passes
 from harness.measure.pipeline_loop import run_pipelined_passes
 from harness.measure.host_interference import HostLoadSampler
@@ -60,27 +60,27 @@ def guarded(name: str, figure_names, run_id: str, work) -> Figures:
         return Figures(details=details).missing(figure_names, why)
 
 
-def e2e_figures(runner, task, spec, planned: dict, setup: dict, config_path: Path, measurement: dict,
+def e2e_figures(runner, task, spec, planned: PlannedRun, setup: dict, config_path: Path, measurement: dict,
                 torch_module) -> Figures:
     from harness.phase_b.e2e_passes import original_frames, run_e2e
 
     frames = original_frames(setup, config_path, min(int(measurement["max_frames_in_mem"]), 64))
     samples, figures, unavailable = run_e2e(
-        runner, frames, int(planned["batch"]), spec, int(measurement["iters"]),
+        runner, frames, planned.spec.batch, spec, int(measurement["iters"]),
         float(measurement.get("min_duration_s", 0.0)), task, torch_module, int(measurement["warmup"]))
     return Figures(metrics=figures, details={"samples": {f"e2e.{k}": v for k, v in samples.items()}},
                    unavailable=unavailable)
 
 
-def post_measurement(runner, planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module,
+def post_measurement(runner, planned: PlannedRun, setup: dict, config_path: Path, measurement: dict, torch_module,
                      device: str, timeline=None) -> dict:
     """After the measured passes, outside the timed region: the --e2e loop, fidelity against the FP32 reference,
     accuracy, each asked of the run's task and each guarded on its own, each its own part of the process's life."""
     timeline = timeline or NoTimeline()
     task, spec = run_task(planned), run_input(planned)
     out = {"samples": {}, "metrics": {}, "unavailable": {}, "fidelity": {}, "accuracy": {}, "warnings": []}
-    run_id = planned["run_id"]
-    if ((planned.get("extra") or {}).get("runner_options") or {}).get("e2e"):
+    run_id = planned.run_id
+    if planned.runner_options.get("e2e"):
         e2e = guarded("e2e", [f"{s}_{k}" for s in SERIES for k in ("p50", "p99", "mean")], run_id,
                       lambda: e2e_figures(runner, task, spec, planned, setup, config_path, measurement, torch_module))
         out["samples"].update(e2e.details.pop("samples", {}))
@@ -108,7 +108,7 @@ def post_measurement(runner, planned: dict, setup: dict, config_path: Path, meas
 LAYER_PROFILE_PASSES = 10
 
 
-def profiled(runner, planned: dict, setup: dict, config_path: Path, frames_key: str) -> dict:
+def profiled(runner, planned: PlannedRun, setup: dict, config_path: Path, frames_key: str) -> dict:
     """--layer_profile: the top layers or operators of 10 untimed passes on one batch; a failure says why."""
     from harness.data.frame_store import open_frames
     from harness.measure.layer_profile import top_entries
@@ -117,10 +117,10 @@ def profiled(runner, planned: dict, setup: dict, config_path: Path, frames_key: 
     try:
         first = setup["dataset"]["sequences"][0]
         frames = open_frames(Path(config_path).parent / first["frames"][str(frames_key)])
-        batch = np.ascontiguousarray(frames[np.arange(int(planned["batch"])) % len(frames)])
+        batch = np.ascontiguousarray(frames[np.arange(planned.spec.batch) % len(frames)])
         profile = layer_profile(runner, batch, LAYER_PROFILE_PASSES)
         entries = profile.pop("entries")
-        return {**profile, **top_entries(entries), "passes": LAYER_PROFILE_PASSES, "batch": int(planned["batch"])}
+        return {**profile, **top_entries(entries), "passes": LAYER_PROFILE_PASSES, "batch": planned.spec.batch}
     except Exception as exc:  # noqa: BLE001 - the profile is extra; the run's figures stand
         return {"unavailable": f"{type(exc).__name__}: {exc}"[:300]}
 
@@ -139,7 +139,7 @@ def checked(ctx, planned, setup, config_path, measurement, torch_module, device)
 class RunContext:
     """What one run's steps share."""
 
-    planned: dict
+    planned: PlannedRun
     setup: dict
     config_path: Path
     measurement: dict
@@ -171,22 +171,22 @@ class Measured:
     host_load: tuple = (None, "the measured window was not sampled")  # (figures, why None)
 
 
-def open_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
+def open_run(planned: PlannedRun, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
              telemetry_path, runner_options) -> RunContext:
     """The tracker's baseline (before anything of the run exists), telemetry, and the runner (not loaded)."""
     memory = setup.get("memory", {})
     tracker = MemoryTracker(torch_module, device, float(measurement.get("memory_sample_ms", 20)) / 1000.0,
                             memory.get("budget_mb"), bool(memory.get("unified_memory")), bool(memory.get("jetson")))
-    telemetry = RunTelemetry(telemetry_path, planned["run_id"], device, bool(memory.get("jetson")),
+    telemetry = RunTelemetry(telemetry_path, planned.run_id, device, bool(memory.get("jetson")),
                              float(measurement.get("metrics_interval_s", 0.5)),
                              cuda_device_uuid(torch_module, device) if device.startswith("cuda") else None)
     ctx = RunContext(planned, setup, config_path, measurement, torch_module, device, tracker, telemetry)
     tracker.baseline()
     telemetry.mark("load")
     ctx.spec = run_input(planned)
-    options = {**((planned.get("extra") or {}).get("runner_options") or {}), **(runner_options or {})}
-    ctx.runner = runner_class(planned["backend"])(planned["artifact"], device, planned["precision"], ctx.spec.size,
-                                                  int(planned["batch"]), memory_budget_mb=memory.get("budget_mb"),
+    options = {**planned.runner_options, **(runner_options or {})}
+    ctx.runner = runner_class(planned.spec.backend)(planned.artifact, device, planned.spec.precision, ctx.spec.size,
+                                                  planned.spec.batch, memory_budget_mb=memory.get("budget_mb"),
                                                   options=options, input_spec=ctx.spec)
     return ctx
 
@@ -207,7 +207,7 @@ def measure(ctx: RunContext, on_pass, sample_host: bool = True) -> Measured:
     host's load in the window (a run's verdict needs it; Phase A's probes, which only ask whether a batch fits, start
     no sampler thread)."""
     sequences = sequences_for(ctx.setup, ctx.config_path, ctx.spec.frames_key)
-    feed = FrameFeed(sequences, int(ctx.planned["batch"]), int(ctx.measurement["max_frames_in_mem"]),
+    feed = FrameFeed(sequences, ctx.planned.spec.batch, int(ctx.measurement["max_frames_in_mem"]),
                      on_chunk_change=ctx.runner.cleanup)
     started = {}
     host_load = HostLoadSampler() if sample_host else None
@@ -236,7 +236,7 @@ def measure(ctx: RunContext, on_pass, sample_host: bool = True) -> Measured:
 
 def measured_loop(ctx: RunContext, feed: FrameFeed, on_pass, begin_measure) -> tuple:
     """(passes, why GPU compute is not measured) from the loop the run's modes ask for."""
-    modes = RunModes.from_dict(ctx.planned.get("modes"))
+    modes = ctx.planned.spec.modes
     warmup, iters = int(ctx.measurement["warmup"]), int(ctx.measurement["iters"])
     min_duration_s = float(ctx.measurement.get("min_duration_s", 0.0))
     if modes.pipeline > 1:
@@ -246,7 +246,7 @@ def measured_loop(ctx: RunContext, feed: FrameFeed, on_pass, begin_measure) -> t
                         "defined; see sustained_img_per_s and the end-to-end latency")
     step, why_no_gpu = make_step(ctx.runner, ctx.torch)
     if modes.arrival_fps is not None:
-        interval_s = int(ctx.planned["batch"]) / modes.arrival_fps
+        interval_s = ctx.planned.spec.batch / modes.arrival_fps
         return run_paced_passes(step, feed.batches(), warmup, iters, interval_s, modes.arrival, min_duration_s,
                                 on_pass=on_pass, on_measure_start=begin_measure), why_no_gpu
     return run_passes(step, feed.batches(), warmup, iters, min_duration_s=min_duration_s, on_pass=on_pass,
@@ -263,7 +263,7 @@ def close_run(ctx: RunContext, result: dict) -> None:
         log.debug("release failed", exc_info=True)
 
 
-def execute_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
+def execute_run(planned: PlannedRun, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
                 identity: dict, on_pass=None, runner_options: dict = None, telemetry_path: Path = None,
                 post_checks: bool = True, timeline=None) -> dict:
     """Measure one planned run in this process: open, load, measure, check, summarize, close. ``setup`` needs

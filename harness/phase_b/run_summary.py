@@ -11,6 +11,7 @@ from harness.process.oom import is_oom_exception
 from harness.phase_b.run_warnings import run_warnings
 from harness.phase_b.timing_figures import timing_metrics
 from harness.records.results import STATUS_FAILED, STATUS_SKIPPED, STATUS_SKIPPED_OOM
+from harness.records.planned_run import PlannedRun
 
 log = logging.getLogger("jetson_benchmark.phase_b")
 
@@ -19,11 +20,11 @@ def fill_figures(result: dict, ctx, measured, post: dict, model_load_s: float) -
     """Samples, metrics and the reason for every missing one."""
     passes = measured.passes
     busy_s = sum(passes.latency_ms) / 1000.0
-    images = int(ctx.planned["batch"]) * ctx.runner.batches_per_pass() * len(passes.latency_ms)
+    images = ctx.planned.spec.batch * ctx.runner.batches_per_pass() * len(passes.latency_ms)
     telemetry_metrics, telemetry_details, telemetry_unavailable = ctx.telemetry.figures(images, busy_s)
     timing_figures, timing_unavailable = timing_metrics(passes, measured.why_no_gpu)
     budget, budget_unmeasured = budget_figures(ctx.memory, measured.budget_peak_mb)
-    loop_figures, loop_samples, loop_unavailable = loop_specific(passes, int(ctx.planned["batch"]), images)
+    loop_figures, loop_samples, loop_unavailable = loop_specific(passes, ctx.planned.spec.batch, images)
     placement, placement_unavailable = layer_placement_figures(ctx.runner)
     host, host_unavailable = host_load_figures(measured.host_load)
     result["samples"] = {"latency_ms": passes.latency_ms, "warmup_latency_ms": passes.warmup_ms, **passes.extra,
@@ -118,9 +119,9 @@ def budget_unavailable(memory: dict, budget_peak) -> dict:
     return {}
 
 
-def attach_calibration(result: dict, planned: dict) -> None:
+def attach_calibration(result: dict, planned: PlannedRun) -> None:
     """An INT8 engine: how it was calibrated travels with every one of its results, with its warning."""
-    calibration = (planned.get("extra") or {}).get("calibration")
+    calibration = planned.calibration
     if not calibration:
         return
     result["calibration"] = calibration

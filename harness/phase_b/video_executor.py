@@ -25,6 +25,7 @@ from harness.video.masks import MaskWriter
 from harness.video.run import (VideoRunner, add_encoder_check, annotated_videos, fill_vos_figures,
                                preload_scoring_libraries)
 from runners.base import unenforced
+from harness.records.planned_run import PlannedRun
 
 
 def telemetry_uuid(torch_module, device: str):
@@ -35,19 +36,18 @@ def telemetry_uuid(torch_module, device: str):
     return cuda_device_uuid(torch_module, device) if device.startswith("cuda") else None
 
 
-def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
+def execute_vos_run(planned: PlannedRun, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
                     identity: dict, telemetry_path: Path = None, masks_dir: str = None, timeline=None) -> dict:
     started = time.perf_counter()
     timeline = timeline or NoTimeline()
     result = new_result(planned, STATUS_OK, identity)
-    extra = planned.get("extra") or {}
     memory = setup.get("memory", {})
     tracker = MemoryTracker(torch_module, device, float(measurement.get("memory_sample_ms", 20)) / 1000.0,
                             memory.get("budget_mb"), bool(memory.get("unified_memory")), bool(memory.get("jetson")))
-    telemetry = RunTelemetry(telemetry_path, planned["run_id"], device, bool(memory.get("jetson")),
+    telemetry = RunTelemetry(telemetry_path, planned.run_id, device, bool(memory.get("jetson")),
                              float(measurement.get("metrics_interval_s", 0.5)), telemetry_uuid(torch_module, device))
     result["task"] = run_task(planned).describe()
-    result["vos"] = {"prompt": extra.get("prompt"), "model": extra.get("vos_model")}
+    result["vos"] = {"prompt": planned.spec.modes.prompt, "model": planned.vos_model}
     loaded, stage = None, "load"
     preload_scoring_libraries()
     tracker.baseline()
@@ -55,17 +55,17 @@ def execute_vos_run(planned: dict, setup: dict, config_path: Path, measurement: 
     try:
         begun = time.perf_counter()
         tracker.begin_load()
-        loaded = load_vos_model(planned["artifact"], planned["precision"], torch_module, device, memory.get("budget_mb"))
+        loaded = load_vos_model(planned.artifact, planned.spec.precision, torch_module, device, memory.get("budget_mb"))
         tracker.end_load()
         model_load_s = time.perf_counter() - begun
         timeline.close("model_load")
         result["runner"] = loaded.describe()
-        videos = annotated_videos(setup, config_path, (extra.get("input") or {}).get("frames_key"))
+        videos = annotated_videos(setup, config_path, (planned.input or {}).get("frames_key"))
         if not videos:
             result["status"], result["reason"] = STATUS_SKIPPED, "no annotated video with a prompted object in the data"
             return result
-        runner = VideoRunner(loaded, torch_module, device, planned["precision"], extra.get("prompt") or "points",
-                             tracker, measurement, MaskWriter(masks_dir, planned["run_id"]))
+        runner = VideoRunner(loaded, torch_module, device, planned.spec.precision, planned.spec.modes.prompt or "points",
+                             tracker, measurement, MaskWriter(masks_dir, planned.run_id))
         result["vos"]["window"] = runner.describe_window()
         stage = "warm-up"
         telemetry.mark("warmup")

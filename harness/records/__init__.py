@@ -1,1 +1,1 @@
-"""The records the phases hand each other and the user keeps: results, run identities, the setup config, the measurement request."""
+"""The records the phases hand each other and the user keeps: the planned run, results, run identities, the setup config, the measurement request."""

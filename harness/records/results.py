@@ -15,6 +15,7 @@ from typing import Optional
 from harness import __version__
 from harness.files.atomic_io import atomic_write_json, read_json
 from harness.files.identity_key import key_of
+from harness.records.planned_run import PlannedRun
 
 RESULT_SCHEMA_VERSION = 3  # 2: task, input, every-output fidelity; 3: identity, weights, oom_evidence, repeats
 STATUS_OK = "ok"
@@ -34,22 +35,23 @@ def result_path(out_dir: str | os.PathLike, run_id: str) -> Path:
     return runs_dir(out_dir) / f"{run_id}.json"
 
 
-def new_result(planned_run: dict, status: str, identity: Optional[dict], reason: Optional[str] = None) -> dict:
+def new_result(planned: PlannedRun, status: str, identity: Optional[dict], reason: Optional[str] = None) -> dict:
     """A result skeleton. ``identity`` (harness.records.run_identity) is what the run was measured as; its hash is the
     run key that decides whether a later invocation may reuse the result (None: a probe, never reused)."""
     if status not in STATUSES:
         raise ValueError(status)
     spec_keys = ("run_id", "model", "backend", "variant", "precision", "imgsz", "batch", "artifact")
+    record = planned.to_dict()
     return {
         "schema_version": RESULT_SCHEMA_VERSION,
-        "run_id": planned_run["run_id"],
+        "run_id": planned.run_id,
         "run_key": key_of(identity) if identity else None,
         "identity": identity,
-        "run": {k: planned_run.get(k) for k in spec_keys},
+        "run": {k: record.get(k) for k in spec_keys},
         "status": status,
         "reason": reason,
-        "task": {"task": (planned_run.get("extra") or {}).get("task")},
-        "weights": (planned_run.get("extra") or {}).get("weights"),  # Phase B replaces it with the task's account
+        "task": {"task": planned.task},
+        "weights": planned.weights,  # Phase B replaces it with the task's account
         "evidence": {},
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "harness_version": __version__,

@@ -15,6 +15,7 @@ from typing import Optional
 
 from harness import __version__
 from harness.precisions import STRICT_FP32
+from harness.records.planned_run import PlannedRun
 from harness.tasks.task_settings import is_video
 from runners.backends import runs_on_gpu
 
@@ -34,33 +35,34 @@ def math_mode(precision: str, on_gpu: bool) -> str:
     return precision
 
 
-def threads_identity(planned: dict) -> dict:
+def threads_identity(planned: PlannedRun) -> dict:
     """What sets a run's threads: --threads (None: the libraries' default) and the user's OMP_NUM_THREADS, which
     every phase process gets (harness/process/launcher.py); the threads Phase B used are in the result's ``threads``."""
     from harness.process.launcher import user_omp_num_threads
 
-    return {"requested": (planned.get("modes") or {}).get("threads"), "omp_num_threads_env": user_omp_num_threads() or None}
+    return {"requested": planned.spec.modes.threads, "omp_num_threads_env": user_omp_num_threads() or None}
 
 
-def run_identity(planned: dict, measurement: dict, setup: dict, isolation: str) -> dict:
-    extra = planned.get("extra") or {}
+def run_identity(planned: PlannedRun, measurement: dict, setup: dict, isolation: str) -> dict:
+    """What a run is measured as: equal identities, equal measurements (the parent reuses a stored result only then)."""
+    record = planned.to_dict()
     env = setup.get("environment") or {}
     memory = setup.get("memory") or {}
     device_record = setup.get("device") or {}
     device = device_record.get("resolved", "cpu")
     return {
-        "run": {k: planned.get(k) for k in RUN_FIELDS},
-        "artifact_sha256": planned.get("artifact_sha256"),
-        "input": extra.get("input"),
-        "task": extra.get("task_settings"),
+        "run": {k: record.get(k) for k in RUN_FIELDS},
+        "artifact_sha256": planned.artifact_sha256,
+        "input": planned.input,
+        "task": planned.task_settings,
         "measurement": dict(measurement),
         "dataset": (setup.get("dataset") or {}).get("fingerprint"),
         "device": {"resolved": device, "name": env.get("device_name")},
         "profile": {"name": memory.get("profile_name"), "budget_mb": memory.get("budget_mb"),
                     "emulated": memory.get("emulated")},
         "isolation": isolation,
-        "cudnn_benchmark": bool(extra.get("cudnn_benchmark", False)),
-        "math_mode": math_mode(str(planned.get("precision")), runs_on_gpu(str(planned.get("backend")), device_record)),
+        "cudnn_benchmark": bool(planned.cudnn_benchmark),
+        "math_mode": math_mode(planned.spec.precision, runs_on_gpu(planned.spec.backend, device_record)),
         "threads": threads_identity(planned),
         "versions": {**{k: env.get(k) for k in VERSION_FIELDS + (VOS_VERSION_FIELDS if is_video(planned) else ())},
                      "harness": __version__},

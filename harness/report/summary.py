@@ -158,7 +158,7 @@ def table_notes(rows: list) -> list:
 
 def variant_text(result: dict) -> str:
     """The run's modes as the tables show them, e.g. "cudagraph", "pipeline2", "fps30" or "cudagraph fps30"."""
-    from harness.settings.matrix import RunModes
+    from harness.records.planned_run import RunModes
 
     run = result.get("run", {})
     stored = (result.get("identity") or {}).get("run", {}).get("modes")

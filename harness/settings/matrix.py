@@ -1,141 +1,23 @@
-"""The run matrix: one run = model x backend x precision x imgsz x batch.
+"""The run matrix: how the user's lists of models, backends, precisions, sizes, batches and modes expand into runs
+(one run = model x backend x precision x imgsz x batch x modes), and which runs share a Phase B process. The
+records it makes are in harness/records/planned_run.py.
 
-Pure data, no heavy imports: the parent, Phase A and Phase B all share these definitions.
+No heavy imports: the parent, Phase A and Phase B all use it.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass, field
 from typing import Iterable, Optional, Sequence
 
 from harness.data.image_size import canonical
 from harness.precisions import PRECISIONS  # noqa: F401 - the vocabulary lives below; options reads it here
-from harness.files.unique_names import safe_name
+from harness.records.planned_run import RunModes, RunSpec
 from runners.backends import BACKENDS as BACKEND_DESCRIPTORS, artifact_priority, backend as backend_of
 
 BACKENDS = tuple(BACKEND_DESCRIPTORS)
 # Artifact priority when a model comes as several files and --backend is auto: .engine > .onnx > .pt
 ARTIFACT_PRIORITY = artifact_priority()
-
-@dataclass(frozen=True)
-class RunModes:
-    """Execution modes that change what is measured. The run id's variant label is derived from them, never
-    parsed back."""
-
-    channels_last: bool = False
-    cuda_graph: bool = False
-    cold_cache: bool = False
-    e2e: bool = False
-    streams: int = 1
-    pipeline: int = 1                     # batches in flight (1: the serial loop)
-    arrival_fps: Optional[float] = None   # None: back to back
-    arrival: str = "fixed"                # fixed | poisson (only with arrival_fps)
-    prompt: Optional[str] = None          # vos: points | bbox | mask (None: not a video model)
-    dla_core: Optional[int] = None        # tensorrt: the DLA core the engine runs on (None: the GPU alone)
-    threads: Optional[int] = None         # --threads: intra-op threads of torch and ONNX Runtime (None: their default)
-
-    @property
-    def label(self) -> str:
-        """e.g. "cudagraph", "channelslast+cudagraph", "streams4", "pipeline2", "dla0" ("" when no mode applies)."""
-        tokens = [name for name, on in (("channelslast", self.channels_last), ("cudagraph", self.cuda_graph),
-                                        ("coldcache", self.cold_cache), ("e2e", self.e2e)) if on]
-        counted = [f"{name}{n}" for name, n in (("streams", self.streams), ("pipeline", self.pipeline)) if n > 1]
-        dla = [f"dla{self.dla_core}"] if self.dla_core is not None else []
-        return "+".join(([self.prompt] if self.prompt else []) + dla + tokens + counted)
-
-    @property
-    def pacing_suffix(self) -> str:
-        """``__fps30`` (``__fps30poisson``) for a paced run, "" back to back."""
-        if self.arrival_fps is None:
-            return ""
-        return f"__fps{self.arrival_fps:g}" + ("poisson" if self.arrival == "poisson" else "")
-
-    @property
-    def threads_suffix(self) -> str:
-        """``__th4`` when --threads set the run's threads, else "": the run id ends with it."""
-        return f"__th{self.threads}" if self.threads is not None else ""
-
-    def to_dict(self) -> dict:
-        """The modes as stored; a GPU-only run leaves ``dla_core`` out, and a run at the libraries' default threads
-        ``threads``, so results stored before those dimensions existed keep their identity."""
-        data = asdict(self)
-        for optional in ("dla_core", "threads"):
-            if data[optional] is None:
-                del data[optional]
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Optional[dict]) -> "RunModes":
-        return cls(**{k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__})
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    model: str
-    backend: str
-    precision: str
-    imgsz: object        # a size label: 640 (square) or "480x640"
-    batch: int
-    modes: RunModes = field(default_factory=RunModes)
-
-    @property
-    def variant(self) -> str:
-        return self.modes.label
-
-    @property
-    def run_id(self) -> str:
-        base = f"{safe_name(self.model)}__{self.backend}__{self.precision}__img{self.imgsz}__b{self.batch}"
-        return ((f"{base}__{self.variant}" if self.variant else base) + self.modes.pacing_suffix
-                + self.modes.threads_suffix)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["modes"] = self.modes.to_dict()
-        data["variant"] = self.variant
-        data["run_id"] = self.run_id
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "RunSpec":
-        return cls(
-            model=str(data["model"]),
-            backend=str(data["backend"]),
-            precision=str(data["precision"]),
-            imgsz=canonical(data["imgsz"]),
-            batch=int(data["batch"]),
-            modes=RunModes.from_dict(data.get("modes")),
-        )
-
-
-@dataclass
-class PlannedRun:
-    """A run as Phase A plans it: the spec, the artifact Phase B will load, or why it will not run."""
-
-    spec: RunSpec
-    artifact: str | None = None
-    skip_status: str | None = None      # "skipped" or "skipped_oom" when Phase B must not run it
-    skip_reason: str | None = None
-    extra: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return {
-            **self.spec.to_dict(),
-            "artifact": self.artifact,
-            "skip_status": self.skip_status,
-            "skip_reason": self.skip_reason,
-            **({"extra": self.extra} if self.extra else {}),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "PlannedRun":
-        return cls(
-            spec=RunSpec.from_dict(data),
-            artifact=data.get("artifact"),
-            skip_status=data.get("skip_status"),
-            skip_reason=data.get("skip_reason"),
-            extra=dict(data.get("extra") or {}),
-        )
 
 
 def modes_for(backend: str, modes: dict) -> RunModes:

@@ -9,11 +9,10 @@ TASKS = ("detect", "segment", "pose", "obb", "classify", "depth", "generic")  # 
 VIDEO_TASK = "vos"  # the video models' own task (harness/video/), never declared for a file
 
 
-def is_video(record: Optional[dict]) -> bool:
-    """Whether a model record (its ``task``), a planned run (its ``extra``'s task) or a result (its task record) is of
-    the video workload: the one test the rest of the harness makes before it asks harness/video/workload.py."""
-    record = record or {}
-    task = record["task"] if "task" in record else (record.get("extra") or {}).get("task")
+def is_video(record) -> bool:
+    """Whether a model record (its ``task``), a planned run (a PlannedRun, or its dict) or a result (its task record)
+    is of the video workload: the one test the rest of the harness makes before it asks harness/video/workload.py."""
+    task = (record or {}).get("task") if isinstance(record, dict) or record is None else record.task
     if isinstance(task, dict):  # a result's task record
         task = task.get("task")
     return task == VIDEO_TASK

@@ -5,7 +5,7 @@ harness/video/workload.py)."""
 
 from __future__ import annotations
 
-from harness.settings.matrix import RunSpec
+from harness.records.planned_run import RunSpec
 from harness.precisions import TF32_ON_CPU, needs_cuda
 from harness.records.results import STATUS_SKIPPED
 

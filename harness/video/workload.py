@@ -11,7 +11,7 @@ run identity and the trtexec check included). What a phase or the parent then do
   encoder and TensorRT engines (harness/video/model_setup.py); :func:`check_annotations`, the data has a prompted
   object when only video models are asked for;
 - the planner (harness/phase_a/run_planner.py): :func:`planned_prompts`, :func:`plan` (the card a run loads, or why it
-  cannot run: harness/video/plan.py) and :func:`planned_extra`;
+  cannot run: harness/video/plan.py) and :func:`planned_vos_model`;
 - ``--skip_setup`` (harness/parent/setup_reuse.py): :func:`video_prompts` and :func:`with_prompts`.
 
 Phase B (harness/phase_b/inference_main.py) runs a video run with harness/phase_b/video_executor.py, and the run's
@@ -70,9 +70,9 @@ def plan(model: dict, spec, device: dict) -> tuple:
     return vos_artifact(model, spec, device)
 
 
-def planned_extra(model: dict, spec) -> dict:
-    """What a planned run with a prompt carries besides its spec: the prompt and the model's architecture record."""
-    return {"prompt": spec.modes.prompt, "vos_model": model.get("vos")} if spec.modes.prompt else {}
+def planned_vos_model(model: dict, spec) -> Optional[dict]:
+    """The architecture record a planned run with a prompt carries besides its spec (its prompt is in the spec)."""
+    return model.get("vos") if spec.modes.prompt else None
 
 
 def video_prompts(names: list) -> tuple:
