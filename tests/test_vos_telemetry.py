@@ -5,7 +5,7 @@ import types
 
 import pytest
 
-from harness.phase_b import video_executor
+from harness.phase_b import run_watchers, video_executor
 from harness.records.planned_run import PlannedRun, RunSpec
 
 
@@ -17,8 +17,8 @@ def test_the_uuid_is_the_run_devices_and_none_on_the_cpu():
         return types.SimpleNamespace(uuid="6a3e-second")
 
     torch = types.SimpleNamespace(device=lambda name: name, cuda=types.SimpleNamespace(get_device_properties=properties))
-    assert video_executor.telemetry_uuid(torch, "cuda:1") == "GPU-6a3e-second" and seen == ["cuda:1"]
-    assert video_executor.telemetry_uuid(torch, "cpu") is None
+    assert run_watchers.telemetry_uuid(torch, "cuda:1") == "GPU-6a3e-second" and seen == ["cuda:1"]
+    assert run_watchers.telemetry_uuid(torch, "cpu") is None
 
 
 def test_execute_vos_run_hands_the_uuid_to_telemetry(monkeypatch):
@@ -31,8 +31,8 @@ def test_execute_vos_run_hands_the_uuid_to_telemetry(monkeypatch):
         opened.append(cuda_uuid)
         raise Stop
 
-    monkeypatch.setattr(video_executor, "RunTelemetry", telemetry)
-    monkeypatch.setattr(video_executor, "telemetry_uuid", lambda torch_module, device: f"GPU-of-{device}")
+    monkeypatch.setattr(run_watchers, "RunTelemetry", telemetry)
+    monkeypatch.setattr(run_watchers, "telemetry_uuid", lambda torch_module, device: f"GPU-of-{device}")
     with pytest.raises(Stop):
         video_executor.execute_vos_run(PlannedRun(RunSpec("sam2.1_hiera_tiny", "torch", "fp16", 1024, 1)), {}, None, {}, None, "cuda:1", identity=None)
     assert opened == ["GPU-of-cuda:1"]

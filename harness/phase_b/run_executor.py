@@ -27,11 +27,11 @@ from harness.phase_b.e2e_passes import SERIES
 from harness.phase_b.fidelity_check import check_fidelity
 from harness.phase_b.run_task import run_input, run_task
 from harness.tasks.base import Figures
-from harness.measure.gpu_memory_sources import cuda_device_uuid
 from harness.phase_b.frame_feed import FrameFeed, SequenceFrames
 from harness.phase_b.pass_step import make_step
 from harness.phase_b.run_summary import attach_calibration, fill_figures, memory_budget_record, record_exception
 from harness.phase_b.run_telemetry import RunTelemetry
+from harness.phase_b.run_watchers import open_watchers
 from harness.records.results import STATUS_OK, new_result
 from harness.records.setup_config import resolve_path
 from runners.registry import runner_class
@@ -175,11 +175,7 @@ def open_run(planned: PlannedRun, setup: dict, config_path: Path, measurement: d
              telemetry_path, runner_options) -> RunContext:
     """The tracker's baseline (before anything of the run exists), telemetry, and the runner (not loaded)."""
     memory = setup.get("memory", {})
-    tracker = MemoryTracker(torch_module, device, float(measurement.get("memory_sample_ms", 20)) / 1000.0,
-                            memory.get("budget_mb"), bool(memory.get("unified_memory")), bool(memory.get("jetson")))
-    telemetry = RunTelemetry(telemetry_path, planned.run_id, device, bool(memory.get("jetson")),
-                             float(measurement.get("metrics_interval_s", 0.5)),
-                             cuda_device_uuid(torch_module, device) if device.startswith("cuda") else None)
+    tracker, telemetry = open_watchers(planned, setup, measurement, torch_module, device, telemetry_path)
     ctx = RunContext(planned, setup, config_path, measurement, torch_module, device, tracker, telemetry)
     tracker.baseline()
     telemetry.mark("load")

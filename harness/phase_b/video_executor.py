@@ -13,11 +13,10 @@ import time
 from pathlib import Path
 
 from harness.measure.host_interference import HostLoadSampler
-from harness.measure.memory_tracker import MemoryTracker
 from harness.measure.process_timeline import NoTimeline
 from harness.phase_b.run_summary import budget_figures, host_load_figures, memory_budget_record, record_exception
 from harness.phase_b.run_task import run_task
-from harness.phase_b.run_telemetry import RunTelemetry
+from harness.phase_b.run_watchers import open_watchers
 from harness.records.results import STATUS_FAILED, STATUS_OK, STATUS_SKIPPED, STATUS_SKIPPED_OOM, new_result
 from harness.video.encoder_check import MaskKeeper
 from harness.video.loader import load_vos_model
@@ -28,24 +27,13 @@ from runners.base import unenforced
 from harness.records.planned_run import PlannedRun
 
 
-def telemetry_uuid(torch_module, device: str):
-    """The CUDA device's uuid, so telemetry reads the GPU the run is on (NVML's index order may differ from
-    CUDA's); None on the CPU."""
-    from harness.measure.gpu_memory_sources import cuda_device_uuid
-
-    return cuda_device_uuid(torch_module, device) if device.startswith("cuda") else None
-
-
 def execute_vos_run(planned: PlannedRun, setup: dict, config_path: Path, measurement: dict, torch_module, device: str,
                     identity: dict, telemetry_path: Path = None, masks_dir: str = None, timeline=None) -> dict:
     started = time.perf_counter()
     timeline = timeline or NoTimeline()
     result = new_result(planned, STATUS_OK, identity)
     memory = setup.get("memory", {})
-    tracker = MemoryTracker(torch_module, device, float(measurement.get("memory_sample_ms", 20)) / 1000.0,
-                            memory.get("budget_mb"), bool(memory.get("unified_memory")), bool(memory.get("jetson")))
-    telemetry = RunTelemetry(telemetry_path, planned.run_id, device, bool(memory.get("jetson")),
-                             float(measurement.get("metrics_interval_s", 0.5)), telemetry_uuid(torch_module, device))
+    tracker, telemetry = open_watchers(planned, setup, measurement, torch_module, device, telemetry_path)
     result["task"] = run_task(planned).describe()
     result["vos"] = {"prompt": planned.spec.modes.prompt, "model": planned.vos_model}
     loaded, stage = None, "load"
