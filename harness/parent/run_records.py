@@ -11,10 +11,9 @@ from harness.records.planned_run import PlannedRun
 from harness.records.results import STATUS_FAILED, STATUS_SKIPPED_OOM, new_result, read_result, result_path, write_result
 
 
-def _parent_result(run: dict, status: str, reason: str, evidence: dict, outcome: ChildOutcome = None,
-                   oom_evidence: str = None) -> dict:
-    """``run``: a planned run's record with the identity the parent gave it."""
-    result = new_result(PlannedRun.from_dict(run), status, run["identity"], reason)
+def _parent_result(planned: PlannedRun, identity: dict, status: str, reason: str, evidence: dict,
+                   outcome: ChildOutcome = None, oom_evidence: str = None) -> dict:
+    result = new_result(planned, status, identity, reason)
     result["evidence"] = evidence
     if oom_evidence:
         result["oom_evidence"] = oom_evidence  # rule | probe | observed
@@ -41,17 +40,18 @@ def record_dead_child(run: dict, outcome: ChildOutcome, out_dir: Path, budget_mb
     else:
         detail = outcome.signal_name or f"exit code {outcome.returncode}"
         status, reason = STATUS_FAILED, f"Phase B process died ({detail}) before writing a result"
-    result = _parent_result(run, status, reason, evidence, outcome, oom_evidence)
+    result = _parent_result(PlannedRun.from_dict(run), run["identity"], status, reason, evidence, outcome, oom_evidence)
     if ending.kind == OOM_KILLED:
         result["oom_evidence_detail"] = ending.memory.get("seen")
     write_result(out_dir, result)
     return result
 
 def planned_skip_result(run: dict) -> dict:
-    """A run Phase A decided not to measure: recorded by the parent with Phase A's reason and evidence."""
+    """A run Phase A decided not to measure: recorded by the parent with Phase A's reason and evidence. ``run``: the
+    planned run as the setup config stores it, with the identity the parent gave it."""
     planned = PlannedRun.from_dict(run)
-    return _parent_result(run, planned.skip_status, planned.skip_reason, {"planned_by": "Phase A", **planned.evidence},
-                          oom_evidence=planned.oom_evidence)
+    return _parent_result(planned, run["identity"], planned.skip_status, planned.skip_reason,
+                          {"planned_by": "Phase A", **planned.evidence}, oom_evidence=planned.oom_evidence)
 
 def finish_process_times(out_dir: Path, run_ids: list, written: dict, outcome: ChildOutcome) -> None:
     """Each result of one Phase B process gets the two parts only the parent sees: its writing, and (the last run)

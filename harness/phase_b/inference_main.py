@@ -95,7 +95,7 @@ def run_validity(before: dict, setup: dict, device: str, result: dict, requireme
     return {**judge(conditions, Requirements.from_dict(requirements)), "conditions": conditions}
 
 
-def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None:
+def measure_and_write(request: dict, planned: PlannedRun, index: int, ctx: dict) -> None:
     """One run of this process: measured, annotated with the process facts, written atomically. Its part of the
     process's life (harness.measure.process_timeline) is in ``process.parts_s``; the parent adds the writing and the
     teardown from the ``run_end`` event's ``written_at`` and the process's exit."""
@@ -104,7 +104,8 @@ def measure_and_write(request: dict, run_id: str, index: int, ctx: dict) -> None
     torch, setup, measurement, timeline = ctx["torch"], ctx["setup"], request["measurement"], ctx["timeline"]
     first = 0 if index == 0 else len(timeline.parts)   # the first run carries the process's start-up
     parts_started_at = timeline.started_at if index == 0 else timeline.last
-    planned, identity = PlannedRun.from_dict(request["runs"][run_id]), request["runs"][run_id]["identity"]
+    run_id = planned.run_id
+    identity = request["runs"][run_id]["identity"]
     child_protocol.emit("run_start", run_id=run_id, pid=os.getpid())
     cudnn_benchmark = planned.cudnn_benchmark
     torch.backends.cudnn.benchmark = cudnn_benchmark
@@ -196,7 +197,8 @@ def measure_runs(request: dict, args) -> int:
     timeline.close("torch_import")
     from harness.hardware.environment import full_environment
 
-    needs_cuda = any(runs_on_gpu(request["runs"][run_id]["backend"], setup["device"]) for run_id in args.run_id)
+    runs = [PlannedRun.from_dict(request["runs"][run_id]) for run_id in args.run_id]
+    needs_cuda = any(runs_on_gpu(planned.spec.backend, setup["device"]) for planned in runs)
     torch_settings = _init_device(torch, device, setup, needs_cuda)
     imports_s = time.perf_counter() - begun
     environment = full_environment(device)
@@ -206,14 +208,14 @@ def measure_runs(request: dict, args) -> int:
                "power": jetson_power_state(setup), "process_started_at": timeline.started_at, "imports_s": imports_s,
                "environment": environment, "torch_settings": torch_settings, "timeline": timeline,
                "default_threads": torch.get_num_threads()}
-    for index, run_id in enumerate(args.run_id):
+    for index, planned in enumerate(runs):
         try:
-            measure_and_write(request, run_id, index, context)
+            measure_and_write(request, planned, index, context)
         except OSError as exc:
             from harness.files.disk_errors import disk_error_message
 
             if disk_error_message(exc) is None:
                 raise
-            child_protocol.emit("disk_error", run_id=run_id, message=f"Phase B {disk_error_message(exc)}")
+            child_protocol.emit("disk_error", run_id=planned.run_id, message=f"Phase B {disk_error_message(exc)}")
             return EXIT_USAGE
     return EXIT_OK
