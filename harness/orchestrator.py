@@ -67,9 +67,14 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
     console.progress = progress
     memory = setup.get("memory") or {}
     budget_mb = memory.get("budget_mb") if memory.get("unified_memory") else None  # process memory counts against it
+    from harness.process.fork_launcher import launcher_for
+
     try:
-        return _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console, progress,
-                                budget_mb)
+        with launcher_for(opts.isolation) as launcher:
+            done = _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console,
+                                    progress, budget_mb, launcher)
+            console.launcher = launcher.record() if launcher is not None else None
+            return done
     finally:
         progress.close()
         console.progress = None
@@ -84,23 +89,25 @@ def say_if_threads_exceed_free_cores(runs: list, console: Console) -> None:
 
 
 def _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console, progress,
-                     budget_mb=None) -> list:
+                     budget_mb=None, launcher=None) -> list:
     repeats = RepeatRecord(opts.repeats)
     done: list = []
     for repeat in range(opts.repeats):
         wanted = [r for r in pending if repeats.wants_more(r)]
         label = f" (process {repeat + 1}/{opts.repeats})" if opts.repeats > 1 else ""
+        if repeat > 0 and launcher is not None:
+            launcher.start()  # each repeat's processes from a launcher of their own: they share no pages (docs/isolation.md)
         done.extend(_one_pass_over(opts, wanted, by_id, position, total, request, out_dir, log_file, console,
-                                   progress, label, repeats, budget_mb))
+                                   progress, label, repeats, budget_mb, launcher))
     for run_id in pending:
         repeats.write_chosen(out_dir, run_id)
     return sorted(set(done), key=pending.index)
 
 
 def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_file, console, progress, label,
-                   repeats, budget_mb=None) -> list:
-    """Every run of ``run_ids`` measured once, each group of the isolation policy in a fresh Phase B process; a
-    process that dies part-way gives the rest of its group a new one."""
+                   repeats, budget_mb=None, launcher=None) -> list:
+    """Every run of ``run_ids`` measured once, each group of the isolation policy in a fresh Phase B process (forked
+    by ``launcher`` under --isolation fork); a process that dies part-way gives the rest of its group a new one."""
     queue = collections.deque(group_runs(run_ids, opts.isolation))
     done: list = []
     while queue:
@@ -117,7 +124,7 @@ def _one_pass_over(opts, run_ids, by_id, position, total, request, out_dir, log_
 
         args = ["--request", str(request)] + [arg for run_id in group for arg in ("--run_id", run_id)]
         outcome = run_phase("harness.phase_b", args, opts.run_timeout_s, log_file, echo=opts.verbose,
-                            on_event=on_event)
+                            on_event=on_event, launcher=launcher)
         done.extend(r for r in group if r in ended)
         finish_process_times(out_dir, [r for r in group if r in ended], ended, outcome)
         refused = outcome.last_event("disk_error")
@@ -203,9 +210,11 @@ def command_time_lines(results: list, started: float, started_at: float, console
     total_s = time.perf_counter() - started
     measured = [r for r in results if ((r.get("process") or {}).get("process_started_at") or 0) >= started_at - 1.0]
     walls = sum((r.get("process") or {}).get("process_wall_s") or 0.0 for r in measured)
-    other = total_s - (console.phase_a_s or 0.0) - walls - reports_s
+    launcher = console.launcher or {}
+    other = total_s - (console.phase_a_s or 0.0) - walls - reports_s - launcher.get("waited_s", 0.0)
     return time_lines(measured, {"total_s": total_s, "phase_a_s": console.phase_a_s, "reports_s": reports_s,
-                                 "parent_other_s": max(0.0, other), "phase_a_steps_s": console.phase_a_steps})
+                                 "parent_other_s": max(0.0, other), "phase_a_steps_s": console.phase_a_steps,
+                                 "launcher": console.launcher})
 
 
 def _run_locked(opts: Options, out_dir: Path) -> int:

@@ -41,7 +41,7 @@ def test_children_get_the_users_thread_setting_not_ultralytics(monkeypatch):
     """Ultralytics sets OMP_NUM_THREADS=1 on import; that must not reach our phase processes."""
     import os
 
-    from harness.process import launcher
+    from harness.process import child_environment as launcher
 
     monkeypatch.delenv(launcher.USER_OMP_NUM_THREADS, raising=False)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)

@@ -25,12 +25,12 @@ def test_a_rerun_redoes_a_result_measured_another_way_and_says_why(shared_setup,
     out = tmp_path / "out"
     _measure(shared_setup, out, tmp_path)
     first = load_json(out / "runs" / f"{RUN}.json")
-    assert first["identity"]["isolation"] == "run" and first["identity"]["device"]["resolved"] == "cpu"
+    assert first["identity"]["isolation"] == "fork" and first["identity"]["device"]["resolved"] == "cpu"
     assert first["identity"]["versions"]["torch"] and first["identity"]["dataset"]
     same = _measure(shared_setup, out, tmp_path)
     assert f"{RUN}: result exists, reused" in same.stdout
     changed = _measure(shared_setup, out, tmp_path, "--isolation", "phase")
-    assert f"{RUN}: redone: isolation changed run → phase" in changed.stdout
+    assert f"{RUN}: redone: isolation changed fork → phase" in changed.stdout
     assert load_json(out / "runs" / f"{RUN}.json")["identity"]["isolation"] == "phase"
 
 

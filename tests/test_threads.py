@@ -89,7 +89,7 @@ def test_threads_are_set_and_recorded_per_run(tmp_path):
 
 def test_a_fleet_node_gives_its_phases_the_users_omp_setting_not_rays(monkeypatch):
     from harness.fleet.node_work import threads_as_on_one_host
-    from harness.process.launcher import USER_OMP_NUM_THREADS, child_environment
+    from harness.process.child_environment import USER_OMP_NUM_THREADS, child_environment
 
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # what Ray gives its workers
     monkeypatch.delenv(USER_OMP_NUM_THREADS, raising=False)

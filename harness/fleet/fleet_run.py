@@ -16,7 +16,7 @@ from harness.fleet.head_frames import frames_shipment, head_setup_options, weigh
 from harness.fleet.node_inventory import (chosen_profiles, device_resource, fleet_nodes, lost_nodes, nodes_of,
                                           pinned_node)
 from harness.fleet.task_ending import retryable, task_failure
-from harness.process.launcher import user_omp_num_threads
+from harness.process.child_environment import user_omp_num_threads
 from harness.records.measurement_request import measurement_settings, validity_requirements
 from harness.parent.console import status_line
 from harness.parent.reuse import reuse_decision

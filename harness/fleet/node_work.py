@@ -12,7 +12,8 @@ from pathlib import Path
 
 from harness.files.atomic_io import atomic_write_json, read_json
 from harness.fleet.folder_shipment import unpack
-from harness.process.launcher import USER_OMP_NUM_THREADS, run_phase
+from harness.process.child_environment import USER_OMP_NUM_THREADS
+from harness.process.launcher import run_phase
 from harness.records.measurement_request import write_request
 from harness.settings.options import Options
 from harness.records.results import read_result, result_path

@@ -55,13 +55,33 @@ def reset_peak_rss() -> bool:
 
 
 def uss_mb() -> Optional[float]:
-    """Unique set size: memory that would be freed if this process exited (psutil, reads smaps)."""
+    """Unique set size: memory that would be freed if this process exited (psutil, reads smaps). A process forked
+    by the launcher (--isolation fork) adds the pages it shares only with the launcher (torch's import): it would
+    hold them alone had it imported torch itself (harness.process.forked_start.shared_with_launcher_kb)."""
     try:
         import psutil
 
-        return psutil.Process().memory_full_info().uss / BYTES_PER_MB
+        own = psutil.Process().memory_full_info().uss / BYTES_PER_MB
     except Exception:
         return None
+    from harness.process.forked_start import launcher_record, shared_with_launcher_kb
+
+    if launcher_record() is not None:
+        shared = shared_with_launcher_kb()
+        return None if shared is None else own + shared / 1024
+    return own
+
+
+def launcher_unique_mb() -> Optional[float]:
+    """Under --isolation fork, the memory the launcher holds alone now (what it adds to the host's use while this
+    process runs: its pages this process has rewritten, kept as they were for the next fork); None otherwise."""
+    from harness.process.forked_start import launcher_record, unique_kb
+
+    launcher = launcher_record()
+    if launcher is None:
+        return None
+    kb = unique_kb(int(launcher["pid"]))
+    return kb / 1024 if kb else None
 
 
 @functools.lru_cache(maxsize=1)

@@ -196,8 +196,12 @@ class MemoryTracker:
             self.sampler.stop()
         self.figures["peak_rss_mb"] = self._with_window_max("peak_rss_mb", host_memory.peak_rss_mb())
         self.figures["end_uss_mb"] = host_memory.uss_mb()
+        launcher_mb = host_memory.launcher_unique_mb()
+        if launcher_mb is not None:  # --isolation fork: docs/isolation.md
+            self.notes["launcher_unique_mb"] = round(launcher_mb, 1)
         if self.figures["end_uss_mb"] is None:
-            self.unavailable["end_uss_mb"] = "psutil could not read this process's smaps"
+            self.unavailable["end_uss_mb"] = ("psutil could not read this process's smaps (or, under --isolation fork, "
+                                              "the launcher's smaps_rollup)")
         if self.on_cuda:
             alloc, reserved = self._torch_peaks()
             self.figures["peak_torch_alloc_mb"] = self._with_window_max("peak_torch_alloc_mb", alloc)

@@ -222,7 +222,9 @@ MEMORY = [  # inside the run's Phase B process; the baseline is after device ini
            "largest torch allocation during the checks after the measured passes (CUDA only)"),
     Metric("peak_rss_delta_mb", "MiB", "VmHWM - VmRSS baseline", "peak_rss_mb minus baseline_rss_mb"),
     Metric("end_uss_mb", "MiB", "psutil memory_full_info().uss",
-           "unique set size read once, right after the measured passes (not a peak): memory only this process holds"),
+           "unique set size read once, right after the measured passes (not a peak): memory only this process holds "
+           "(under --isolation fork, with the pages it shares only with the launcher, as a new interpreter would hold "
+           "them: docs/isolation.md)"),
     Metric("baseline_torch_alloc_mb", "MiB", "torch.cuda.memory_allocated", "bytes held by live tensors at the baseline "
            "(CUDA only)"),
     Metric("baseline_torch_reserved_mb", "MiB", "torch.cuda.memory_reserved", "bytes the caching allocator had reserved "

@@ -18,6 +18,7 @@ class Console:
         self.progress = None
         self.phase_a_s = None      # Phase A's process wall time when this command ran it
         self.phase_a_steps = None  # its steps' seconds (setup config's phase_a.timings_s)
+        self.launcher = None       # the fork launcher's record (harness.process.fork_launcher) under --isolation fork
 
     def say(self, text: str = "") -> None:
         safe_print(text, self.progress.write if self.progress is not None else None)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -153,7 +152,7 @@ def measure_and_write(request: dict, planned: PlannedRun, index: int, ctx: dict)
                          "process_started_at": started_at, "imports_and_device_init_s": ctx["imports_s"],
                          "run_index_in_process": index, "process_wall_s_at_write": time.time() - started_at,
                          "parts_s": timeline.since(first), "parts_started_at": parts_started_at,
-                         "write_started_at": timeline.last}
+                         "write_started_at": timeline.last, "launcher": forked_from()}
     write_result(out_dir, result)
     written_at = time.time()
     timeline.close("write_result")
@@ -161,18 +160,24 @@ def measure_and_write(request: dict, planned: PlannedRun, index: int, ctx: dict)
                         p50=result["metrics"].get("latency_ms_p50"), written_at=written_at)
 
 
+def forked_from():
+    """Under --isolation fork, the launcher this process was forked from: its pid and its torch import's seconds
+    (paid once for the command, not by this process); None for a process that started as a new interpreter."""
+    from harness.process.forked_start import launcher_record
+
+    launcher = launcher_record()
+    return None if launcher is None else {"pid": launcher.get("pid"), "import_s": launcher.get("import_s")}
+
+
 def exit_now(code: int) -> None:
     """End the process as soon as its results are written: streams flushed, then os._exit. The interpreter's own
     shutdown (garbage-collecting torch's modules, joining library threads) took 1.5-2.5 s per process and did nothing
     a result needs: every file is written atomically and closed, telemetry and samplers are stopped in each run's
     close, and the driver frees a CUDA context when its process ends."""
+    from harness.process.lifeline import end_process
+
     logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(code)
+    end_process(code)
 
 
 def main(argv=None) -> int:

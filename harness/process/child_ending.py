@@ -30,6 +30,8 @@ def classify_ending(outcome, verdict_event: Optional[str], timeout_s: Optional[f
     if outcome.timed_out:
         limit = f"within {timeout_s:.0f} s" if timeout_s is not None else "within its time limit"
         return ChildEnding(TIMEOUT, f"no answer {limit}; the process was stopped after {outcome.wall_s:.0f} s", event)
+    if getattr(outcome, "lost", None) and outcome.returncode is None:
+        return ChildEnding(DIED, outcome.lost, event)
     if outcome.returncode == -signal.SIGKILL:
         judged = judge_kill(getattr(outcome, "memory", None), budget_mb)
         if judged.out_of_memory:

@@ -17,14 +17,12 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Optional, TextIO
 
 from harness.process import child_protocol
+from harness.process.child_environment import child_environment
 from harness.files.disk_errors import with_path
 from harness.process.oom_evidence import MemoryRecord, MemoryWitness
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -38,6 +36,7 @@ class ChildOutcome:
     tail: list = field(default_factory=list)
     memory: Optional[MemoryRecord] = None   # what the parent saw of its memory (harness.process.oom_evidence)
     ended_at: Optional[float] = None        # time.time() when the parent saw it exit
+    lost: Optional[str] = None              # why no exit status is known (its fork launcher failed or ended)
 
     @property
     def signal_name(self) -> Optional[str]:
@@ -55,38 +54,6 @@ class ChildOutcome:
         return None
 
 
-USER_OMP_NUM_THREADS = "JETSON_BENCHMARK_USER_OMP_NUM_THREADS"
-LAUNCHED_AT = "JETSON_BENCHMARK_LAUNCHED_AT"
-
-
-def user_omp_num_threads() -> str:
-    """The OMP_NUM_THREADS the user gave this command ("" when none): what every phase process gets."""
-    return os.environ.get(USER_OMP_NUM_THREADS, os.environ.get("OMP_NUM_THREADS", ""))
-
-
-def child_environment() -> dict:
-    """The parent's environment for a phase process, minus what a library set behind the user's back.
-
-    Ultralytics sets OMP_NUM_THREADS=1 on import when it is unset ("reduced CPU utilization during
-    training"). Inherited by our child processes that would make their CPU work single-threaded and key
-    torch.compile's CPU kernels for one thread. The top-level parent records the user's own value (or
-    its absence) once, and every child gets exactly that.
-    """
-    env = dict(os.environ)
-    if USER_OMP_NUM_THREADS not in env:  # the top-level parent: nothing has imported Ultralytics yet
-        env[USER_OMP_NUM_THREADS] = user_omp_num_threads()
-    if env[USER_OMP_NUM_THREADS]:
-        env["OMP_NUM_THREADS"] = env[USER_OMP_NUM_THREADS]
-    else:
-        env.pop("OMP_NUM_THREADS", None)
-    env["PYTHONUNBUFFERED"] = "1"
-    env["JETSON_BENCHMARK_PARENT_PID"] = str(os.getpid())
-    env[LAUNCHED_AT] = repr(time.time())  # the child's life starts here (harness.measure.process_timeline)
-    existing = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(PROJECT_ROOT) + (os.pathsep + existing if existing else "")
-    return env
-
-
 def _kill_group(proc: subprocess.Popen, sig: int) -> None:
     try:
         os.killpg(proc.pid, sig)
@@ -102,13 +69,26 @@ def run_phase(
     echo: bool = False,
     on_event: Optional[Callable[[dict], None]] = None,
     tail_lines: int = 40,
+    launcher=None,
 ) -> ChildOutcome:
+    """``python -m module args`` as a child process, started afresh, or forked by ``launcher`` (a
+    harness.process.fork_launcher.ForkLauncher, for ``--isolation fork``)."""
     argv = [sys.executable, "-m", module, *args]
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-        bufsize=1, errors="replace", start_new_session=True, env=child_environment(), cwd=os.getcwd(),
-    )
+    if launcher is not None:
+        from harness.process.fork_launcher import LauncherFailed
+
+        try:
+            proc = launcher.start_child(argv, child_environment())
+        except LauncherFailed as exc:  # no process for this run: the launcher's own ending is the run's
+            return ChildOutcome(argv=argv, pid=exc.pid, returncode=exc.returncode, timed_out=False,
+                                ended_at=time.time(), wall_s=time.perf_counter() - started, tail=[str(exc)],
+                                memory=exc.memory, lost=None if exc.returncode is not None else str(exc))
+    else:
+        proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+            bufsize=1, errors="replace", start_new_session=True, env=child_environment(), cwd=os.getcwd(),
+        )
     outcome = ChildOutcome(argv=argv, pid=proc.pid, returncode=None, timed_out=False, wall_s=0.0)
     witness = MemoryWitness(proc.pid)
     tail: collections.deque = collections.deque(maxlen=tail_lines)
@@ -149,6 +129,8 @@ def run_phase(
     finally:
         exited_at = time.time()
         reader.join(timeout=10)
+        if launcher is not None and not reader.is_alive():
+            proc.stdout.close()  # a Popen's pipe is closed with it; this one is ours
         if not log_errors:
             try:
                 log_file.flush()
@@ -157,6 +139,10 @@ def run_phase(
     if log_errors:
         raise log_errors[0]
     outcome.returncode = proc.returncode
+    if getattr(proc, "launcher_lost", False):
+        from harness.process.fork_launcher import LAUNCHER_LOST
+
+        outcome.lost = LAUNCHER_LOST
     outcome.wall_s = time.perf_counter() - started
     outcome.ended_at = exited_at
     outcome.memory = witness.finish(killed=proc.returncode == -signal.SIGKILL and not outcome.timed_out)

@@ -27,6 +27,18 @@ COMPARABLE_PARTS = ("dataset", "device", "profile", "input", "task", "isolation"
                     "measurement.max_frames_in_mem", "measurement.accuracy_images", "measurement.dense_gt")
 
 
+# --isolation fork and --isolation run both give each run a fresh process and read the same figures
+# (docs/isolation.md): compare takes a pair of them as measured alike. A stored result is still redone when the mode
+# changes (the key covers it): its process parts differ.
+ALIKE_ISOLATION = {"fork": "run"}
+
+
+def for_comparison(identity: dict) -> dict:
+    """The identity as compare checks it: the isolation modes that measure alike under one name."""
+    isolation = identity.get("isolation")
+    return {**identity, "isolation": ALIKE_ISOLATION.get(isolation, isolation)}
+
+
 def math_mode(precision: str, on_gpu: bool) -> str:
     """The arithmetic a run's precision means where it executes: ``fp32`` on a GPU is strict fp32 (TF32 off),
     ``tf32`` lets fp32 matrix math use TF32 tensor cores; elsewhere the precision is what it says."""
@@ -37,8 +49,8 @@ def math_mode(precision: str, on_gpu: bool) -> str:
 
 def threads_identity(planned: PlannedRun) -> dict:
     """What sets a run's threads: --threads (None: the libraries' default) and the user's OMP_NUM_THREADS, which
-    every phase process gets (harness/process/launcher.py); the threads Phase B used are in the result's ``threads``."""
-    from harness.process.launcher import user_omp_num_threads
+    every phase process gets (harness/process/child_environment.py); the threads Phase B used are in the result's ``threads``."""
+    from harness.process.child_environment import user_omp_num_threads
 
     return {"requested": planned.spec.modes.threads, "omp_num_threads_env": user_omp_num_threads() or None}
 

@@ -39,7 +39,7 @@ import numpy as np
 
 from harness.errors import EXIT_REGRESSION, UserError
 from harness.records.results import STATUS_OK, load_results
-from harness.records.run_identity import COMPARABLE_PARTS, differences
+from harness.records.run_identity import COMPARABLE_PARTS, differences, for_comparison
 
 ALPHA = 0.05
 # Above every H200 repeat of the same matrix (median 2.8 %, largest 8.5 %) and the median between-process
@@ -107,7 +107,8 @@ def comparability(a: dict, b: dict, ignore: tuple = ()) -> tuple:
     comparison between devices is about."""
     ia, ib = a.get("identity"), b.get("identity")
     if isinstance(ia, dict) and isinstance(ib, dict):
-        return differences(ia, ib, tuple(p for p in COMPARABLE_PARTS if p not in ignore)), ""
+        parts = tuple(p for p in COMPARABLE_PARTS if p not in ignore)
+        return differences(for_comparison(ia), for_comparison(ib), parts), ""
     return _legacy_differences(a, b)
 
 

@@ -31,8 +31,10 @@ def _key_values(mapping: dict) -> list:
 
 
 TIME_NOTE = ("Each Phase B process's life from its launch to its exit, in contiguous parts that add up to its wall time "
-             "(docs/metrics.md, \"Where the time goes\"); measured is the window every latency figure comes from.")
-TIME_COLUMNS = (("run_id", "run"), ("process_wall_s", "process s"), ("measured_s", "measured s"),
+             "(docs/metrics.md, \"Where the time goes\"); measured is the window every latency figure comes from. "
+             "Under isolation fork, torch was imported once by the launcher each process was forked from, not by "
+             "the process (docs/isolation.md).")
+TIME_COLUMNS = (("run_id", "run"), ("isolation", "isolation"), ("process_wall_s", "process s"), ("measured_s", "measured s"),
                 ("wall_over_measured", "wall / measured"), ("parts", "parts (s)"))
 
 

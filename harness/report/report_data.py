@@ -138,7 +138,8 @@ def process_time_rows(results: list) -> list:
         if not parts:
             continue
         wall, measured = process.get("process_wall_s"), parts.get("measured")
-        rows.append({"run_id": r["run_id"], "process_wall_s": wall, "measured_s": measured,
+        rows.append({"run_id": r["run_id"], "isolation": process.get("isolation"), "process_wall_s": wall,
+                     "measured_s": measured,
                      "wall_over_measured": round(wall / measured, 2) if wall and measured else None,
                      "parts": " + ".join(f"{k} {v:.2f}" for k, v in parts.items() if v >= 0.005)})
     return rows

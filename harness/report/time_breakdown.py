@@ -44,6 +44,10 @@ def time_lines(results: list, command: dict) -> list:
     walls = [w for w in walls if w]
     if walls:
         lines.append(f"  Phase B, {len(walls)} process(es), {sum(walls):.1f} s: {_parts_text(part_totals(results))}")
+    launcher = command.get("launcher")
+    if launcher and launcher.get("starts"):
+        lines.append(f"  fork launcher: torch imported once per launcher ({launcher['starts']} started, "
+                     f"{launcher['import_s']:.1f} s), the parent waited {launcher['waited_s']:.1f} s for it")
     ratios = overhead_ratios(results)
     if ratios:
         lines.append(f"  a Phase B process lives {statistics.median(ratios):.2f}x its measured window (median of "

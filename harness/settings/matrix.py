@@ -94,11 +94,13 @@ def expand_matrix(
 def group_runs(run_ids: Iterable[str], isolation: str) -> list[list[str]]:
     """Isolation policy: which runs share a Phase B process.
 
-    ``run``   - one fresh process per run (default: every run starts from a clean allocator and context).
+    ``fork``  - one fresh process per run, forked by a launcher that imported torch once (default on Linux:
+                every run starts from a clean allocator and context; docs/isolation.md).
+    ``run``   - one fresh process per run, a new interpreter that imports torch itself.
     ``phase`` - every run in one Phase B process (the original single-process Phase B), for comparison.
     """
     ids = list(run_ids)
-    if isolation == "run":
+    if isolation in ("fork", "run"):
         return [[run_id] for run_id in ids]
     if isolation == "phase":
         return [ids] if ids else []

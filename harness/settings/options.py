@@ -24,7 +24,7 @@ from runners.backends import names_taking, names_with, spoken_list
 FAIL_ON = ("invalid", "fidelity", "accuracy_drop", "skipped")  # --fail_on: what else makes the exit 3 (harness/parent/exit_status.py)
 
 DEFAULT_MODELS = ("yolo11n", "yolov8n")
-ISOLATIONS = ("run", "phase")
+ISOLATIONS = ("fork", "run", "phase")
 ARRIVALS = ("fixed", "poisson")
 
 
@@ -97,7 +97,7 @@ class Options:
     warmup: int = 10
     iters: int = 50
     min_duration_s: float = 3.0
-    isolation: str = "run"
+    isolation: str = "fork"
     repeats: int = 1
     pipeline: list = field(default_factory=lambda: [1])
     arrival_fps: list = field(default_factory=list)      # empty: back to back
@@ -282,7 +282,9 @@ FLAG_TABLE: dict[str, tuple[Any, str]] = {
     "iters": ("int", "measured passes (batches) per run, at least (default 50)"),
     "min_duration_s": ("float", "measure until both --iters passes and this many seconds are done, as trtexec does "
                                 "(default 3; 0 = --iters only)"),
-    "isolation": (ISOLATIONS, "run: a fresh Phase B process per run (default); phase: every run in one Phase B process"),
+    "isolation": (ISOLATIONS, "fork: a fresh Phase B process per run, forked by a launcher that imported torch once "
+                              "(default on Linux; docs/isolation.md); run: a fresh interpreter per run, importing torch "
+                              "itself (the default elsewhere); phase: every run in one Phase B process"),
     "repeats": ("int", "measure each run in this many fresh Phase B processes and keep each process's figures; the "
                        "result is the median-p50 process, and compare tests changes against the spread (default 1)"),
     "pipeline": ("ints", "in-flight batches, e.g. 1,2,4: >1 overlaps the copy of batch i+1 with the compute of batch i "
@@ -407,6 +409,17 @@ def add_flags(parser: argparse.ArgumentParser, table: Optional[dict] = None) -> 
                 group.add_argument(f"--{name}", default=None, metavar=name.upper(), help=flag_help(kind, help_text))
 
 
+def _resolve_isolation(opts: Options) -> None:
+    """--isolation fork needs Linux; by default elsewhere each run gets a new interpreter (--isolation run)."""
+    from harness.process.fork_launcher import fork_available
+
+    if opts.isolation != "fork" or fork_available():
+        return
+    if "isolation" in opts.explicit:
+        raise UserError("--isolation fork needs Linux (fork, /proc/self/pagemap); use --isolation run here")
+    opts.isolation = "run"
+
+
 def resolve(namespace: argparse.Namespace) -> Options:
     """Parse, validate and fill defaults. Raises :class:`UserError` with a one-line message."""
     opts = Options()
@@ -423,6 +436,7 @@ def resolve(namespace: argparse.Namespace) -> Options:
 
 
 def validate(opts: Options) -> None:
+    _resolve_isolation(opts)
     stray = [f"--{name}" for name in ("devices", "fleet_dir") if name in opts.explicit]
     if stray and not opts.cluster:
         raise UserError(f"{' and '.join(stray)} apply only with --cluster (docs/fleet.md)")
