@@ -88,3 +88,15 @@ def test_max_frames_in_mem_takes_a_number_auto_or_all():
     assert parse().max_frames_in_mem == "auto"
     with pytest.raises(UserError, match="expected a number"):
         parse("--max_frames_in_mem", "some")
+
+
+def test_fork_isolation_is_the_default_where_the_host_can_fork(monkeypatch):
+    import harness.process.fork_launcher as fork_launcher
+
+    monkeypatch.setattr(fork_launcher, "fork_available", lambda: True)
+    assert parse().isolation == "fork"
+    monkeypatch.setattr(fork_launcher, "fork_available", lambda: False)
+    assert parse().isolation == "run"  # elsewhere a new interpreter per run, said in --help
+    assert parse("--isolation", "phase").isolation == "phase"
+    with pytest.raises(UserError, match="--isolation fork needs Linux"):
+        parse("--isolation", "fork")

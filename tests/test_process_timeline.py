@@ -48,3 +48,13 @@ def test_the_command_account_sums_parts_over_runs():
     assert lines[0] == "where the time went (12.0 s):" and "Phase A 2.0 s: models 1.5" in lines[1]
     assert "2 process(es), 9.0 s: torch_import 2.0, measured 6.0, teardown 1.0" in lines[2]
     assert "1.50x its measured window" in lines[3]
+
+
+def test_the_account_names_the_fork_launchers_import_once():
+    results = [{"run_id": "r", "process": {"parts_s": {"torch_import": 0.0, "measured": 3.0}, "process_wall_s": 3.2,
+                                           "run_index_in_process": 0}}]
+    lines = time_lines(results, {"total_s": 6.0, "reports_s": 0.5, "parent_other_s": 0.3,
+                                 "launcher": {"starts": 1, "import_s": 1.04, "waited_s": 0.98}})
+    assert "  fork launcher: torch imported once per launcher (1 started, 1.0 s), the parent waited 1.0 s for it" in lines
+    assert not any("fork launcher" in line for line in time_lines(results, {"total_s": 6.0, "reports_s": 0.5,
+                                                                            "parent_other_s": 0.3}))

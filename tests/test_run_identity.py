@@ -9,7 +9,8 @@ from harness.parent.reuse import reuse_decision
 from harness.records.results import new_result
 from harness.files.identity_key import key_of
 from harness.records.planned_run import PlannedRun
-from harness.records.run_identity import COMPARABLE_PARTS, differences, math_mode, run_identity, what_changed
+from harness.records.run_identity import (COMPARABLE_PARTS, differences, for_comparison, math_mode, run_identity,
+                                          what_changed)
 
 PLANNED = {"run_id": "m__torch__fp32__img64__b1", "model": "m", "backend": "torch", "variant": "", "precision": "fp32",
            "imgsz": 64, "batch": 1, "artifact": "/a/m.pt", "artifact_sha256": "ab" * 32,
@@ -59,6 +60,13 @@ def test_every_part_that_changes_a_figure_changes_the_key(change, expected):
 
 def test_isolation_and_harness_version_are_in_the_identity():
     assert key_of(_identity(isolation="run")) != key_of(_identity(isolation="phase"))
+    assert key_of(_identity(isolation="fork")) != key_of(_identity(isolation="run"))  # redone: its parts differ
+
+
+def test_compare_takes_fork_and_run_as_measured_alike_but_not_phase():
+    fork, run, phase = (for_comparison(_identity(isolation=i)) for i in ("fork", "run", "phase"))
+    assert differences(fork, run, COMPARABLE_PARTS) == []
+    assert differences(fork, phase, COMPARABLE_PARTS) == ["isolation changed run → phase"]
     assert _identity()["versions"]["harness"] == __version__
 
 
