@@ -71,6 +71,8 @@ def measure(opts: Options, config_path: Path, setup: dict, runs: list, out_dir: 
 
     try:
         with launcher_for(opts.isolation) as launcher:
+            if launcher is not None and launcher.ready_or_not():
+                progress.restart_clock()  # the launcher's one import is not a run's time
             done = _measure_pending(opts, pending, by_id, position, total, request, out_dir, log_file, console,
                                     progress, budget_mb, launcher)
             console.launcher = launcher.record() if launcher is not None else None

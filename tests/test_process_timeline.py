@@ -58,3 +58,22 @@ def test_the_account_names_the_fork_launchers_import_once():
     assert "  fork launcher: torch imported once per launcher (1 started, 1.0 s), the parent waited 1.0 s for it" in lines
     assert not any("fork launcher" in line for line in time_lines(results, {"total_s": 6.0, "reports_s": 0.5,
                                                                             "parent_other_s": 0.3}))
+
+
+def test_the_matrix_bars_clock_restarts_before_the_first_run_only():
+    from harness.parent.progress import Progress
+
+    progress = Progress(4, enabled=True)
+    try:
+        started = progress.matrix.start_t
+        import time
+
+        time.sleep(0.05)
+        progress.restart_clock()  # the launcher was ready: no run has ended, the clock starts now
+        assert progress.matrix.start_t > started and progress.matrix.total == 4
+        progress.on_event({"event": "run_end", "run_id": "a"})
+        restarted = progress.matrix.start_t
+        progress.restart_clock()  # a run is done: its time is the ETA's, kept
+        assert progress.matrix.start_t == restarted and progress.matrix.n == 1
+    finally:
+        progress.close()

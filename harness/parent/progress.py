@@ -31,6 +31,12 @@ class Progress:
             self.matrix = tqdm(total=total_runs, desc="matrix", unit="run", position=0, dynamic_ncols=True,
                                mininterval=MIN_REDRAW_S)
 
+    def restart_clock(self) -> None:
+        """Start the matrix bar's clock now (no run done yet): a one-time wait before the first run, such as the fork
+        launcher's import, would otherwise be read as part of every run and inflate the first ETAs."""
+        if self.matrix is not None and self.matrix.n == 0:
+            self.matrix.reset(total=self.matrix.total)
+
     def write(self, text: str) -> None:
         """Print a line without tearing the bars."""
         if self.matrix is not None:

@@ -144,6 +144,14 @@ class ForkLauncher:
         return LauncherFailed(f"the fork launcher did not start ({how}): {self.output_tail() or 'no output'}",
                               self.process.pid, returncode, memory)
 
+    def ready_or_not(self) -> bool:
+        """Wait until the launcher is ready; False if it could not start (each run will then say why)."""
+        try:
+            self.wait_ready()
+            return True
+        except LauncherFailed:
+            return False
+
     def receive(self, timeout: Optional[float], argv: list) -> Optional[dict]:
         """The launcher's next message; None when it is gone. A timeout raises ``subprocess.TimeoutExpired``."""
         self.control.settimeout(timeout)
