@@ -27,10 +27,15 @@ def test_a_rerun_redoes_a_result_measured_another_way_and_says_why(shared_setup,
     first = load_json(out / "runs" / f"{RUN}.json")
     assert first["identity"]["isolation"] == "fork" and first["identity"]["device"]["resolved"] == "cpu"
     assert first["identity"]["versions"]["torch"] and first["identity"]["dataset"]
+    assert first["process"]["launcher"]["pid"] and first["process"]["parts_s"]["torch_import"] < 0.1  # imported once
     same = _measure(shared_setup, out, tmp_path)
     assert f"{RUN}: result exists, reused" in same.stdout
+    spawned = _measure(shared_setup, out, tmp_path, "--isolation", "run")
+    assert f"{RUN}: redone: isolation changed fork → run" in spawned.stdout
+    own = load_json(out / "runs" / f"{RUN}.json")
+    assert own["process"]["launcher"] is None and own["process"]["parts_s"]["torch_import"] > 0.1  # its own import
     changed = _measure(shared_setup, out, tmp_path, "--isolation", "phase")
-    assert f"{RUN}: redone: isolation changed fork → phase" in changed.stdout
+    assert f"{RUN}: redone: isolation changed run → phase" in changed.stdout
     assert load_json(out / "runs" / f"{RUN}.json")["identity"]["isolation"] == "phase"
 
 

@@ -16,7 +16,7 @@ from harness.process.child_ending import DIED, classify_ending
 from harness.process.fork_launcher import LAUNCHER_LOST, ForkLauncher, fork_available, launcher_for
 from harness.process.child_environment import child_environment
 from harness.process.launcher import run_phase
-from harness.process.resident_pages import present_runs
+from harness.process.resident_pages import _file_mappings, map_in, present_runs, resident_file_ranges
 
 pytestmark = pytest.mark.skipif(not fork_available(), reason="--isolation fork needs Linux")
 
@@ -170,3 +170,15 @@ def test_a_launcher_that_cannot_start_gives_the_run_its_ending(tmp_path):
         assert classify_ending(outcome, "run_end").detail == "died (exit code 1) without a verdict"
     finally:
         launcher.close()
+
+
+def test_the_launchers_file_pages_are_listed_and_mapped_in_either_way():
+    maps = ("7f00-7f02 r-xp 00000000 08:01 42 /usr/lib/libtorch.so\n"
+            "7f02-7f03 ---p 00002000 08:01 42 /usr/lib/libtorch.so\n"
+            "7f03-7f04 rw-p 00000000 00:00 0 \n"
+            "7f04-7f05 r--p 00000000 00:00 0 [vvar]\n")
+    assert _file_mappings(maps) == [(0x7F00, 0x7F02)]  # readable, backed by a file
+    ranges = resident_file_ranges()
+    assert ranges and all(length > 0 for _, length in ranges)
+    assert map_in(ranges[:50], populate=False) == "one read per page"  # a kernel before 5.14
+    assert map_in(ranges[:50]) in ("madvise(MADV_POPULATE_READ)", "one read per page")

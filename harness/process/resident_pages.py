@@ -56,12 +56,14 @@ def resident_file_ranges() -> list:
     return ranges
 
 
-def map_in(ranges: Iterable[tuple]) -> str:
-    """Map the pages of ``ranges`` (inherited from the launcher) into this process; how it was done."""
+def map_in(ranges: Iterable[tuple], populate: bool = True) -> str:
+    """Map the pages of ``ranges`` (inherited from the launcher) into this process; how it was done. Only pages the
+    launcher had present are read, so none lies past the end of its file (no SIGBUS). ``populate=False``: the
+    one-read-per-page way, as on a kernel before 5.14."""
     ranges = list(ranges)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    if ranges and libc.madvise(ranges[0][0], ranges[0][1], MADV_POPULATE_READ) == 0:
+    if populate and ranges and libc.madvise(ranges[0][0], ranges[0][1], MADV_POPULATE_READ) == 0:
         for address, length in ranges[1:]:
             libc.madvise(address, length, MADV_POPULATE_READ)
         return "madvise(MADV_POPULATE_READ)"
