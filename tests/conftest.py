@@ -28,6 +28,21 @@ def run_cli(*args, cwd: Path, timeout: float = 900) -> subprocess.CompletedProce
                           timeout=timeout, env=cli_env())
 
 
+def phase_b_processes(parent_pid: int) -> list:
+    """The Phase B processes under a running command: a spawned one names its module on its command line
+    (--isolation run); one forked by the launcher (--isolation fork) keeps the launcher's and names itself."""
+    import psutil
+
+    found = []
+    for child in psutil.Process(parent_pid).children(recursive=True):
+        try:
+            if "harness.phase_b" in " ".join(child.cmdline()) or child.name() == "harness.phase_b":
+                found.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
 def load_json(path: Path) -> dict:
     return json.loads(Path(path).read_text())
 

@@ -7,10 +7,9 @@ import subprocess
 import sys
 import time
 
-import psutil
 import pytest
 
-from conftest import CLI, TINY, cli_env, load_json, run_cli
+from conftest import CLI, TINY, cli_env, load_json, phase_b_processes, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -43,13 +42,9 @@ def test_a_profile_rule_is_not_applied_off_its_own_device(tmp_path):
 def _phase_b_child(harness: subprocess.Popen, timeout_s: float = 120):
     deadline = time.time() + timeout_s
     while time.time() < deadline:
-        for child in psutil.Process(harness.pid).children(recursive=True):
-            try:
-                # a spawned Phase B names its module on its command line; a forked one (--isolation fork) is named so
-                if "harness.phase_b" in " ".join(child.cmdline()) or child.name() == "harness.phase_b":
-                    return child
-            except psutil.NoSuchProcess:
-                pass
+        found = phase_b_processes(harness.pid)
+        if found:
+            return found[0]
         time.sleep(0.05)
     return None
 

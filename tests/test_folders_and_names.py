@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import CLI, cli_env, load_json, random_image, run_cli, write_conv_onnx, write_image
+from conftest import CLI, cli_env, load_json, phase_b_processes, random_image, run_cli, write_conv_onnx, write_image
 
 FAST = ["--warmup", "1", "--iters", "3", "--min_duration_s", "0", "--metrics_interval", "0"]
 
@@ -57,11 +57,9 @@ def _start(args, cwd) -> subprocess.Popen:
 
 
 def _wait_for_phase_b(process: subprocess.Popen, timeout_s: float = 120) -> None:
-    import psutil
-
     deadline = time.time() + timeout_s
     while time.time() < deadline:
-        if any("harness.phase_b" in " ".join(c.cmdline()) for c in psutil.Process(process.pid).children(recursive=True)):
+        if phase_b_processes(process.pid):
             return
         time.sleep(0.05)
     raise AssertionError("no Phase B process appeared")
