@@ -118,6 +118,20 @@ def test_a_forked_process_reads_the_memory_a_fresh_one_would(launcher, child_mod
     assert forked["uss_mb"] == pytest.approx(fresh["uss_mb"], rel=0.15)
 
 
+def _kill_once_it_forked(launcher_pid: int, limit_s: float = 120.0) -> None:
+    """SIGKILL the launcher once its run's process exists and has had a moment to report it (no fixed delay: a busy
+    host may take seconds to fork)."""
+    import time
+
+    import psutil
+
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and not psutil.Process(launcher_pid).children():
+        time.sleep(0.05)
+    time.sleep(1.0)  # the launcher sends "started" right after the fork
+    os.kill(launcher_pid, signal.SIGKILL)
+
+
 def test_a_launcher_that_dies_mid_run_is_told_and_replaced(child_module):
     env = child_environment()
     env["PYTHONPATH"] = f"{child_module}{os.pathsep}{env['PYTHONPATH']}"
@@ -128,7 +142,7 @@ def test_a_launcher_that_dies_mid_run_is_told_and_replaced(child_module):
         first_pid = launcher.ready["pid"]
         import threading
 
-        threading.Timer(3.0, os.kill, (first_pid, signal.SIGKILL)).start()
+        threading.Thread(target=_kill_once_it_forked, args=(first_pid,), daemon=True).start()
         outcome = _run(launcher, "sleep", "60")
         assert outcome.lost == LAUNCHER_LOST and outcome.returncode is None
         ending = classify_ending(outcome, "run_end")
